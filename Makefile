@@ -1,0 +1,88 @@
+# mymap: top-level build.
+#
+# The README's two commands are `make demo` and `make check`; both install
+# what they need first (scripts/install-deps) and then re-enter make, so
+# that paths found on the freshly installed system (kernel headers) are seen.
+#
+# Each part of the tree describes itself in a fragment (driver/driver.mk,
+# user/*/*.mk, tests/*/*.mk, docs/*/*.mk) and registers with four lists:
+#   PROGRAMS      host binaries `make all` builds
+#   SUITES        test suites; `suite-NAME` prints TAP ending "N passed, N failed"
+#   BENCH_SUITES  benchmarks; `bench-NAME` writes build/bench/NAME.jsonl
+#   DEMOS         parts of `make demo`, run in the order registered (`demo-NAME`)
+
+SHELL := /bin/bash
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+BUILD := build
+BIN := $(BUILD)/bin
+SAN := $(BUILD)/san
+OBJ := $(BUILD)/obj
+
+# The kernel to build against and to boot: never the host's `uname -r`.
+KVER = $(shell scripts/kernel-paths --version)
+KDIR = $(shell scripts/kernel-paths --build-dir)
+
+CC := gcc
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	  -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Idriver/uapi -Iuser/include -Itests
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+LDLIBS :=
+
+PROGRAMS :=
+SUITES :=
+BENCH_SUITES :=
+DEMOS :=
+
+.PHONY: all demo check bench deps clean demo-run check-run bench-run
+
+all:
+
+include $(sort $(wildcard driver/*.mk user/*.mk user/*/*.mk tests/*/*.mk \
+			  docs/*/*.mk))
+
+all: $(PROGRAMS)
+
+deps:
+	@scripts/install-deps
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all module
+	@set -e; for d in $(DEMOS); do $(MAKE) --no-print-directory -s demo-$$d; done
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all module
+	@scripts/run-suites $(SUITES)
+
+# `make bench` runs every suite, `make bench SUITE=name` just one.
+SUITE ?= $(BENCH_SUITES)
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all module
+	@mkdir -p $(BUILD)/bench
+	@set -e; for s in $(SUITE); do \
+		case " $(BENCH_SUITES) " in *" $$s "*) ;; \
+		*) echo "make bench: no suite '$$s' (have: $(BENCH_SUITES))" >&2; exit 2;; esac; \
+		$(MAKE) --no-print-directory -s bench-$$s; done
+
+clean: module-clean
+	rm -rf $(BUILD)
+
+# Generic rules: one program per source file under user/ and tests/.
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SAN)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
