@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bench.c - clock, percentiles and JSON-lines/table output for benchmarks. */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct bench_row {
+	char bench_case[32];
+	char subject[32];
+	char metric[32];
+	char unit[16];
+	double value;
+};
+
+struct bench_results {
+	char suite[32];
+	FILE *out;
+	int out_is_stdout;
+	struct bench_row *rows;
+	size_t nrows, cap;
+};
+
+static void copy_name(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+}
+
+struct bench_results *bench_open(const char *suite, const char *path)
+{
+	struct bench_results *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	copy_name(r->suite, sizeof(r->suite), suite);
+	if (strcmp(path, "-") == 0) {
+		r->out = stdout;
+		r->out_is_stdout = 1;
+	} else {
+		r->out = fopen(path, "w");
+		if (!r->out) {
+			free(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+/* Names are identifiers chosen by the programs; quotes would break JSON. */
+static void put_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void bench_record(struct bench_results *r, const char *bench_case, const char *subject,
+		  const char *metric, double value, const char *unit)
+{
+	const char *keys[] = {"suite", "case", "subject", "metric"};
+	const char *vals[] = {r->suite, bench_case, subject, metric};
+
+	fputc('{', r->out);
+	for (size_t i = 0; i < 4; i++) {
+		put_json_string(r->out, keys[i]);
+		fputc(':', r->out);
+		put_json_string(r->out, vals[i]);
+		fputc(',', r->out);
+	}
+	fprintf(r->out, "\"value\":%.6g,\"unit\":", value);
+	put_json_string(r->out, unit);
+	fputs("}\n", r->out);
+	fflush(r->out);
+
+	if (r->nrows == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct bench_row *rows = realloc(r->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return; /* the JSON line is written; only the table loses it */
+		r->rows = rows;
+		r->cap = cap;
+	}
+	struct bench_row *row = &r->rows[r->nrows++];
+
+	copy_name(row->bench_case, sizeof(row->bench_case), bench_case);
+	copy_name(row->subject, sizeof(row->subject), subject);
+	copy_name(row->metric, sizeof(row->metric), metric);
+	copy_name(row->unit, sizeof(row->unit), unit);
+	row->value = value;
+}
+
+static int seen_before(const struct bench_row *rows, size_t i, int (*same)(const struct bench_row *,
+									  const struct bench_row *))
+{
+	for (size_t j = 0; j < i; j++)
+		if (same(&rows[j], &rows[i]))
+			return 1;
+	return 0;
+}
+
+static int same_metric(const struct bench_row *a, const struct bench_row *b)
+{
+	return strcmp(a->metric, b->metric) == 0;
+}
+
+static int same_line(const struct bench_row *a, const struct bench_row *b)
+{
+	return strcmp(a->bench_case, b->bench_case) == 0 && strcmp(a->subject, b->subject) == 0;
+}
+
+void bench_print_table(const struct bench_results *r, FILE *out)
+{
+	fprintf(out, "%-12s %-18s", "case", "subject");
+	for (size_t m = 0; m < r->nrows; m++) {
+		if (seen_before(r->rows, m, same_metric))
+			continue;
+		char head[48];
+
+		snprintf(head, sizeof(head), "%s(%s)", r->rows[m].metric, r->rows[m].unit);
+		fprintf(out, " %16s", head);
+	}
+	fputc('\n', out);
+	for (size_t l = 0; l < r->nrows; l++) {
+		if (seen_before(r->rows, l, same_line))
+			continue;
+		fprintf(out, "%-12s %-18s", r->rows[l].bench_case, r->rows[l].subject);
+		for (size_t m = 0; m < r->nrows; m++) {
+			if (seen_before(r->rows, m, same_metric))
+				continue;
+			const struct bench_row *hit = NULL;
+
+			for (size_t k = 0; k < r->nrows && !hit; k++)
+				if (same_line(&r->rows[k], &r->rows[l]) &&
+				    same_metric(&r->rows[k], &r->rows[m]))
+					hit = &r->rows[k];
+			if (hit)
+				fprintf(out, " %16.6g", hit->value);
+			else
+				fprintf(out, " %16s", "-");
+		}
+		fputc('\n', out);
+	}
+}
+
+int bench_close(struct bench_results *r)
+{
+	int ret = 0;
+
+	if (!r->out_is_stdout && fclose(r->out) != 0)
+		ret = -1;
+	free(r->rows);
+	free(r);
+	return ret;
+}
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_percentile(double *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	/* nearest rank: the smallest value with at least p% at or below it */
+	size_t rank = (size_t)((p / 100.0) * (double)n + 0.999999);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+double bench_median(double *v, size_t n)
+{
+	return bench_percentile(v, n, 50);
+}
+
+int bench_parse_common(int argc, char **argv, const char *suite, const char *usage_extra,
+		       const char **out, int *help_asked)
+{
+	static char default_out[64];
+	int i;
+
+	snprintf(default_out, sizeof(default_out), "build/bench/%s.jsonl", suite);
+	*out = default_out;
+	*help_asked = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+			*out = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 || strncmp(argv[i], "--", 2) == 0) {
+			*help_asked = strcmp(argv[i], "--help") == 0;
+			fprintf(*help_asked ? stdout : stderr,
+				"usage: mymap-bench-%s [--out PATH|-]%s\n"
+				"  --out PATH  JSON lines go to PATH (default %s; - for stdout)\n",
+				suite, usage_extra ? usage_extra : "", default_out);
+			if (!*help_asked)
+				fprintf(stderr, "mymap-bench-%s: unknown option %s\n", suite, argv[i]);
+			return -1;
+		} else {
+			break;
+		}
+	}
+	if (strcmp(*out, default_out) == 0)
+		mkdir("build/bench", 0755); /* EEXIST is fine; fopen reports the rest */
+	return i;
+}
