@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - the mymap module: checks the size parameter, allocates the
+ * region and registers /dev/mymap; undoes both at unload.
+ *
+ * The module cannot be unloaded while the device is open or mapped: the
+ * file operations' owner pins it from open() to the last release(), and a
+ * mapping keeps its file until munmap().  So the region outlives every user.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+
+#include "mymap.h"
+
+#define MYMAP_DEFAULT_SIZE (4UL << 20)
+
+static unsigned long size = MYMAP_DEFAULT_SIZE;
+module_param(size, ulong, 0444);
+MODULE_PARM_DESC(size,
+		 "region size in bytes, rounded up to whole pages (default 4 MiB, at most half of RAM)");
+
+static struct mymap_dev mymap_dev = {
+	.misc = {
+		.minor = MISC_DYNAMIC_MINOR,
+		.name = "mymap",
+		.fops = &mymap_fops,
+		.groups = mymap_groups,
+		.mode = 0600,
+	},
+	.sessions = XARRAY_INIT(mymap_dev.sessions, 0),
+};
+
+/*
+ * The region is pinned kernel memory for as long as the module is loaded,
+ * so it may take at most half of RAM: more is a typo, not a plan.
+ */
+static int check_size(unsigned long requested, size_t *rounded)
+{
+	unsigned long limit = (totalram_pages() / 2) << PAGE_SHIFT;
+
+	if (!requested) {
+		pr_err("size=0: the region needs at least one page\n");
+		return -EINVAL;
+	}
+	if (requested > limit) {
+		pr_err("size=%lu is more than half of RAM (%lu bytes)\n",
+		       requested, limit);
+		return -EINVAL;
+	}
+	*rounded = PAGE_ALIGN(requested);
+	return 0;
+}
+
+static int __init mymap_init(void)
+{
+	struct mymap_dev *dev = &mymap_dev;
+	size_t bytes;
+	int ret;
+
+	ret = check_size(size, &bytes);
+	if (ret)
+		return ret;
+	ret = mymap_region_alloc(&dev->region, bytes);
+	if (ret) {
+		pr_err("cannot allocate %zu bytes for the region\n", bytes);
+		return ret;
+	}
+	mymap_waitq_init(&dev->waitq);
+
+	ret = misc_register(&dev->misc);
+	if (ret) {
+		pr_err("cannot register /dev/mymap: %d\n", ret);
+		mymap_region_free(&dev->region);
+		return ret;
+	}
+	pr_info("/dev/mymap ready: %zu bytes in %u chunks\n", bytes,
+		dev->region.nr_chunks);
+	return 0;
+}
+
+static void __exit mymap_exit(void)
+{
+	misc_deregister(&mymap_dev.misc);
+	mymap_region_free(&mymap_dev.region);
+	xa_destroy(&mymap_dev.sessions);
+	pr_info("/dev/mymap removed\n");
+}
+
+module_init(mymap_init);
+module_exit(mymap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Reserved kernel pages shared with processes through mmap");
+MODULE_VERSION("1.0.0");

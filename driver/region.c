@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * region.c - the device's memory: reserved kernel pages in kmalloc'd chunks,
+ * mapped into processes with remap_pfn_range and copied for read/write.
+ *
+ * One kmalloc cannot return more than KMALLOC_MAX_SIZE (4 MiB on x86_64),
+ * so a larger region is a list of chunks.  Every chunk but the last has the
+ * same power-of-two size, which makes "which chunk holds byte N" a shift.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mymap.h"
+
+/* The bytes a freshly loaded device shows at offset 0. */
+static const u8 mymap_seed[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+static size_t chunk_len(const struct mymap_region *region, unsigned int i)
+{
+	if (i + 1 < region->nr_chunks)
+		return region->chunk_size;
+	return region->size - (size_t)i * region->chunk_size;
+}
+
+/*
+ * Reserved pages are never swapped or reclaimed; remap_pfn_range maps them
+ * without taking page references, so the flag also documents that the
+ * driver, not the mm, owns their lifetime.
+ */
+static void set_reserved(void *addr, size_t len, bool reserved)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		struct page *page = virt_to_page(addr + off);
+
+		if (reserved)
+			SetPageReserved(page);
+		else
+			ClearPageReserved(page);
+	}
+}
+
+static void free_chunks(struct mymap_region *region, unsigned int count)
+{
+	while (count--) {
+		set_reserved(region->chunks[count], chunk_len(region, count),
+			     false);
+		kfree(region->chunks[count]);
+	}
+	kfree(region->chunks);
+	region->chunks = NULL;
+}
+
+/**
+ * mymap_region_alloc() - allocate, zero and seed the region.
+ * @region: filled in on success.
+ * @size:   bytes, a non-zero multiple of PAGE_SIZE.
+ *
+ * Return: 0, or -ENOMEM with nothing left allocated.
+ */
+int mymap_region_alloc(struct mymap_region *region, size_t size)
+{
+	/*
+	 * NOWARN: a size the machine cannot give is the user's mistake,
+	 * reported by insmod, not a kernel warning.  RETRY_MAYFAIL: fail
+	 * instead of calling the OOM killer on someone else.
+	 */
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
+	unsigned int i;
+
+	region->size = size;
+	region->chunk_size = min_t(size_t, KMALLOC_MAX_SIZE,
+				   roundup_pow_of_two(size));
+	region->nr_chunks = DIV_ROUND_UP(size, region->chunk_size);
+	region->chunks = kcalloc(region->nr_chunks, sizeof(*region->chunks),
+				 gfp);
+	if (!region->chunks)
+		return -ENOMEM;
+
+	for (i = 0; i < region->nr_chunks; i++) {
+		size_t len = chunk_len(region, i);
+		void *chunk = kzalloc(len, gfp);
+
+		/*
+		 * kmalloc aligns power-of-two sizes to themselves and serves
+		 * larger sizes from the page allocator: either way a chunk
+		 * of whole pages starts on a page.  Check rather than trust,
+		 * since a misaligned chunk would map someone else's bytes.
+		 */
+		if (chunk && !PAGE_ALIGNED(chunk)) {
+			pr_err("kmalloc returned a chunk not on a page boundary\n");
+			kfree(chunk);
+			chunk = NULL;
+		}
+		if (!chunk) {
+			free_chunks(region, i);
+			return -ENOMEM;
+		}
+		set_reserved(chunk, len, true);
+		region->chunks[i] = chunk;
+	}
+	memcpy(region->chunks[0], mymap_seed,
+	       min_t(size_t, sizeof(mymap_seed), size));
+	return 0;
+}
+
+/**
+ * mymap_region_free() - give the region's pages back.
+ * @region: allocated by mymap_region_alloc(); no mapping of it may remain.
+ */
+void mymap_region_free(struct mymap_region *region)
+{
+	free_chunks(region, region->nr_chunks);
+}
+
+/**
+ * mymap_region_remap() - map part of the region into @vma.
+ * @region: the region.
+ * @vma:    a VMA whose page offset and length the caller checked to lie
+ *          inside the region.
+ *
+ * Return: 0, or the error of remap_pfn_range(); the mm undoes a partial
+ * mapping when the mmap handler fails.
+ */
+int mymap_region_remap(const struct mymap_region *region,
+		       struct vm_area_struct *vma)
+{
+	size_t pos = (size_t)vma->vm_pgoff << PAGE_SHIFT;
+	size_t end = pos + (vma->vm_end - vma->vm_start);
+	unsigned long addr = vma->vm_start;
+
+	while (pos < end) {
+		unsigned int i = pos / region->chunk_size;
+		size_t off = pos - (size_t)i * region->chunk_size;
+		size_t len = min(chunk_len(region, i) - off, end - pos);
+		unsigned long pfn = virt_to_phys(region->chunks[i] + off) >>
+				    PAGE_SHIFT;
+		int ret;
+
+		ret = remap_pfn_range(vma, addr, pfn, len, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += len;
+		pos += len;
+	}
+	return 0;
+}
+
+/*
+ * The one loop behind read and write: walks [pos, pos + count) chunk by
+ * chunk, after the callers clipped it to the region.
+ */
+static ssize_t copy_region(const struct mymap_region *region, void __user *buf,
+			   size_t count, loff_t pos, bool to_user)
+{
+	size_t done = 0;
+
+	while (done < count) {
+		size_t at = (size_t)pos + done;
+		unsigned int i = at / region->chunk_size;
+		size_t off = at - (size_t)i * region->chunk_size;
+		size_t len = min(chunk_len(region, i) - off, count - done);
+		void *kaddr = region->chunks[i] + off;
+		unsigned long left;
+
+		if (to_user)
+			left = copy_to_user(buf + done, kaddr, len);
+		else
+			left = copy_from_user(kaddr, buf + done, len);
+		done += len - left;
+		if (left)
+			return done ? done : -EFAULT;
+	}
+	return done;
+}
+
+/**
+ * mymap_region_copy_out() - read(2) of the region.
+ * @region: the region.
+ * @buf:    user buffer.
+ * @count:  bytes wanted.
+ * @pos:    offset in the region, not negative.
+ *
+ * Return: bytes copied (0 at or past the end, short at the end), or
+ * -EFAULT if nothing could be copied.
+ */
+ssize_t mymap_region_copy_out(const struct mymap_region *region,
+			      char __user *buf, size_t count, loff_t pos)
+{
+	if (pos >= region->size)
+		return 0;
+	count = min_t(size_t, count, region->size - pos);
+	return copy_region(region, buf, count, pos, true);
+}
+
+/**
+ * mymap_region_copy_in() - write(2) to the region.
+ * @region: the region.
+ * @buf:    user buffer.
+ * @count:  bytes offered.
+ * @pos:    offset in the region, not negative.
+ *
+ * Return: bytes copied (short at the end), -ENOSPC at or past the end, or
+ * -EFAULT if nothing could be copied.
+ */
+ssize_t mymap_region_copy_in(struct mymap_region *region,
+			     const char __user *buf, size_t count, loff_t pos)
+{
+	if (!count)
+		return 0;
+	if (pos >= region->size)
+		return -ENOSPC;
+	count = min_t(size_t, count, region->size - pos);
+	return copy_region(region, (void __user *)buf, count, pos, false);
+}
+
+/**
+ * mymap_region_word() - the kernel address of a 32-bit word of the region.
+ * @region: the region.
+ * @offset: byte offset; must be a multiple of 4 inside the region.
+ *
+ * Return: the word, or NULL if @offset is misaligned or outside.  Aligned
+ * words never straddle a chunk, since chunks are whole pages.
+ */
+u32 *mymap_region_word(const struct mymap_region *region, u64 offset)
+{
+	unsigned int i;
+
+	if (!IS_ALIGNED(offset, sizeof(u32)) || offset >= region->size)
+		return NULL;
+	i = offset / region->chunk_size;
+	return region->chunks[i] + (offset - (u64)i * region->chunk_size);
+}
