@@ -122,7 +122,7 @@ void bench_print_table(const struct bench_results *r, FILE *out)
 	for (size_t m = 0; m < r->nrows; m++) {
 		if (seen_before(r->rows, m, same_metric))
 			continue;
-		char head[48];
+		char head[64];
 
 		snprintf(head, sizeof(head), "%s(%s)", r->rows[m].metric, r->rows[m].unit);
 		fprintf(out, " %16s", head);

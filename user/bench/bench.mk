@@ -7,3 +7,17 @@ PROGRAMS += $(BIN)/mymap-bench
 $(BIN)/mymap-bench: $(OBJ)/user/bench/mymap-bench.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
+
+# map: mmap + touch + munmap cost per subject, measured inside the VM.
+PROGRAMS += $(BIN)/mymap-bench-map
+BENCH_SUITES += map
+
+$(BIN)/mymap-bench-map: $(OBJ)/user/bench/map.o $(BENCH_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
+
+.PHONY: bench-map
+bench-map: $(BIN)/mymap-bench-map module
+	@set -o pipefail; scripts/vm-run --param size=67108864 --mem 1024 \
+		--add $(BIN)/mymap-bench-map -- \
+		./mymap-bench-map --out - | scripts/bench-split map

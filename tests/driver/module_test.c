@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * module_test - loading and unloading: the size parameter at its edges, a
+ * refused load leaving nothing behind, unload refused while the device is
+ * open or mapped (also by a forked child) and accepted after, the region's
+ * memory given back, and 50 load/unload cycles.
+ *
+ * Runs in a guest booted without the module (vm-run --no-load), with
+ * mymap.ko in the working directory.  It calls finit_module(2) and
+ * delete_module(2) itself, so every errno is the kernel's own.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "devtest.h"
+
+#define MODULE_FILE "mymap.ko"
+#define MIB	    (1024L * 1024)
+
+/* 0, or the errno of finit_module(2). */
+static int load(const char *params)
+{
+	int fd = open(MODULE_FILE, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/* 0, or the errno of delete_module(2) as rmmod calls it. */
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "mymap", O_NONBLOCK) ? errno : 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* MemAvailable from /proc/meminfo, in KiB. */
+static long mem_available_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* Does a kernel log record contain @text?  Reads /dev/kmsg from the start. */
+static bool kernel_log_has(const char *text)
+{
+	char rec[1024];
+	bool found = false;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue; /* EPIPE: a record was overwritten; go on */
+		rec[n] = '\0';
+		found |= strstr(rec, text) != NULL;
+	}
+	close(fd);
+	return found;
+}
+
+static void check_size_param(const char *param, long want_size)
+{
+	int err = load(param);
+
+	if (!tap_ok(err == 0, "load with %s: %s", param, errname(err)))
+		return;
+	tap_ok(sysfs_number("size") == want_size, "%s gives a region of %ld bytes (saw %ld)", param,
+	       want_size, sysfs_number("size"));
+	int fd = dev_open(O_RDWR);
+	unsigned char *p = mmap(NULL, want_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (tap_ok(p != MAP_FAILED, "%s: the whole region maps", param)) {
+		p[want_size - 1] = 0xee;
+		tap_ok(p[9] == 9 && p[want_size - 1] == 0xee, "%s: seed and last byte as expected",
+		       param);
+		munmap(p, want_size);
+	}
+	close(fd);
+	err = unload();
+	tap_ok(err == 0, "unload after %s: %s", param, errname(err));
+}
+
+static void check_refused_param(const char *param, int want, const char *log_text)
+{
+	int err = load(param);
+
+	tap_ok(err == want, "load with %s is refused: %s (want %s)", param, errname(err),
+	       errname(want));
+	if (err == 0)
+		unload();
+	tap_ok(!exists("/sys/module/mymap") && !exists(DEV_PATH),
+	       "a refused load leaves no module and no %s", DEV_PATH);
+	if (log_text)
+		tap_ok(kernel_log_has(log_text), "the kernel log says why: \"%s\"", log_text);
+}
+
+static void check_params(void)
+{
+	char too_big[64];
+	long page = sysconf(_SC_PAGESIZE);
+
+	check_size_param("", 4 * MIB);
+	check_size_param("size=4096", page);
+	check_size_param("size=5000", 2 * page);
+	check_size_param("size=4194305", 4 * MIB + page);
+	check_size_param("size=9441280", 9 * MIB + page);
+	check_size_param("size=268435456", 256 * MIB);
+
+	snprintf(too_big, sizeof(too_big), "size=%ld", 1L << 50);
+	check_refused_param("size=0", EINVAL, "size=0: the region needs at least one page");
+	check_refused_param(too_big, EINVAL, "is more than half of RAM");
+	check_refused_param("size=18446744073709551615", EINVAL, "is more than half of RAM");
+	check_refused_param("size=-1", EINVAL, NULL);
+	check_refused_param("size=4k", EINVAL, NULL);
+	check_refused_param("size=", EINVAL, NULL);
+	check_refused_param("nosuchparam=1", ENOENT, NULL);
+}
+
+/* Unload must wait for every open file and every mapping, in any process. */
+static void check_unload_refused_while_used(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int err, fd, status;
+	void *p;
+
+	if (!tap_ok(load("") == 0, "load for the lifetime checks"))
+		return;
+	fd = dev_open(O_RDWR);
+	err = unload();
+	tap_ok(err == EWOULDBLOCK || err == EBUSY, "unload while open is refused: %s",
+	       errname(err));
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	err = unload();
+	tap_ok(err == EWOULDBLOCK || err == EBUSY,
+	       "unload while mapped (file closed) is refused: %s", errname(err));
+
+	int ready[2], go[2];
+	char c = 0;
+
+	if (pipe(ready) || pipe(go))
+		return;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* The child keeps its inherited mapping until told to go. */
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(((volatile char *)p)[0] == 0 ? 0 : 2);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		return;
+	munmap(p, page);
+	err = unload();
+	tap_ok(err == EWOULDBLOCK || err == EBUSY,
+	       "unload while only a forked child maps it is refused: %s", errname(err));
+	if (write(go[1], &c, 1) != 1)
+		return;
+	waitpid(pid, &status, 0);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child read its mapping");
+	err = unload();
+	tap_ok(err == 0, "after the last unmap and close, unload succeeds: %s", errname(err));
+	tap_ok(!exists(DEV_PATH) && !exists("/sys/class/misc/mymap"),
+	       "the node and its sysfs directory are gone");
+}
+
+/* The region is pinned memory: loading takes it, unloading gives it back. */
+static void check_memory_returned(void)
+{
+	const long region_kib = 64 * 1024, slack_kib = 8 * 1024;
+	long before = mem_available_kib(), loaded, after;
+
+	if (!tap_ok(load("size=67108864") == 0, "load a 64 MiB region"))
+		return;
+	loaded = mem_available_kib();
+	tap_ok(before - loaded >= region_kib,
+	       "loading takes the region from available memory (%ld KiB)", before - loaded);
+	unload();
+	after = mem_available_kib();
+	tap_ok(before - after < slack_kib, "unloading gives it back (%ld KiB still missing)",
+	       before - after);
+}
+
+static void check_cycles(void)
+{
+	const int cycles = 50;
+	long before = mem_available_kib();
+	int bad = 0;
+
+	for (int i = 0; i < cycles; i++) {
+		char param[32];
+
+		snprintf(param, sizeof(param), "size=%d", (i % 5 + 1) * 1048576 + 4096);
+		if (load(param)) {
+			bad++;
+			continue;
+		}
+		int fd = open(DEV_PATH, O_RDWR);
+		unsigned char *p = fd < 0 ? MAP_FAILED
+					  : mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED || p[5] != 5)
+			bad++;
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+		if (fd >= 0)
+			close(fd);
+		if (unload())
+			bad++;
+	}
+	tap_ok(bad == 0, "%d load/map/unmap/unload cycles: %d failures", cycles, bad);
+	tap_ok(before - mem_available_kib() < 8 * 1024, "the cycles leak no memory (%ld KiB)",
+	       before - mem_available_kib());
+}
+
+int main(void)
+{
+	if (exists("/sys/module/mymap")) {
+		tap_ok(false, "the guest must start without the module (vm-run --no-load)");
+		return tap_done();
+	}
+	check_params();
+	check_unload_refused_while_used();
+	check_memory_returned();
+	check_cycles();
+	return tap_done();
+}

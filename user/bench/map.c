@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mymap-bench-map - what it costs to get memory mapped and touched:
+ * mmap + write one byte per page + munmap, for /dev/mymap and for the
+ * kernel's other ways of handing out memory, at two sizes.  Reports the
+ * median time per MiB and the minor page faults of a cycle, and of the
+ * touching alone (the device maps every page at mmap time: none).
+ *
+ * Runs inside the VM (the device needs the module): the region must be
+ * at least as large as the largest case, e.g. vm-run --param size=67108864.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define REPS 9
+
+struct subject {
+	const char *name;
+	int flags;   /* mmap flags */
+	int need_fd; /* 0: anonymous, 1: /dev/mymap, 2: memfd */
+};
+
+static const struct subject subjects[] = {
+	{"device", MAP_SHARED, 1},
+	{"anon-private", MAP_PRIVATE | MAP_ANONYMOUS, 0},
+	{"anon-shared", MAP_SHARED | MAP_ANONYMOUS, 0},
+	{"anon-populate", MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0},
+	{"memfd", MAP_SHARED, 2},
+};
+
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/*
+ * One cycle; returns its time in ns and stores the faults of the whole
+ * cycle and of the touching alone.  -1 if mmap failed.
+ */
+static double cycle(const struct subject *s, int fd, size_t len, long page, long *faults,
+		    long *touch_faults)
+{
+	long f0 = minor_faults(), f1;
+	uint64_t t0 = bench_now_ns();
+	volatile unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, s->flags, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	f1 = minor_faults();
+	for (size_t off = 0; off < len; off += (size_t)page)
+		p[off] = 1;
+	*touch_faults = minor_faults() - f1;
+	munmap((void *)p, len);
+	*faults = minor_faults() - f0;
+	return (double)(bench_now_ns() - t0);
+}
+
+static int open_subject(const struct subject *s, size_t len)
+{
+	int fd = -1;
+
+	if (s->need_fd == 1) {
+		fd = open("/dev/mymap", O_RDWR);
+	} else if (s->need_fd == 2) {
+		fd = memfd_create("mymap-bench", MFD_CLOEXEC);
+		if (fd >= 0 && ftruncate(fd, (off_t)len)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes_mib[] = {4, 64};
+	const char *out;
+	int help, skipped = 0;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (bench_parse_common(argc, argv, "map", NULL, &out, &help) < 0)
+		return help ? 0 : 2;
+	struct bench_results *r = bench_open("map", out);
+
+	if (!r) {
+		fprintf(stderr, "mymap-bench-map: cannot write %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	for (size_t z = 0; z < sizeof(sizes_mib) / sizeof(sizes_mib[0]); z++) {
+		size_t len = sizes_mib[z] << 20;
+		char bench_case[16];
+		double device_ns = 0, private_ns = 0;
+
+		snprintf(bench_case, sizeof(bench_case), "%zuMiB", sizes_mib[z]);
+		for (size_t s = 0; s < sizeof(subjects) / sizeof(subjects[0]); s++) {
+			const struct subject *sub = &subjects[s];
+			double ns[REPS], faults[REPS], touch[REPS];
+			int fd = open_subject(sub, len);
+
+			if (sub->need_fd && fd < 0) {
+				fprintf(stderr, "mymap-bench-map: %s: %s (skipped)\n", sub->name,
+					strerror(errno));
+				skipped++;
+				continue;
+			}
+			for (int i = 0; i < REPS; i++) {
+				long f = 0, tf = 0;
+
+				ns[i] = cycle(sub, fd, len, page, &f, &tf);
+				faults[i] = (double)f;
+				touch[i] = (double)tf;
+				if (ns[i] < 0)
+					break;
+			}
+			if (fd >= 0)
+				close(fd);
+			if (ns[REPS - 1] < 0) {
+				fprintf(stderr, "mymap-bench-map: %s %s: mmap failed: %s (skipped)\n",
+					sub->name, bench_case, strerror(errno));
+				skipped++;
+				continue;
+			}
+			double per_mib = bench_median(ns, REPS) / (double)sizes_mib[z];
+
+			bench_record(r, bench_case, sub->name, "ns_per_mib", per_mib, "ns");
+			bench_record(r, bench_case, sub->name, "minflt", bench_median(faults, REPS),
+				     "faults");
+			bench_record(r, bench_case, sub->name, "minflt_touch",
+				     bench_median(touch, REPS), "faults");
+			if (s == 0)
+				device_ns = per_mib;
+			if (strcmp(sub->name, "anon-private") == 0)
+				private_ns = per_mib;
+		}
+		if (device_ns > 0 && private_ns > 0)
+			fprintf(stderr, "# target %s: device <= 1/20 of anon-private per MiB: %s (%.3f)\n",
+				bench_case, device_ns * 20 <= private_ns ? "met" : "not met",
+				device_ns / private_ns);
+	}
+	printf("\nmap: median of %d cycles of mmap + touch every page + munmap\n", REPS);
+	bench_print_table(r, stdout);
+	bench_close(r);
+	return skipped ? 1 : 0;
+}
