@@ -27,7 +27,7 @@ KDIR = $(shell scripts/kernel-paths --build-dir)
 CC := gcc
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	  -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	  -Idriver/uapi -Iuser/include -Itests
+	  -Idriver/uapi -Iuser/include -Iuser/bench -Itests
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 LDLIBS :=

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_test - the benchmark support: nearest-rank percentiles, the JSON
+ * line format every suite writes, and the table.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "tap.h"
+
+static void check_percentiles(void)
+{
+	double one[] = {7};
+	double v[] = {5, 1, 4, 2, 3};
+	double hundred[100];
+
+	tap_ok(bench_median(v, 5) == 3, "median of 1..5 shuffled is 3 (got %g)", bench_median(v, 5));
+	tap_ok(bench_percentile(v, 5, 0) == 1, "0th percentile is the minimum");
+	tap_ok(bench_percentile(v, 5, 100) == 5, "100th percentile is the maximum");
+	tap_ok(bench_median(one, 1) == 7, "median of one value is that value");
+	tap_ok(bench_median(NULL, 0) == 0, "median of nothing is 0");
+	for (int i = 0; i < 100; i++)
+		hundred[i] = 100 - i;
+	tap_ok(bench_percentile(hundred, 100, 99) == 99, "p99 of 1..100 is 99 (got %g)",
+	       bench_percentile(hundred, 100, 99));
+	tap_ok(bench_percentile(hundred, 100, 99.9) == 100, "p99.9 of 1..100 is 100 (got %g)",
+	       bench_percentile(hundred, 100, 99.9));
+}
+
+static void check_output(void)
+{
+	char path[] = "/tmp/bench_test.XXXXXX", line[256] = "";
+	int fd = mkstemp(path);
+	struct bench_results *r = bench_open("unit", path);
+	FILE *f;
+
+	if (!tap_ok(fd >= 0 && r, "open a results file"))
+		return;
+	bench_record(r, "4MiB", "dev\"ice", "ns_per_mib", 1234.5, "ns");
+	bench_record(r, "4MiB", "anon", "minflt", 1024, "faults");
+	tap_ok(bench_close(r) == 0, "close the results file");
+	f = fopen(path, "r");
+	if (f && fgets(line, sizeof(line), f))
+		line[strcspn(line, "\n")] = '\0';
+	tap_ok(strcmp(line, "{\"suite\":\"unit\",\"case\":\"4MiB\",\"subject\":\"dev\\\"ice\","
+			    "\"metric\":\"ns_per_mib\",\"value\":1234.5,\"unit\":\"ns\"}") == 0,
+	       "a JSON line has the six fields in order, quotes escaped: %s", line);
+	int lines = 1;
+
+	while (f && fgets(line, sizeof(line), f))
+		lines++;
+	tap_ok(lines == 2, "one line per record (%d)", lines);
+	if (f)
+		fclose(f);
+	unlink(path);
+	close(fd);
+
+	tap_ok(bench_open("unit", "/nonexistent/dir/x.jsonl") == NULL,
+	       "an unwritable path is reported, not ignored");
+}
+
+static void check_table(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	struct bench_results *r = bench_open("unit", "/dev/null");
+
+	bench_record(r, "a", "x", "m1", 1, "ns");
+	bench_record(r, "a", "x", "m2", 2, "ns");
+	bench_record(r, "a", "y", "m1", 3, "ns");
+	bench_print_table(r, mem);
+	fclose(mem);
+	bench_close(r);
+	int rows = 0;
+
+	for (char *p = buf; *p; p++)
+		rows += *p == '\n';
+	tap_ok(rows == 3, "the table has a header and one row per case and subject (%d lines)",
+	       rows);
+	tap_ok(strstr(buf, "m1(ns)") && strstr(buf, "m2(ns)"), "one column per metric");
+	tap_ok(strstr(buf, " -") != NULL, "a missing value shows as -");
+	free(buf);
+}
+
+int main(void)
+{
+	check_percentiles();
+	check_output();
+	check_table();
+	return tap_done();
+}
