@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mymap.h - libmymap: one heap allocator over a shared region, on
+ * /dev/mymap or on ordinary memory.
+ *
+ * A heap lives entirely inside its region: the heap header, every block
+ * header and every free-list link are stored in the region as offsets from
+ * its start, never as pointers.  Processes that map the same region at
+ * different addresses therefore share one heap; they exchange offsets
+ * (mymap_offset(), mymap_ptr()), never pointers.
+ *
+ * Backends (where the region comes from):
+ *   device  /dev/mymap, found through libudev, mapped MAP_SHARED whole.
+ *   anon    mmap(MAP_ANONYMOUS), private or shared with forked children.
+ *   memfd   memfd_create(); the descriptor can be passed to another process,
+ *           which opens the same heap with mymap_open_fd().
+ *   brk     the program break grown with sbrk(); one per process.
+ *
+ * Allocator: good-fit segregated free lists with two-level bitmaps (the
+ * TLSF scheme).  Allocation and free take a bounded number of steps
+ * whatever the heap size or its fragmentation ("constant time" below);
+ * neighbouring free blocks are merged at once.  Every block is 16-byte
+ * aligned; mymap_aligned_alloc() gives up to the page size.  The largest
+ * region is 64 GiB.
+ *
+ * Concurrency: every call that reads or changes the heap's structure takes
+ * the heap lock once.  The lock is a word in the heap header, so it covers
+ * all threads of all processes using the heap.  Uncontended it costs one
+ * compare-and-swap to take and one store to release, and no system call.
+ * A waiter spins briefly, then sleeps (futex on anon, memfd and brk; the
+ * driver's MYMAP_IOC_WAIT on the device, where futexes cannot work).
+ *
+ * Death of a lock holder: the lock word holds the owner's identity, its pid
+ * and its start time from /proc/PID/stat, so a reused pid is never taken
+ * for the old owner.  A waiter that finds the owner gone takes the lock
+ * over, replays the dead owner's unfinished update from the heap's journal
+ * (every change to block headers is first written there), rebuilds the free
+ * lists and statistics from the block chain, and carries on; the heap's
+ * generation and `recoveries` count go up by one.  Blocks the dead process
+ * had allocated stay allocated: the heap cannot know whether they were
+ * handed on.  Processes sharing a heap must share a PID namespace and
+ * see /proc.
+ *
+ * Errors: a failing call returns NULL or -1 (or 0 where stated) and sets
+ * errno to a standard code; mymap_last_error() gives the finer reason
+ * (enum mymap_error) and mymap_last_message() a one-line explanation with
+ * the values involved.  Bad pointers and damaged headers are detected and
+ * refused, never acted on: the heap is left as it was.
+ *
+ * Not async-signal-safe: do not call from signal handlers.
+ */
+#ifndef MYMAP_H
+#define MYMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An open heap: process-local handle to a heap in a mapped region. Opaque. */
+struct mymap_heap;
+
+/* A byte offset from the start of a heap's region; 0 means "none". */
+typedef uint64_t mymap_off_t;
+
+/* The heap format version stored in the heap header. */
+#define MYMAP_HEAP_VERSION 1
+
+/* Every block's payload is aligned to this many bytes. */
+#define MYMAP_ALIGNMENT 16
+
+/* Flags of the open functions. */
+/* Format the region if it does not already hold a heap; attach if it does. */
+#define MYMAP_CREATE 0x1u
+/* Format the region whatever it holds (its contents are lost). */
+#define MYMAP_FORMAT 0x2u
+/* anon backend: MAP_SHARED, so children forked later share the heap. */
+#define MYMAP_SHARED 0x4u
+
+/* Root slots: offsets in the heap header that processes use to find the
+ * shared structures they build (a list head, a directory).  Slot 0 is
+ * reserved for the channel directory of mymap_channel.h. */
+#define MYMAP_ROOT_SLOTS    8
+#define MYMAP_ROOT_CHANNELS 0
+
+/* Where a heap's region comes from. */
+enum mymap_backend {
+	MYMAP_BACKEND_DEVICE = 1,
+	MYMAP_BACKEND_ANON,
+	MYMAP_BACKEND_MEMFD,
+	MYMAP_BACKEND_BRK,
+};
+
+/*
+ * The reason for a failure, finer than errno.  Each line gives the errno
+ * the failing call sets.
+ */
+enum mymap_error {
+	MYMAP_OK = 0,
+	MYMAP_ERR_ARGUMENT,    /* EINVAL: bad flags, size, alignment or slot */
+	MYMAP_ERR_NOMEM,       /* ENOMEM: no free block is large enough */
+	MYMAP_ERR_FOREIGN,     /* EINVAL: pointer or offset outside this heap */
+	MYMAP_ERR_INTERIOR,    /* EINVAL: inside the heap but not a block start */
+	MYMAP_ERR_DOUBLE_FREE, /* EINVAL: the block is already free */
+	MYMAP_ERR_CORRUPT,     /* EUCLEAN: a header, link or canary is damaged */
+	MYMAP_ERR_NOT_A_HEAP,  /* ENODATA: region holds no heap, no MYMAP_CREATE */
+	MYMAP_ERR_VERSION,     /* EPROTO: heap of another MYMAP_HEAP_VERSION */
+	MYMAP_ERR_SIZE,	       /* ERANGE: region size differs from the recorded
+				* one, or too small/large for a heap */
+	MYMAP_ERR_NO_DEVICE,   /* ENODEV: no mymap device (module not loaded) */
+	MYMAP_ERR_PERMISSION,  /* EACCES: the device node may not be opened */
+	MYMAP_ERR_BUSY,	       /* EBUSY: this process already has a brk heap */
+	MYMAP_ERR_NO_FD,       /* EBADF: the backend has no file descriptor */
+	MYMAP_ERR_SYSTEM,      /* a system call failed; errno is its errno */
+};
+
+/*
+ * Statistics, as of the moment of the call (under the heap lock).  All
+ * sizes are in bytes.  "usable" bytes are what mymap_usable_size() reports;
+ * each block also costs a 16-byte header.  Counters marked "never
+ * decreases" count since the heap was formatted, across all processes.
+ */
+struct mymap_stats {
+	uint64_t region_size;	   /* bytes of the whole region; constant */
+	uint64_t in_use;	   /* usable bytes of allocated blocks; may decrease */
+	uint64_t free;		   /* usable bytes of free blocks; may decrease */
+	uint64_t largest_free;	   /* largest request that would succeed now */
+	uint64_t peak_in_use;	   /* highest `in_use` seen; never decreases */
+	uint64_t used_blocks;	   /* allocated blocks; may decrease */
+	uint64_t free_blocks;	   /* free blocks; may decrease */
+	uint64_t alloc_count;	   /* blocks handed out; never decreases */
+	uint64_t free_count;	   /* blocks given back; never decreases */
+	uint64_t failed_count;	   /* requests refused with ENOMEM; never decreases */
+	uint64_t integrity_errors; /* bad pointers and damage found; never
+				    * decreases */
+	uint64_t recoveries;	   /* lock takeovers from dead owners; never
+				    * decreases */
+	uint64_t generation;	   /* bumped by each format and each recovery */
+	/* 1 - largest_free / free, in [0, 1]: 0 when all free memory is one
+	 * block, near 1 when it is split into many small pieces; 0 when
+	 * nothing is free. */
+	double fragmentation;
+};
+
+/*
+ * Opening and closing.
+ *
+ * Every open function returns a handle the caller owns and releases with
+ * mymap_close(), or NULL with errno set (see enum mymap_error).  Opening
+ * an existing heap checks its header (magic, MYMAP_HEAP_VERSION, region
+ * size) and never changes it.  A region that holds anything else than a
+ * heap (the fresh device holds the bytes 0, 1, ..., 9 at its start) is
+ * refused with ENODATA (MYMAP_ERR_NOT_A_HEAP) unless MYMAP_CREATE or
+ * MYMAP_FORMAT is given: the library never formats on its own.  Opening
+ * takes time proportional to nothing but the system calls it makes: the
+ * arena is not walked or touched beyond its header.
+ *
+ * A handle may be used by all threads of the process; after fork() the
+ * child may keep using the handles it inherited (the mapping is the same
+ * for device, memfd and MYMAP_SHARED anon heaps; a private copy otherwise).
+ */
+
+/*
+ * Opens /dev/mymap: finds it with libudev (subsystem "misc", sysname
+ * "mymap"), takes the device node and the `size` attribute from udev (the
+ * MYMAP_DEVICE environment variable, if set, names the node instead),
+ * opens it, checks the size with MYMAP_IOC_INFO and maps the whole region
+ * MAP_SHARED.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
+ * Errors: ENODEV (module not loaded; the message says how to load it),
+ * EACCES (the message names the node's mode and the udev rule to add),
+ * ERANGE (udev and driver disagree on the size), ENODATA, EPROTO, and the
+ * errno of open/ioctl/mmap.
+ */
+struct mymap_heap *mymap_open_device(unsigned int flags);
+
+/*
+ * Maps @size bytes (rounded up to pages) of anonymous memory and formats a
+ * heap there.  @flags: MYMAP_SHARED for MAP_SHARED (shared with children
+ * forked afterwards), otherwise MAP_PRIVATE.  MYMAP_CREATE is implied.
+ * Errors: EINVAL (size too small or above 64 GiB), ENOMEM from mmap.
+ */
+struct mymap_heap *mymap_open_anon(size_t size, unsigned int flags);
+
+/*
+ * Creates a memfd of @size bytes (rounded up to pages), maps it MAP_SHARED
+ * and formats a heap there.  MYMAP_CREATE is implied.  Pass the descriptor
+ * (mymap_heap_fd()) to another process, which opens the same heap with
+ * mymap_open_fd().
+ * Errors: EINVAL (size), and the errno of memfd_create/ftruncate/mmap.
+ */
+struct mymap_heap *mymap_open_memfd(size_t size, unsigned int flags);
+
+/*
+ * Opens the heap in the region behind @fd: a memfd (its whole size, from
+ * fstat) or a /dev/mymap descriptor (its whole region, MYMAP_IOC_INFO).
+ * The handle keeps its own duplicate of @fd; the caller keeps @fd and may
+ * close it at once.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
+ * Errors: EBADF, ENODATA, EPROTO, ERANGE, and the errno of fstat/mmap.
+ */
+struct mymap_heap *mymap_open_fd(int fd, unsigned int flags);
+
+/*
+ * Grows the program break by @size bytes (plus alignment) with sbrk() and
+ * formats a heap there: the way early allocators got memory, kept for
+ * comparison.  Limits: one brk heap per process (EBUSY otherwise); glibc's
+ * malloc also moves the break, so the heap's memory is given back on close
+ * only if nothing has moved the break since; private to the process.
+ * Errors: EBUSY, EINVAL (size), ENOMEM from sbrk.
+ */
+struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags);
+
+/*
+ * Unmaps the heap's region and frees the handle; pointers into the heap
+ * become invalid in this process.  The heap itself stays as it is, with
+ * every block still allocated, for other processes and later opens (device
+ * and memfd).  Must not be called while another thread uses @heap.
+ * NULL is accepted and ignored.  Returns 0, or -1 with errno from munmap.
+ */
+int mymap_close(struct mymap_heap *heap);
+
+/* The backend @heap was opened on. */
+enum mymap_backend mymap_heap_backend(const struct mymap_heap *heap);
+
+/*
+ * The descriptor behind the heap (memfd or device), owned by the handle:
+ * valid until mymap_close(); do not close it.  To hand it to another
+ * process, send it over a unix socket (SCM_RIGHTS) or let a child inherit
+ * it.  Fails with -1 and EBADF (MYMAP_ERR_NO_FD) for anon and brk heaps.
+ */
+int mymap_heap_fd(const struct mymap_heap *heap);
+
+/* This process's mapping of the region: its start and size in bytes. */
+void *mymap_heap_base(const struct mymap_heap *heap);
+size_t mymap_heap_size(const struct mymap_heap *heap);
+
+/*
+ * Allocation.  Each of these takes the heap lock once and runs in
+ * constant time (not counting the zeroing of mymap_calloc() and the copy of
+ * mymap_realloc(), which are linear in the size).  Blocks are never
+ * zero-filled except by mymap_calloc(); a freshly formatted device heap is
+ * zero, recycled blocks hold whatever was there.  Any process sharing the
+ * heap may free any block, whoever allocated it.
+ */
+
+/*
+ * As malloc(): a block of at least @size bytes, 16-byte aligned, or NULL
+ * with ENOMEM (MYMAP_ERR_NOMEM; `failed_count` goes up) or EUCLEAN
+ * (damage found on the way).  @size 0 gives a unique minimum-size block.
+ */
+void *mymap_malloc(struct mymap_heap *heap, size_t size);
+
+/* As calloc(): @n * @size zeroed bytes; EINVAL if the product overflows. */
+void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size);
+
+/*
+ * As realloc(): resizes @ptr's block in place when it can (shrinking, or
+ * growing into a free neighbour), otherwise allocates a new block, copies
+ * the old contents and frees the old block.  NULL @ptr acts as
+ * mymap_malloc(); @size 0 shrinks to the minimum block (never frees).  On
+ * failure the old block is untouched and still owned by the caller; errors
+ * as mymap_malloc() and mymap_free().
+ */
+void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size);
+
+/*
+ * As aligned_alloc(): @alignment must be a power of two no larger than the
+ * page size (EINVAL otherwise); any @size is accepted.  The space skipped
+ * to reach the alignment goes back to the heap as a free block.
+ */
+void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size);
+
+/*
+ * As free(), but checked: returns 0, or -1 and leaves the heap untouched
+ * when @ptr is not a live block of @heap: EINVAL with MYMAP_ERR_FOREIGN
+ * (outside the region), MYMAP_ERR_INTERIOR (not the start of a block),
+ * MYMAP_ERR_DOUBLE_FREE (already free); EUCLEAN with MYMAP_ERR_CORRUPT
+ * (its header or a neighbour's failed its canary).  Every refusal adds
+ * one to `integrity_errors`.  A double free is recognised while the block
+ * is still free; once its memory has been handed out again a stale pointer
+ * is reported as interior or damaged, or, if a new block starts at exactly
+ * that address, frees the new block: no allocator can tell that apart.
+ * NULL is accepted and ignored (returns 0).
+ */
+int mymap_free(struct mymap_heap *heap, void *ptr);
+
+/*
+ * The usable size of @ptr's block (at least what was asked for); 0 with
+ * errno set as for mymap_free() if @ptr is not a live block.  Constant time.
+ */
+size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr);
+
+/*
+ * Offsets: how processes name memory in a shared heap.  Constant time, no
+ * lock, any thread.
+ */
+
+/*
+ * The offset of @ptr from the start of the region.  NULL gives 0 (errno
+ * unchanged); a pointer outside this process's mapping of the region gives
+ * 0 with ERANGE (MYMAP_ERR_FOREIGN).
+ */
+mymap_off_t mymap_offset(const struct mymap_heap *heap, const void *ptr);
+
+/*
+ * This process's pointer to the @len bytes at @off.  0 gives NULL (errno
+ * unchanged); a range that is not wholly inside the region gives NULL with
+ * ERANGE (MYMAP_ERR_FOREIGN).  Does not check that the bytes are a block.
+ */
+void *mymap_ptr(const struct mymap_heap *heap, mymap_off_t off, size_t len);
+
+/*
+ * Root slots: MYMAP_ROOT_SLOTS offsets in the heap header, 0 until set,
+ * read and changed atomically without the heap lock.
+ */
+
+/* The offset in @slot (0 if never set); 0 with EINVAL for a bad slot. */
+mymap_off_t mymap_root_get(const struct mymap_heap *heap, unsigned int slot);
+
+/*
+ * Sets @slot to @desired if it holds *@expected, as C11's
+ * atomic_compare_exchange_strong (sequentially consistent).  Returns 0 on
+ * success; otherwise -1 with errno EAGAIN and *@expected set to the slot's
+ * value, or EINVAL for a bad slot.  The library never interprets the
+ * offsets except slot 0's owner, the channel layer.
+ */
+int mymap_root_cas(struct mymap_heap *heap, unsigned int slot, mymap_off_t *expected,
+		   mymap_off_t desired);
+
+/*
+ * Checking and statistics.
+ */
+
+/*
+ * Walks the whole heap under the lock and checks it: the heap header,
+ * every block header's canary, that the blocks tile the arena, that no
+ * two free blocks are neighbours, that every free block is in the free list
+ * of its size class and every listed block is free, that the bitmaps match
+ * the lists, and that the statistics match the blocks.  Linear in the
+ * number of blocks.  Returns 0, or -1 with EUCLEAN (MYMAP_ERR_CORRUPT) and
+ * mymap_last_message() naming the first problem and its offset.
+ */
+int mymap_heap_check(struct mymap_heap *heap);
+
+/*
+ * Fills @out under the lock.  Constant time except `largest_free`, which
+ * looks through the largest non-empty size class (linear in its length).
+ * Returns 0, or -1 with EINVAL for a NULL argument.
+ */
+int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out);
+
+/*
+ * Waiting on a word of the region, the same way on every backend: futex
+ * on anon, memfd and brk; MYMAP_IOC_WAIT/WAKE on the device; a short sleep
+ * where neither works.  @word must be a naturally aligned 32-bit word
+ * inside the region (EINVAL otherwise).  For the channel layer and any
+ * structure built in the heap; the heap lock uses them too.
+ */
+
+/*
+ * Sleeps while *@word == @expected, at most @timeout_ns (0: no limit).
+ * Returns 0 when woken (or spuriously), -1 with EAGAIN (the word
+ * differed), ETIMEDOUT, EINTR or EINVAL.  Callers re-check their condition
+ * after any return.
+ */
+int mymap_wait(struct mymap_heap *heap, const uint32_t *word, uint32_t expected,
+	       uint64_t timeout_ns);
+
+/* Wakes up to @count waiters on @word; returns how many, or -1 with EINVAL. */
+int mymap_wake(struct mymap_heap *heap, const uint32_t *word, unsigned int count);
+
+/*
+ * Process identity, as the heap lock records its owner: nonzero, unique
+ * among live and dead processes of one boot (pid and start time).  For
+ * structures that must notice a dead peer.
+ */
+uint64_t mymap_self_id(void);
+
+/* 1 if the process @id names is alive (not a zombie), else 0. */
+int mymap_id_alive(uint64_t id);
+
+/*
+ * Errors.  The last failure in the calling thread; successful calls leave
+ * them as they were.
+ */
+enum mymap_error mymap_last_error(void);
+
+/* Static text for @err (never NULL). */
+const char *mymap_strerror(enum mymap_error err);
+
+/*
+ * One line for the last failure in the calling thread, with the values
+ * involved ("free: offset 0x1230 is inside the block at 0x1200"), or ""
+ * if none.  Valid until the thread's next failing call.
+ */
+const char *mymap_last_message(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MYMAP_H */
