@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * free-keeps-heap - demonstrates that free() does not give heap memory back
+ * to the kernel: the break stays where it is and the freed blocks are reused
+ * by later mallocs; the heap grows only when no free space is big enough.
+ */
+#include "fresh-child.h"
+#include "procfs.h"
+#include "report.h"
+#include "tap.h"
+
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define BLOCKS 5
+#define SMALL  (16 * 1024)
+#define BIGGER (18 * 1024)
+
+struct trace {
+	uintptr_t start;	      /* where the heap starts */
+	uintptr_t block[BLOCKS];      /* the five 16 KiB blocks */
+	uintptr_t brk_allocated;      /* the break after the five mallocs */
+	uintptr_t brk_freed;	      /* ... after freeing them */
+	uintptr_t again, brk_again;   /* a new 16 KiB block, and the break after it */
+	uintptr_t filler;	      /* with holes: the block that used up the top */
+	size_t top_free;	      /* free bytes at the heap's top before the 18 KiB malloc */
+	uintptr_t bigger, brk_bigger; /* the 18 KiB block, and the break after it */
+};
+
+/* Fills the five blocks; frees all of them or, with @holes, only 1 and 3. */
+static void run(const void *arg, void *result)
+{
+	const int *holes = arg;
+	struct trace *t = result;
+	void *block[BLOCKS];
+
+	t->start = (uintptr_t)sbrk(0);
+	for (int i = 0; i < BLOCKS; i++) {
+		block[i] = malloc(SMALL);
+		t->block[i] = (uintptr_t)block[i];
+	}
+	t->brk_allocated = (uintptr_t)sbrk(0);
+	for (int i = 0; i < BLOCKS; i++)
+		if (!*holes || i == 1 || i == 3)
+			free(block[i]);
+	if (*holes) {
+		/* Use up the free space at the top so only the two holes are left. */
+		size_t top = mallinfo2().keepcost;
+
+		/* Kept in the result: gcc drops a malloc whose pointer is never used. */
+		t->filler = top > 64 ? (uintptr_t)malloc(top - 64) : 0;
+	}
+	t->brk_freed = (uintptr_t)sbrk(0);
+	t->again = (uintptr_t)malloc(SMALL);
+	t->brk_again = (uintptr_t)sbrk(0);
+	t->top_free = mallinfo2().keepcost; /* the size of the top chunk */
+	t->bigger = (uintptr_t)malloc(BIGGER);
+	t->brk_bigger = (uintptr_t)sbrk(0);
+}
+
+/* Which of the five blocks @addr is, or -1. */
+static int which_block(const struct trace *t, uintptr_t addr)
+{
+	for (int i = 0; i < BLOCKS; i++)
+		if (t->block[i] == addr)
+			return i;
+	return -1;
+}
+
+int main(void)
+{
+	static const int all = 0, holes = 1;
+	struct trace t;
+	int in_heap = 1, reused;
+
+	report_begin("experiment 2: free() does not shrink the heap");
+
+	tap_diag("five malloc(16 KiB), then free() all five");
+	if (!fresh_child_run(run, &all, &t, sizeof(t)))
+		return tap_ok(0, "the measuring child ran"), tap_done();
+	for (int i = 0; i < BLOCKS; i++) {
+		in_heap &= t.block[i] >= t.start && t.block[i] < t.brk_allocated;
+		tap_diag("  block %d at heap+%#lx", i, (unsigned long)(t.block[i] - t.start));
+	}
+	tap_ok(in_heap, "all five 16 KiB blocks come from the heap, below the break %#lx",
+	       (unsigned long)(t.brk_allocated - t.start));
+	tap_ok(t.brk_freed == t.brk_allocated,
+	       "after free() of all five the break stays at heap+%#lx: seen heap+%#lx",
+	       (unsigned long)(t.brk_allocated - t.start), (unsigned long)(t.brk_freed - t.start));
+	reused = which_block(&t, t.again);
+	tap_ok(reused >= 0 && t.brk_again == t.brk_freed,
+	       "a new malloc(16 KiB) reuses a freed block without moving the break: "
+	       "got heap+%#lx (block %d)",
+	       (unsigned long)(t.again - t.start), reused);
+	tap_ok(t.brk_bigger == t.brk_again && t.bigger < t.brk_again,
+	       "malloc(18 KiB) is served from the heap's free top without growing it "
+	       "(%zu bytes free there): break heap+%#lx -> heap+%#lx",
+	       t.top_free, (unsigned long)(t.brk_again - t.start),
+	       (unsigned long)(t.brk_bigger - t.start));
+	tap_diag("note: the classic notes have the 18 KiB malloc grow the heap; here it does not. "
+		 "Freed blocks next to each other merge, the last one merges into the free top of "
+		 "the heap, and the heap was grown with 128 KiB to spare (M_TOP_PAD, experiment "
+		 "4), so there is room.");
+
+	tap_diag("again, but free only blocks 1 and 3 (live blocks keep them apart) and use up "
+		 "the heap's free top first");
+	if (!fresh_child_run(run, &holes, &t, sizeof(t)))
+		return tap_ok(0, "the measuring child ran"), tap_done();
+	reused = which_block(&t, t.again);
+	tap_ok(reused == 1 || reused == 3,
+	       "malloc(16 KiB) fits exactly into one of the two 16 KiB holes: got block %d",
+	       reused);
+	tap_ok(t.brk_bigger > t.brk_again && t.bigger >= t.brk_again - t.top_free,
+	       "malloc(18 KiB) fits in no hole and the top is used up (%zu bytes), so the heap "
+	       "grows: break +%#lx",
+	       t.top_free, (unsigned long)(t.brk_bigger - t.brk_again));
+	tap_diag("the heap grows only when no free block is big enough; the memory freed stays in "
+		 "the process for the next malloc");
+	return tap_done();
+}
