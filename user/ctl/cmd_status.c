@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_status.c - `mymapctl status [--json]`: the module, its node and its
+ * region, as text for a person or one JSON object for a program.
+ */
+#include "ctl.h"
+#include "device.h"
+#include "json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <libudev.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "mymap_uapi.h"
+
+/* Everything status shows, gathered before anything is printed. */
+struct status {
+	struct mymap_state s;
+	bool have_node;
+	struct stat node;
+	char owner[64], group[64];
+	bool have_info; /* MYMAP_IOC_INFO answered (needs permission to open) */
+	struct mymap_info info;
+};
+
+static void name_ids(struct status *st)
+{
+	struct passwd *pw = getpwuid(st->node.st_uid);
+	struct group *gr = getgrgid(st->node.st_gid);
+
+	if (pw)
+		snprintf(st->owner, sizeof(st->owner), "%s", pw->pw_name);
+	else
+		snprintf(st->owner, sizeof(st->owner), "%u", (unsigned int)st->node.st_uid);
+	if (gr)
+		snprintf(st->group, sizeof(st->group), "%s", gr->gr_name);
+	else
+		snprintf(st->group, sizeof(st->group), "%u", (unsigned int)st->node.st_gid);
+}
+
+static void gather(struct udev *udev, struct status *st)
+{
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	/* sysfs first: opening the device below would count in "opens". */
+	mymap_state_read(udev, &st->s);
+	if (!st->s.present)
+		return;
+	if (stat(st->s.devnode, &st->node) == 0 && S_ISCHR(st->node.st_mode)) {
+		st->have_node = true;
+		name_ids(st);
+	}
+	fd = open(st->s.devnode, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, MYMAP_IOC_INFO, &st->info) == 0)
+		st->have_info = true;
+	close(fd);
+}
+
+static void print_text(const struct status *st)
+{
+	const struct mymap_state *s = &st->s;
+
+	if (!s->loaded) {
+		printf("mymap: not loaded\n");
+		return;
+	}
+	printf("mymap: loaded (%s), version %s\n", s->initstate,
+	       s->have_version ? s->version : "unknown");
+	if (s->have_refcnt)
+		printf("  module references: %" PRIu64 "\n", s->refcnt);
+	if (!s->present) {
+		printf("  device: not registered\n");
+		return;
+	}
+	if (st->have_node)
+		printf("  node: %s (char %u:%u), mode %04o, owner %s, group %s\n", s->devnode,
+		       major(s->devnum), minor(s->devnum), (unsigned int)(st->node.st_mode & 07777),
+		       st->owner, st->group);
+	else
+		printf("  node: %s missing (device %u:%u)\n", s->devnode, major(s->devnum),
+		       minor(s->devnum));
+	if (s->have_size)
+		printf("  region: %" PRIu64 " bytes (%" PRIu64 " KiB)\n", s->size, s->size >> 10);
+	if (st->have_info)
+		printf("  page size: %u bytes, abi version %u\n", st->info.page_size,
+		       st->info.abi_version);
+	if (s->have_mappings)
+		printf("  live mappings: %" PRIu64 "\n", s->mappings);
+	if (s->have_opens)
+		printf("  open files: %" PRIu64 "\n", s->opens);
+}
+
+static void print_json(const struct status *st)
+{
+	const struct mymap_state *s = &st->s;
+	struct json_writer w;
+	char mode[8];
+
+	json_init(&w, stdout);
+	json_begin_object(&w);
+	json_key(&w, "loaded");
+	json_bool(&w, s->loaded);
+	if (s->loaded) {
+		json_key(&w, "state");
+		json_string(&w, s->initstate);
+		json_key(&w, "version");
+		if (s->have_version)
+			json_string(&w, s->version);
+		else
+			json_null(&w);
+		if (s->have_refcnt) {
+			json_key(&w, "refcnt");
+			json_u64(&w, s->refcnt);
+		}
+	}
+	json_key(&w, "present");
+	json_bool(&w, s->present);
+	if (s->present) {
+		json_key(&w, "node");
+		json_begin_object(&w);
+		json_key(&w, "path");
+		json_string(&w, s->devnode);
+		json_key(&w, "exists");
+		json_bool(&w, st->have_node);
+		json_key(&w, "major");
+		json_u64(&w, major(s->devnum));
+		json_key(&w, "minor");
+		json_u64(&w, minor(s->devnum));
+		if (st->have_node) {
+			snprintf(mode, sizeof(mode), "%04o",
+				 (unsigned int)(st->node.st_mode & 07777));
+			json_key(&w, "mode");
+			json_string(&w, mode);
+			json_key(&w, "uid");
+			json_u64(&w, st->node.st_uid);
+			json_key(&w, "owner");
+			json_string(&w, st->owner);
+			json_key(&w, "gid");
+			json_u64(&w, st->node.st_gid);
+			json_key(&w, "group");
+			json_string(&w, st->group);
+		}
+		json_end_object(&w);
+		json_key(&w, "region");
+		json_begin_object(&w);
+		json_key(&w, "size");
+		if (s->have_size)
+			json_u64(&w, s->size);
+		else
+			json_null(&w);
+		json_key(&w, "mappings");
+		if (s->have_mappings)
+			json_u64(&w, s->mappings);
+		else
+			json_null(&w);
+		json_key(&w, "opens");
+		if (s->have_opens)
+			json_u64(&w, s->opens);
+		else
+			json_null(&w);
+		if (st->have_info) {
+			json_key(&w, "page_size");
+			json_u64(&w, st->info.page_size);
+			json_key(&w, "abi_version");
+			json_u64(&w, st->info.abi_version);
+		}
+		json_end_object(&w);
+	}
+	json_end_object(&w);
+}
+
+int cmd_status(const struct ctl_args *a)
+{
+	struct status st;
+	struct udev *udev = udev_new();
+
+	if (!udev) {
+		ctl_error("status", "cannot start libudev (%s); is /sys mounted?",
+			  strerror(errno ? errno : ENOMEM));
+		return CTL_EXIT_FAILED;
+	}
+	gather(udev, &st);
+	udev_unref(udev);
+	if (a->json)
+		print_json(&st);
+	else
+		print_text(&st);
+	if (fflush(stdout) != 0) {
+		ctl_error("status", "cannot write the output (%s)", strerror(errno));
+		return CTL_EXIT_FAILED;
+	}
+	return st.s.loaded ? CTL_EXIT_OK : CTL_EXIT_NOT_LOADED;
+}
