@@ -1,0 +1,19 @@
+# Self-test of the VM harness, scripts/vm-run: exit status, output and
+# added files passing through intact, dynamically linked programs, kernel
+# problem detection, the timeout, and loading the module with parameters.
+VM_TEST := $(BUILD)/tests/vm
+
+SUITES += vm
+
+# A library outside the system directories, as build/lib/libmymap.so.1 is.
+$(VM_TEST)/lib/libvmecho.so.1: tests/vm/echo_lib.c tests/vm/echo_lib.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -Wl,-soname,libvmecho.so.1 -o $@ $<
+
+$(VM_TEST)/echo_args: $(OBJ)/tests/vm/echo_args.o $(VM_TEST)/lib/libvmecho.so.1
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -L$(VM_TEST)/lib -l:libvmecho.so.1
+
+.PHONY: suite-vm
+suite-vm: $(VM_TEST)/echo_args module
+	@tests/vm/vm-test $(VM_TEST)/echo_args $(VM_TEST)/lib $(BUILD)/mymap.ko
