@@ -1,0 +1,27 @@
+# mymapctl's tests.
+#   ctl-host: the pure parts (command line, JSON, hexdump, kernel log
+#             records, /proc scanning) on the host, under ASan+UBSan.
+#   ctl-vm:   every command and error path against the real module, in the
+#             VM; --json output is parsed on the host with python3.
+SUITES += ctl-host
+
+CTL_HOST_TESTS := cli json hexdump kmsg holders
+CTL_TEST_BIN := $(SAN)/bin/ctl
+
+ctl_san = $(1:%=$(SAN)/obj/user/ctl/%.o)
+$(CTL_TEST_BIN)/cli_test: $(call ctl_san,cli)
+$(CTL_TEST_BIN)/json_test: $(call ctl_san,json)
+$(CTL_TEST_BIN)/hexdump_test: $(call ctl_san,hexdump)
+$(CTL_TEST_BIN)/kmsg_test: $(call ctl_san,kmsg)
+$(CTL_TEST_BIN)/holders_test: $(call ctl_san,holders sysfile)
+
+# Named explicitly so make keeps the objects (no intermediate files).
+$(foreach t,$(CTL_HOST_TESTS),$(eval $(CTL_TEST_BIN)/$(t)_test: $(SAN)/obj/tests/ctl/$(t)_test.o))
+
+$(CTL_TEST_BIN)/%_test:
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
+
+.PHONY: suite-ctl-host
+suite-ctl-host: $(CTL_HOST_TESTS:%=$(CTL_TEST_BIN)/%_test)
+	@tests/tap-run $(CTL_HOST_TESTS:%=$(CTL_TEST_BIN)/%_test)
