@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mymap_08.c - vm_operations count the live mappings of the device, which
+ * fork and munmap create and destroy without calling the driver.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/init.h>
+#include <linux/minmax.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+
+/* The bytes a freshly loaded device shows at offset 0. */
+static const u8 mymap_seed[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+/* The device's memory: one page, from mymap_init() to mymap_exit(). */
+static void *mymap_page;
+
+/* Open files of the device; a counter, so no lock is needed. */
+static atomic_t mymap_opens = ATOMIC_INIT(0);
+
+/* Live mappings (VMAs) of the device, in all processes. */
+static atomic_t mymap_mappings = ATOMIC_INIT(0);
+
+/*
+ * misc_open() calls this after pointing file->private_data at the
+ * miscdevice.  Nothing here can fail.
+ */
+static int mymap_open(struct inode *inode, struct file *file)
+{
+	atomic_inc(&mymap_opens);
+	return 0;
+}
+
+/* When the last descriptor and the last mapping of the file are gone. */
+static int mymap_release(struct inode *inode, struct file *file)
+{
+	atomic_dec(&mymap_opens);
+	return 0;
+}
+
+static ssize_t mymap_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
+{
+	loff_t pos = *ppos;
+
+	if (pos >= PAGE_SIZE)
+		return 0;
+	count = min_t(size_t, count, PAGE_SIZE - pos);
+	if (copy_to_user(buf, mymap_page + pos, count))
+		return -EFAULT;
+	*ppos = pos + count;
+	return count;
+}
+
+/*
+ * The kernel calls .open for every VMA it creates as a copy of one of ours
+ * (fork, a VMA split in two) and .close for every one it destroys
+ * (munmap, exit); the first VMA is created by mymap_mmap(), which counts
+ * it itself.
+ */
+static void mymap_vm_open(struct vm_area_struct *vma)
+{
+	atomic_inc(&mymap_mappings);
+}
+
+static void mymap_vm_close(struct vm_area_struct *vma)
+{
+	atomic_dec(&mymap_mappings);
+}
+
+static const struct vm_operations_struct mymap_vm_ops = {
+	.open = mymap_vm_open,
+	.close = mymap_vm_close,
+};
+
+/*
+ * Maps the page into the calling process, after the rules below.  Each
+ * refusal has its own errno, so a program can tell which rule it broke.
+ */
+static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long pfn = virt_to_phys(mymap_page) >> PAGE_SHIFT;
+	int ret;
+
+	/* A private copy-on-write view would hide writes from the device. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	/* The page holds data, never code. */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	/* Nothing outside the page: no offset, no more than one page. */
+	if (vma->vm_pgoff || vma_pages(vma) > 1)
+		return -EINVAL;
+	/* Nor executable later, through mprotect(). */
+	vma->vm_flags &= ~VM_MAYEXEC;
+
+	ret = remap_pfn_range(vma, vma->vm_start, pfn, PAGE_SIZE,
+			      vma->vm_page_prot);
+	if (ret)
+		return ret;
+	/*
+	 * Only now: when mmap fails, the kernel frees the VMA without
+	 * calling .close, so an early count would never come down.
+	 */
+	vma->vm_ops = &mymap_vm_ops;
+	atomic_inc(&mymap_mappings);
+	return 0;
+}
+
+static const struct file_operations mymap_fops = {
+	.owner = THIS_MODULE,
+	.open = mymap_open,
+	.release = mymap_release,
+	.read = mymap_read,
+	.mmap = mymap_mmap,
+};
+
+/* /sys/class/misc/mymap/size: the device's size in bytes. */
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", PAGE_SIZE);
+}
+static DEVICE_ATTR_RO(size);
+
+/* /sys/class/misc/mymap/opens: open files of the device. */
+static ssize_t opens_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&mymap_opens));
+}
+static DEVICE_ATTR_RO(opens);
+
+/* /sys/class/misc/mymap/mappings: live mappings of the device. */
+static ssize_t mappings_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&mymap_mappings));
+}
+static DEVICE_ATTR_RO(mappings);
+
+static struct attribute *mymap_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_opens.attr,
+	&dev_attr_mappings.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(mymap);
+
+/*
+ * .groups: misc_register() creates the attributes together with the
+ * device, before udev hears of it, so no one can see a device without them.
+ */
+static struct miscdevice mymap_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mymap",
+	.fops = &mymap_fops,
+	.groups = mymap_groups,
+	.mode = 0600,
+};
+
+/*
+ * Zeroed, so nothing a previous user of the memory left there can be read;
+ * then seeded.  Returns 0 or -ENOMEM.
+ */
+static int mymap_page_alloc(void)
+{
+	mymap_page = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!mymap_page)
+		return -ENOMEM;
+	/*
+	 * kmalloc aligns a power-of-two size to itself, so this is one whole
+	 * page; a later step hands it to the page tables, where a misaligned
+	 * buffer would expose its neighbours.  Check rather than trust.
+	 */
+	if (!PAGE_ALIGNED(mymap_page)) {
+		kfree(mymap_page);
+		return -ENOMEM;
+	}
+	SetPageReserved(virt_to_page(mymap_page));
+	memcpy(mymap_page, mymap_seed, sizeof(mymap_seed));
+	return 0;
+}
+
+static void mymap_page_free(void)
+{
+	ClearPageReserved(virt_to_page(mymap_page));
+	kfree(mymap_page);
+}
+
+static int __init mymap_init(void)
+{
+	int ret;
+
+	ret = mymap_page_alloc();
+	if (ret) {
+		pr_err("cannot allocate the page: %d\n", ret);
+		return ret;
+	}
+	/* Once registered, the device can be opened: the page comes first. */
+	ret = misc_register(&mymap_misc);
+	if (ret) {
+		pr_err("cannot register /dev/mymap: %d\n", ret);
+		mymap_page_free();
+		return ret;
+	}
+	pr_info("/dev/mymap registered\n");
+	return 0;
+}
+
+/* The reverse order of init: no one can open the device once it is gone. */
+static void __exit mymap_exit(void)
+{
+	misc_deregister(&mymap_misc);
+	mymap_page_free();
+	pr_info("/dev/mymap removed\n");
+}
+
+module_init(mymap_init);
+module_exit(mymap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mymap tutorial step 8: mappings and lifetime");
