@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * channel.h - a channel's memory (header, endpoints, events, ring) and an
+ * endpoint's private state, shared by channel.c, endpoint.c and
+ * directory.c.
+ */
+#ifndef MYMAP_IPC_CHANNEL_H
+#define MYMAP_IPC_CHANNEL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "control_lock.h"
+#include "mpmc.h"
+#include "mymap_channel.h"
+#include "peer.h"
+#include "shm.h"
+#include "spsc.h"
+#include "stream.h"
+
+#define IPC_CHANNEL_MAGIC   0x4d4d4348u /* "HCMM" in memory */
+#define IPC_CHANNEL_VERSION 1u
+
+enum ipc_side_index {
+	IPC_SENDERS = 0,
+	IPC_RECEIVERS = 1,
+};
+
+enum ipc_endpoint_state {
+	IPC_EP_FREE = 0,
+	IPC_EP_ATTACHED = 1,
+};
+
+/* How the last endpoint of a side went away. */
+enum ipc_exit {
+	IPC_EXIT_NONE = 0,
+	IPC_EXIT_CLOSED = 1,
+	IPC_EXIT_DIED = 2,
+};
+
+/* One place for an attached process. */
+struct ipc_endpoint {
+	_Atomic uint32_t state;
+	uint32_t reserved;
+	struct ipc_peer_id id;
+};
+
+struct ipc_side {
+	struct ipc_endpoint ep[MYMAP_CHANNEL_MAX_ENDPOINTS];
+	_Atomic uint32_t attaches;  /* ever, so "never had a peer" can be told */
+	_Atomic uint32_t last_exit; /* enum ipc_exit */
+};
+
+/*
+ * The channel's memory.  The constant part is written once by format
+ * before any endpoint exists; endpoints change only under @lock; the
+ * events and the ring are the lock-free part.
+ */
+struct ipc_channel {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t kind;	    /* enum mymap_channel_kind */
+	uint32_t places;    /* endpoints per side: 1, or MAX_ENDPOINTS for MPMC */
+	uint32_t msg_size;
+	uint32_t capacity;
+	uint32_t start_index;
+	uint32_t reserved;
+	uint64_t ring_off;  /* from the start of this struct */
+	uint64_t bytes;	    /* all of it, ring included */
+	struct ipc_lock lock;
+	_Atomic uint32_t removed; /* unlinked from its directory: free at last close */
+	struct ipc_side side[2];
+	_Alignas(64) struct ipc_event data;  /* receivers sleep here */
+	_Alignas(64) struct ipc_event space; /* senders sleep here */
+} __attribute__((aligned(64)));
+
+/* An endpoint: one process's attachment, private to it. */
+struct mymap_channel {
+	struct ipc_region region;
+	struct ipc_channel *shm;
+	struct mymap_channel_config config;
+	/* Frees a removed channel's memory at last close; NULL with *_at. */
+	int (*free_memory)(struct mymap_heap *heap, struct ipc_channel *c);
+	struct mymap_heap *heap;
+	enum ipc_side_index side;
+	uint16_t place; /* index in side->ep */
+	uint16_t owner; /* MPMC cell owner id: side * MAX_ENDPOINTS + place */
+	uint32_t spin;
+	bool loan_out;
+	bool view_out;
+	union {
+		struct ipc_spsc_end spsc;
+		struct ipc_stream_end stream;
+		struct ipc_mpmc *mpmc;
+	} ring;
+	struct ipc_mpmc_claim claim; /* the MPMC loan or view */
+	struct mymap_channel_stats stats;
+};
+
+/* The ring behind the header. */
+static inline void *ipc_channel_ring(struct ipc_channel *c)
+{
+	return (char *)c + c->ring_off;
+}
+
+/* Is there a valid channel header at @c of @avail bytes?  0 or -EBADMSG. */
+int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail);
+
+/* Formats a channel at @c (mymap_channel_bytes(@cfg) bytes). */
+void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config *cfg);
+
+/*
+ * Attaches to @c, which lies in @region, as @role.  Takes @c's lock.  The
+ * caller sets (*out)->heap and ->free_memory when the channel lives in a
+ * heap.
+ */
+int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
+		       enum mymap_channel_role role, struct mymap_channel **out);
+
+/*
+ * Marks @c removed.  Returns true when no live endpoint is attached, so
+ * the caller must free its memory now (nobody else will).  Takes @c's lock.
+ */
+bool ipc_channel_mark_removed(const struct ipc_region *region, struct ipc_channel *c);
+
+/*
+ * Reclaims the endpoints of dead processes on both sides of @c, repairing
+ * their MPMC cells.  Takes @c's lock.  Returns how many were reclaimed.
+ */
+int ipc_channel_reap(const struct ipc_region *region, struct ipc_channel *c);
+
+/* Endpoints in use on @side (dead ones included). */
+uint32_t ipc_channel_attached(struct ipc_channel *c, enum ipc_side_index side);
+
+/* Messages or bytes queued, as seen now. */
+uint32_t ipc_channel_queued(struct ipc_channel *c);
+
+#endif /* MYMAP_IPC_CHANNEL_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * event.h - an event count: lets a thread sleep until "something changed"
+ * without the side that changes things paying for a system call when
+ * nobody sleeps.
+ *
+ * One 64-bit word: the low half counts sleepers, the high half is an
+ * epoch that notifiers bump.  A sleeper announces itself (prepare), takes
+ * the epoch as its ticket, re-checks its condition, and sleeps only while
+ * the epoch still equals the ticket.  A notifier publishes its change,
+ * then (seq_cst fence) looks for sleepers and bumps the epoch and wakes
+ * them only if there are any.  The two fences form a Dekker pair: either
+ * the sleeper's re-check sees the change, or the notifier sees the sleeper
+ * and changes the epoch under it, so no wake-up is lost.
+ *
+ * The epoch is the word handed to futex or MYMAP_IOC_WAIT: the upper 32
+ * bits, at byte offset 4 of the little-endian 64-bit word.
+ */
+#ifndef MYMAP_IPC_EVENT_H
+#define MYMAP_IPC_EVENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shm.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the epoch half of struct ipc_event is found by little-endian layout");
+
+struct ipc_event {
+	_Atomic uint64_t word; /* epoch << 32 | sleepers */
+};
+
+#define IPC_EVENT_SLEEPER 1ull
+#define IPC_EVENT_EPOCH	  (1ull << 32)
+
+/* The 32-bit epoch, the word sleepers wait on. */
+static inline _Atomic uint32_t *ipc_event_epoch(struct ipc_event *ev)
+{
+	return (_Atomic uint32_t *)((char *)&ev->word + 4);
+}
+
+/*
+ * Announces a sleeper and returns its ticket.  The caller must re-check
+ * its condition after this and before ipc_event_sleep(), and call
+ * ipc_event_cancel() once done either way.
+ */
+static inline uint32_t ipc_event_prepare(struct ipc_event *ev)
+{
+	uint64_t prev = atomic_fetch_add_explicit(&ev->word, IPC_EVENT_SLEEPER,
+						  memory_order_seq_cst);
+
+	atomic_thread_fence(memory_order_seq_cst);
+	return (uint32_t)(prev >> 32);
+}
+
+/* Withdraws the sleeper that ipc_event_prepare() announced. */
+static inline void ipc_event_cancel(struct ipc_event *ev)
+{
+	atomic_fetch_sub_explicit(&ev->word, IPC_EVENT_SLEEPER, memory_order_relaxed);
+}
+
+/* Sleeps while the epoch equals @ticket; see ipc_wait() for the returns. */
+static inline int ipc_event_sleep(const struct ipc_region *r, struct ipc_event *ev,
+				  uint32_t ticket, uint64_t timeout_ns)
+{
+	return ipc_wait(r, ipc_event_epoch(ev), ticket, timeout_ns);
+}
+
+/*
+ * Tells sleepers that the state they wait on changed; the change must be
+ * stored before the call.  Wakes at most @count of them; costs one fence
+ * and one load when nobody sleeps.  Returns whether anyone slept (and so
+ * whether a system call was made).
+ */
+static inline bool ipc_event_notify(const struct ipc_region *r, struct ipc_event *ev,
+				    uint32_t count)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if ((uint32_t)atomic_load_explicit(&ev->word, memory_order_relaxed) == 0)
+		return false;
+	atomic_fetch_add_explicit(&ev->word, IPC_EVENT_EPOCH, memory_order_seq_cst);
+	ipc_wake(r, ipc_event_epoch(ev), count);
+	return true;
+}
+
+#endif /* MYMAP_IPC_EVENT_H */

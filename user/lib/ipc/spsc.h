@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * spsc.h - a single-producer single-consumer ring of fixed-size slots,
+ * each carrying one message of up to slot_size bytes.
+ *
+ * Two free-running 32-bit indices: head (slots published, written only by
+ * the producer) and tail (slots released, written only by the consumer).
+ * The ring holds head - tail messages, computed modulo 2^32, so the
+ * indices may wrap freely; capacity is a power of two no larger than 2^31.
+ * Each side keeps a private copy of the other's index and reloads it only
+ * when the copy says full (or empty), so in steady state each message
+ * costs one store to a cache line the other side reads.
+ *
+ * Memory ordering (the whole contract):
+ *   - producer: writes the slot, then store-release head = h + 1;
+ *     consumer: load-acquire head sees h + 1, then reads the slot.
+ *     The slot's bytes happen-before the consumer's read.
+ *   - consumer: reads the slot, then store-release tail = t + 1;
+ *     producer: load-acquire tail sees t + 1, then overwrites the slot.
+ *     The consumer's reads happen-before the producer's next writes.
+ * Nothing else is shared, so a process dying anywhere leaves the ring
+ * consistent: a message is visible whole or not at all.
+ *
+ * These functions never block; channel.c adds waiting.
+ */
+#ifndef MYMAP_IPC_SPSC_H
+#define MYMAP_IPC_SPSC_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* In the region.  The slots follow at data_off from the start of this. */
+struct ipc_spsc {
+	uint32_t slot_size; /* payload bytes per slot */
+	uint32_t stride;    /* bytes from one slot to the next */
+	uint32_t capacity;  /* slots, a power of two */
+	uint32_t mask;	    /* capacity - 1 */
+	uint64_t data_off;
+	_Alignas(64) _Atomic uint32_t head;
+	_Alignas(64) _Atomic uint32_t tail;
+} __attribute__((aligned(64)));
+
+/* A slot: the length of its message, then the payload. */
+struct ipc_spsc_slot {
+	uint32_t len;
+	uint32_t reserved[3];
+	unsigned char payload[];
+};
+
+/* One side's private view. */
+struct ipc_spsc_end {
+	struct ipc_spsc *q;
+	char *slots;
+	uint32_t mine;	 /* my index: head for the producer, tail for the consumer */
+	uint32_t theirs; /* last seen index of the other side */
+};
+
+/* Bytes of the slots for @capacity slots of @slot_size (no header). */
+size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity);
+
+/*
+ * Formats @q with its slots at @data_off bytes after it; both indices
+ * start at @start (any value: tests start near UINT32_MAX).
+ */
+void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
+		     uint32_t start);
+
+/* Attaches as the producer (@producer != 0) or the consumer. */
+void ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, int producer);
+
+/* The next free slot's payload, or NULL when the ring is full. */
+void *ipc_spsc_reserve(struct ipc_spsc_end *e);
+
+/* Publishes the reserved slot with @len bytes (<= slot_size). */
+void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len);
+
+/* The oldest message and its length, or NULL when the ring is empty. */
+const void *ipc_spsc_peek(struct ipc_spsc_end *e, uint32_t *len);
+
+/* Frees the slot ipc_spsc_peek() returned. */
+void ipc_spsc_release(struct ipc_spsc_end *e);
+
+/* Messages in the ring, as seen now. */
+uint32_t ipc_spsc_count(const struct ipc_spsc *q);
+
+#endif /* MYMAP_IPC_SPSC_H */

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stream.h - a single-producer single-consumer byte stream: a ring of
+ * bytes with no message boundaries, like a pipe.
+ *
+ * The same two free-running 32-bit indices as the message ring (spsc.h),
+ * counting bytes instead of slots; capacity is a power of two no larger
+ * than 2^31.  A write or read that crosses the end of the ring is split
+ * in two copies.  The memory-ordering contract is spsc.h's: the bytes are
+ * written before the store-release of head that the reader's load-acquire
+ * sees, and read before the store-release of tail the writer's
+ * load-acquire sees.  Never blocks; channel.c adds waiting.
+ */
+#ifndef MYMAP_IPC_STREAM_H
+#define MYMAP_IPC_STREAM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* In the region.  The bytes follow at data_off from the start of this. */
+struct ipc_stream {
+	uint32_t capacity; /* bytes, a power of two */
+	uint32_t mask;
+	uint64_t data_off;
+	_Alignas(64) _Atomic uint32_t head;
+	_Alignas(64) _Atomic uint32_t tail;
+} __attribute__((aligned(64)));
+
+/* One side's private view. */
+struct ipc_stream_end {
+	struct ipc_stream *q;
+	unsigned char *data;
+	uint32_t mine;
+	uint32_t theirs;
+};
+
+/* Formats @q with @capacity bytes at @data_off after it; indices start at @start. */
+void ipc_stream_format(struct ipc_stream *q, uint32_t capacity, uint64_t data_off, uint32_t start);
+
+/* Attaches as the writer (@writer != 0) or the reader. */
+void ipc_stream_attach(struct ipc_stream_end *e, struct ipc_stream *q, int writer);
+
+/* Copies up to @len bytes in; returns how many fit (0 when full). */
+size_t ipc_stream_write(struct ipc_stream_end *e, const void *buf, size_t len);
+
+/* Copies up to @len bytes out; returns how many there were (0 when empty). */
+size_t ipc_stream_read(struct ipc_stream_end *e, void *buf, size_t len);
+
+/* Bytes in the ring, as seen now. */
+uint32_t ipc_stream_count(const struct ipc_stream *q);
+
+#endif /* MYMAP_IPC_STREAM_H */

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * transfer.c - a channel's data plane: send, receive, stream read and
+ * write, the zero-copy loans, and the one place where an endpoint waits
+ * (spin, then sleep on an event, checking its peers between sleeps).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "channel.h"
+
+/* One attempt at an operation: 0 done, -EAGAIN not now, or an error. */
+typedef int (*attempt_fn)(struct mymap_channel *ch, void *arg);
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static enum ipc_side_index other_side(const struct mymap_channel *ch)
+{
+	return ch->side == IPC_SENDERS ? IPC_RECEIVERS : IPC_SENDERS;
+}
+
+/*
+ * Why the other side cannot serve us: 0 (it may: live, or never had a
+ * peer yet), -EPIPE (all closed) or -ECONNRESET (one died).  @deep asks
+ * /proc and the device whether attached peers are alive, reclaiming the
+ * dead; otherwise only the endpoint states are read.
+ */
+static int peer_gone(struct mymap_channel *ch, bool deep)
+{
+	struct ipc_channel *c = ch->shm;
+	struct ipc_side *s = &c->side[other_side(ch)];
+
+	if (deep)
+		ipc_channel_reap(&ch->region, c);
+	if (ipc_channel_attached(c, other_side(ch)))
+		return 0;
+	if (!atomic_load_explicit(&s->attaches, memory_order_relaxed))
+		return 0;
+	return atomic_load_explicit(&s->last_exit, memory_order_relaxed) == IPC_EXIT_DIED
+		       ? -ECONNRESET
+		       : -EPIPE;
+}
+
+/* The event this endpoint sleeps on: receivers wait for data, senders for space. */
+static struct ipc_event *my_event(struct mymap_channel *ch)
+{
+	return ch->side == IPC_RECEIVERS ? &ch->shm->data : &ch->shm->space;
+}
+
+/* After a successful operation, wake the other side if it sleeps. */
+static void notify_peer(struct mymap_channel *ch)
+{
+	struct ipc_channel *c = ch->shm;
+	struct ipc_event *ev = ch->side == IPC_SENDERS ? &c->data : &c->space;
+	uint32_t count = c->kind == MYMAP_CHANNEL_MPMC ? UINT32_MAX : 1;
+
+	if (ipc_event_notify(&ch->region, ev, count))
+		ch->stats.wakes++;
+}
+
+/*
+ * On an MPMC channel, a cell claimed by a dead endpoint blocks everyone
+ * behind it; reclaiming the dead (which repairs their cells) unblocks it.
+ */
+static void unblock_mpmc(struct mymap_channel *ch)
+{
+	uint16_t owner;
+
+	if (ch->config.kind != MYMAP_CHANNEL_MPMC)
+		return;
+	owner = ipc_mpmc_blocker(ch->ring.mpmc, ch->side == IPC_RECEIVERS);
+	if (owner != IPC_MPMC_NO_OWNER && owner != ch->owner)
+		ipc_channel_reap(&ch->region, ch->shm);
+}
+
+/*
+ * Runs @attempt until it does not return -EAGAIN: first spinning, then
+ * sleeping on the endpoint's event in slices of at most
+ * MYMAP_CHANNEL_LIVENESS_NS, checking the peers after every slice.
+ */
+static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int64_t timeout_ns)
+{
+	struct ipc_event *ev = my_event(ch);
+	uint64_t deadline = 0;
+	bool deep = false;
+	int ret, gone;
+
+	ret = attempt(ch, arg);
+	if (ret != -EAGAIN)
+		return ret;
+	if (timeout_ns == 0) {
+		gone = peer_gone(ch, false);
+		if (!gone)
+			return -EAGAIN;
+		ret = attempt(ch, arg);
+		return ret == -EAGAIN ? gone : ret;
+	}
+	if (timeout_ns > 0)
+		deadline = now_ns() + (uint64_t)timeout_ns;
+
+	for (uint32_t i = 0; ch->spin == MYMAP_CHANNEL_SPIN_FOREVER || i < ch->spin; i++) {
+		cpu_relax();
+		ret = attempt(ch, arg);
+		if (ret != -EAGAIN)
+			return ret;
+		if (ch->spin == MYMAP_CHANNEL_SPIN_FOREVER && (i & 0xfffff) == 0xfffff) {
+			/* Busy-polling: still notice a dead peer and the deadline. */
+			unblock_mpmc(ch);
+			gone = peer_gone(ch, true);
+			if (gone) {
+				ret = attempt(ch, arg);
+				return ret == -EAGAIN ? gone : ret;
+			}
+			if (deadline && now_ns() >= deadline)
+				return -ETIMEDOUT;
+		}
+	}
+
+	for (;;) {
+		uint64_t slice = MYMAP_CHANNEL_LIVENESS_NS;
+		uint32_t ticket;
+		int woke;
+
+		gone = peer_gone(ch, deep);
+		if (gone) {
+			/* Everything sent before the peer left is still delivered. */
+			ret = attempt(ch, arg);
+			return ret == -EAGAIN ? gone : ret;
+		}
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			if (deadline - now < slice)
+				slice = deadline - now;
+		}
+		ticket = ipc_event_prepare(ev);
+		ret = attempt(ch, arg);
+		if (ret != -EAGAIN) {
+			ipc_event_cancel(ev);
+			return ret;
+		}
+		ch->stats.sleeps++;
+		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
+		ipc_event_cancel(ev);
+		if (woke == -EINTR)
+			return -EINTR;
+		/* A timed-out slice or a closed device file: look at the peers. */
+		deep = woke == -ETIMEDOUT || woke == -EPIPE;
+		if (deep)
+			unblock_mpmc(ch);
+		ret = attempt(ch, arg);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+}
+
+/* ---- Sending messages ---- */
+
+struct send_args {
+	const void *msg;
+	uint32_t len;
+	struct mymap_loan *loan; /* reserve: lend instead of copying */
+};
+
+static int try_send(struct mymap_channel *ch, void *arg)
+{
+	struct send_args *a = arg;
+	void *slot;
+
+	if (ch->config.kind == MYMAP_CHANNEL_MPMC) {
+		if (!ipc_mpmc_claim_write(ch->ring.mpmc, ch->owner, &ch->claim))
+			return -EAGAIN;
+		slot = ipc_mpmc_payload(&ch->claim);
+	} else {
+		slot = ipc_spsc_reserve(&ch->ring.spsc);
+		if (!slot)
+			return -EAGAIN;
+	}
+	if (a->loan) {
+		a->loan->data = slot;
+		a->loan->size = ch->config.msg_size;
+		ch->loan_out = true;
+		return 0;
+	}
+	memcpy(slot, a->msg, a->len);
+	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
+		ipc_mpmc_publish(ch->ring.mpmc, &ch->claim, a->len);
+	else
+		ipc_spsc_publish(&ch->ring.spsc, a->len);
+	return 0;
+}
+
+/* The endpoint may use message operations as @side. */
+static int check_message_endpoint(const struct mymap_channel *ch, enum ipc_side_index side)
+{
+	if (!ch || ch->side != side || ch->config.kind == MYMAP_CHANNEL_STREAM)
+		return -EINVAL;
+	if (ch->loan_out || ch->view_out)
+		return -EBUSY;
+	return 0;
+}
+
+int mymap_channel_send(struct mymap_channel *ch, const void *msg, size_t len, int64_t timeout_ns)
+{
+	struct send_args a = {.msg = msg, .len = (uint32_t)len};
+	int ret = check_message_endpoint(ch, IPC_SENDERS);
+
+	if (ret)
+		return ret;
+	if (len > ch->config.msg_size)
+		return -EMSGSIZE;
+	ret = wait_for(ch, try_send, &a, timeout_ns);
+	if (ret == 0)
+		notify_peer(ch);
+	return ret;
+}
+
+int mymap_channel_reserve(struct mymap_channel *ch, struct mymap_loan *loan, int64_t timeout_ns)
+{
+	struct send_args a = {.loan = loan};
+	int ret = check_message_endpoint(ch, IPC_SENDERS);
+
+	if (ret)
+		return ret;
+	return wait_for(ch, try_send, &a, timeout_ns);
+}
+
+int mymap_channel_publish(struct mymap_channel *ch, struct mymap_loan *loan, size_t len)
+{
+	if (!ch || !ch->loan_out || !loan)
+		return -EINVAL;
+	if (len > loan->size || len > ch->config.msg_size)
+		return -EMSGSIZE;
+	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
+		ipc_mpmc_publish(ch->ring.mpmc, &ch->claim, (uint32_t)len);
+	else
+		ipc_spsc_publish(&ch->ring.spsc, (uint32_t)len);
+	ch->loan_out = false;
+	loan->data = NULL;
+	notify_peer(ch);
+	return 0;
+}
+
+/* ---- Receiving messages ---- */
+
+struct recv_args {
+	void *buf;
+	size_t size;
+	uint32_t len;
+	struct mymap_loan *view; /* recv_view: lend instead of copying */
+};
+
+static void release_slot(struct mymap_channel *ch)
+{
+	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
+		ipc_mpmc_release(ch->ring.mpmc, &ch->claim);
+	else
+		ipc_spsc_release(&ch->ring.spsc);
+}
+
+static int try_recv(struct mymap_channel *ch, void *arg)
+{
+	struct recv_args *a = arg;
+	const void *slot;
+
+	if (ch->config.kind == MYMAP_CHANNEL_MPMC) {
+		if (!ipc_mpmc_claim_read(ch->ring.mpmc, ch->owner, &ch->claim))
+			return -EAGAIN;
+		slot = ipc_mpmc_payload(&ch->claim);
+		a->len = ch->claim.cell->len;
+	} else {
+		slot = ipc_spsc_peek(&ch->ring.spsc, &a->len);
+		if (!slot)
+			return -EAGAIN;
+	}
+	if (a->len > ch->config.msg_size) {
+		/* Only corrupt memory says so: drop the message, report it. */
+		release_slot(ch);
+		return -EBADMSG;
+	}
+	if (a->view) {
+		a->view->data = (void *)slot;
+		a->view->size = a->len;
+		ch->view_out = true;
+		return 0;
+	}
+	memcpy(a->buf, slot, a->len < a->size ? a->len : a->size);
+	release_slot(ch);
+	return 0;
+}
+
+ssize_t mymap_channel_recv(struct mymap_channel *ch, void *buf, size_t size, int64_t timeout_ns)
+{
+	struct recv_args a = {.buf = buf, .size = size};
+	int ret = check_message_endpoint(ch, IPC_RECEIVERS);
+
+	if (ret)
+		return ret;
+	ret = wait_for(ch, try_recv, &a, timeout_ns);
+	if (ret == -EBADMSG)
+		notify_peer(ch);
+	if (ret)
+		return ret;
+	notify_peer(ch);
+	return a.len > size ? -EMSGSIZE : (ssize_t)a.len;
+}
+
+int mymap_channel_recv_view(struct mymap_channel *ch, struct mymap_loan *view, int64_t timeout_ns)
+{
+	struct recv_args a = {.view = view};
+	int ret = check_message_endpoint(ch, IPC_RECEIVERS);
+
+	if (ret)
+		return ret;
+	ret = wait_for(ch, try_recv, &a, timeout_ns);
+	if (ret == -EBADMSG)
+		notify_peer(ch);
+	return ret;
+}
+
+int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view)
+{
+	if (!ch || !ch->view_out || !view)
+		return -EINVAL;
+	release_slot(ch);
+	ch->view_out = false;
+	view->data = NULL;
+	notify_peer(ch);
+	return 0;
+}
+
+/* ---- Byte streams ---- */
+
+struct stream_args {
+	unsigned char *buf;
+	size_t len;
+	size_t done;
+};
+
+static int try_write(struct mymap_channel *ch, void *arg)
+{
+	struct stream_args *a = arg;
+	size_t n = ipc_stream_write(&ch->ring.stream, a->buf + a->done, a->len - a->done);
+
+	if (!n)
+		return -EAGAIN;
+	a->done += n;
+	/* Wake the reader for every piece: it may be waiting for the first byte. */
+	notify_peer(ch);
+	return a->done == a->len ? 0 : -EAGAIN;
+}
+
+static int try_read(struct mymap_channel *ch, void *arg)
+{
+	struct stream_args *a = arg;
+
+	a->done = ipc_stream_read(&ch->ring.stream, a->buf, a->len);
+	return a->done ? 0 : -EAGAIN;
+}
+
+static int check_stream_endpoint(const struct mymap_channel *ch, enum ipc_side_index side)
+{
+	return ch && ch->side == side && ch->config.kind == MYMAP_CHANNEL_STREAM ? 0 : -EINVAL;
+}
+
+ssize_t mymap_channel_write(struct mymap_channel *ch, const void *buf, size_t len,
+			    int64_t timeout_ns)
+{
+	struct stream_args a = {.buf = (unsigned char *)buf, .len = len};
+	int ret = check_stream_endpoint(ch, IPC_SENDERS);
+
+	if (ret)
+		return ret;
+	if (!len)
+		return 0;
+	ret = wait_for(ch, try_write, &a, timeout_ns);
+	return a.done ? (ssize_t)a.done : ret;
+}
+
+ssize_t mymap_channel_read(struct mymap_channel *ch, void *buf, size_t len, int64_t timeout_ns)
+{
+	struct stream_args a = {.buf = buf, .len = len};
+	int ret = check_stream_endpoint(ch, IPC_RECEIVERS);
+
+	if (ret)
+		return ret;
+	if (!len)
+		return 0;
+	ret = wait_for(ch, try_read, &a, timeout_ns);
+	if (ret)
+		return ret;
+	notify_peer(ch);
+	return (ssize_t)a.done;
+}
