@@ -3,7 +3,7 @@
 #             records, /proc scanning) on the host, under ASan+UBSan.
 #   ctl-vm:   every command and error path against the real module, in the
 #             VM; --json output is parsed on the host with python3.
-SUITES += ctl-host
+SUITES += ctl-host ctl-vm
 
 CTL_HOST_TESTS := cli json hexdump kmsg holders
 CTL_TEST_BIN := $(SAN)/bin/ctl
@@ -25,3 +25,12 @@ $(CTL_TEST_BIN)/%_test:
 .PHONY: suite-ctl-host
 suite-ctl-host: $(CTL_HOST_TESTS:%=$(CTL_TEST_BIN)/%_test)
 	@tests/tap-run $(CTL_HOST_TESTS:%=$(CTL_TEST_BIN)/%_test)
+
+CTL_VM_DIR := $(BUILD)/tests/ctl
+$(CTL_VM_DIR)/mymap_hold: $(OBJ)/tests/ctl/mymap_hold.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
+
+.PHONY: suite-ctl-vm
+suite-ctl-vm: $(BIN)/mymapctl $(CTL_VM_DIR)/mymap_hold module
+	@tests/ctl/run-vm-test $(BIN)/mymapctl $(CTL_VM_DIR)/mymap_hold $(CTL_VM_DIR)

@@ -121,7 +121,7 @@ int cmd_unload(const struct ctl_args *a)
 		break;
 	case EBUSY:
 	case EAGAIN:
-		report_busy(udev, -ret);
+		report_busy(udev, EBUSY); /* the kernel says EAGAIN: "would block" */
 		ret = CTL_EXIT_BUSY;
 		break;
 	case ENOENT:
