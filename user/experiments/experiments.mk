@@ -1,6 +1,9 @@
 # The seed experiments: where malloc gets memory (brk, mmap, thresholds),
-# and the mmap API.  Each is a small program printing TAP, described in
-# user/experiments/README.md; `make experiments` runs them all.
+# the mmap API, and the device.  Each is a small program printing TAP,
+# described in user/experiments/README.md.
+#   make experiments       every experiment, the last one in the VM
+#   make experiments-host  only those that run on this machine (no VM)
+#   make demo-tour         a guided tour through four of them
 #
 # Built without the sanitizers, unlike the rest of the host code: ASan
 # replaces malloc with its own allocator and reserves its own shadow memory,
@@ -12,18 +15,30 @@ EXP_DIR := user/experiments
 EXP_HELPERS := $(addprefix $(OBJ)/$(EXP_DIR)/,procfs.o fresh-child.o report.o)
 
 # Host experiments, in the order of the README's table.
-EXP_HOST := brk-sbrk free-keeps-heap
+EXP_HOST := brk-sbrk free-keeps-heap brk-vs-mmap mmap-threshold dynamic-threshold \
+	    top-pad trim-threshold past-break lazy-allocation mmap-file mmap-private \
+	    mmap-shared-anon shm-open mmap-errors
+# Needs /dev/mymap: runs in the VM.
+EXP_VM := device-digits
 EXP_HOST_BINS := $(EXP_HOST:%=$(BIN)/exp-%)
+EXP_VM_BINS := $(EXP_VM:%=$(BIN)/exp-%)
 
-PROGRAMS += $(EXP_HOST_BINS)
+PROGRAMS += $(EXP_HOST_BINS) $(EXP_VM_BINS)
 
-.PHONY: experiments suite-experiments
+.PHONY: experiments experiments-host suite-experiments demo-tour
 
-$(EXP_HOST_BINS): $(BIN)/exp-%: $(OBJ)/$(EXP_DIR)/%.o $(EXP_HELPERS)
+$(EXP_HOST_BINS) $(EXP_VM_BINS): $(BIN)/exp-%: $(OBJ)/$(EXP_DIR)/%.o $(EXP_HELPERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
 
-experiments: $(EXP_HOST_BINS)
+experiments: $(EXP_HOST_BINS) $(EXP_VM_BINS) module
+	@$(EXP_DIR)/run-experiments $(EXP_HOST_BINS) --vm $(EXP_VM_BINS)
+
+experiments-host: $(EXP_HOST_BINS)
 	@$(EXP_DIR)/run-experiments $(EXP_HOST_BINS)
 
 suite-experiments: experiments
+
+demo-tour: $(BIN)/exp-brk-sbrk $(BIN)/exp-brk-vs-mmap $(BIN)/exp-lazy-allocation \
+	   $(BIN)/exp-past-break
+	@$(EXP_DIR)/tour $(BIN)

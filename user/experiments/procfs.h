@@ -26,7 +26,8 @@ struct mapping {
 
 /*
  * Finds the mapping that contains @addr.  Returns true and fills @m, or
- * false if no mapping contains it (or /proc/self/maps cannot be read).
+ * false if no mapping contains it (or /proc/self/maps cannot be read),
+ * leaving @m unspecified.
  */
 bool procfs_mapping_at(uintptr_t addr, struct mapping *m);
 

@@ -15,8 +15,8 @@ void report_begin(const char *title)
 {
 	setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 	printf("# %s\n", title);
-	printf("# C library: GNU libc %s (%s); malloc's numbers below are this version's\n",
-	       gnu_get_libc_version(), gnu_get_libc_release());
+	printf("# measured with GNU libc %s (%s)\n", gnu_get_libc_version(),
+	       gnu_get_libc_release());
 	fflush(stdout);
 }
 
