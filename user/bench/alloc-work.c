@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * alloc-work.c - the single-process workloads of the alloc benchmark
+ * (random-size churn, 64-byte pairs, fill to exhaustion, large blocks),
+ * the table of all cases, and the fixed-count churn for callgrind.
+ */
+#include "alloc-work.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc-larson.h"
+#include "alloc-util.h"
+#include "bench.h"
+
+/* Live-block slots of the churn workload: about half are in use. */
+#define CHURN_SLOTS 1024
+/* One churn step in this many on a live block reallocates instead of freeing. */
+#define CHURN_REALLOC_ONE_IN 8
+/* Slots of the large-block workload: at most 4 x 4 MiB live. */
+#define LARGE_SLOTS 4
+/* Slots of the callgrind churn: at most 256 x 1040 B live, below 1 MiB. */
+#define CALLGRIND_SLOTS 256
+
+/* Writes the first bytes of a new block, as any user would. */
+static inline void touch(void *p, size_t size)
+{
+	memset(p, 0xa5, size < 16 ? size : 16);
+}
+
+int alloc_measure_open(struct alloc_measure *m, size_t batches)
+{
+	m->samples = alloc_buffer(batches * sizeof(double), 0);
+	m->nsamples = 0;
+	m->capacity = m->samples ? batches : 0;
+	return m->samples ? 0 : -1;
+}
+
+void alloc_measure_free(struct alloc_measure *m)
+{
+	alloc_buffer_free(m->samples, m->capacity * sizeof(double));
+	m->samples = NULL;
+	m->nsamples = m->capacity = 0;
+}
+
+struct slot {
+	void *ptr;
+	size_t size;
+};
+
+/* One step of churn over @slots: allocate into an empty slot, else free or realloc. */
+static inline void churn_step(struct alloc_heap *h, struct slot *slots, size_t nslots,
+			      uint64_t *rng, size_t *failed)
+{
+	uint64_t r = alloc_rand(rng);
+	struct slot *s = &slots[r % nslots];
+	size_t size =
+	    ALLOC_SMALL_MIN + (size_t)((r >> 32) % (ALLOC_SMALL_MAX - ALLOC_SMALL_MIN + 1));
+
+	if (!s->ptr) {
+		s->ptr = h->alloc(h->ctx, size);
+		if (s->ptr) {
+			s->size = size;
+			touch(s->ptr, size);
+		} else {
+			(*failed)++;
+		}
+	} else if ((r >> 20) % CHURN_REALLOC_ONE_IN == 0) {
+		void *p = h->realloc(h->ctx, s->ptr, size);
+
+		if (p) {
+			s->ptr = p;
+			s->size = size;
+		} else {
+			(*failed)++;
+		}
+	} else {
+		h->free(h->ctx, s->ptr);
+		s->ptr = NULL;
+	}
+}
+
+static void free_slots(struct alloc_heap *h, struct slot *slots, size_t nslots)
+{
+	for (size_t i = 0; i < nslots; i++)
+		if (slots[i].ptr) {
+			h->free(h->ctx, slots[i].ptr);
+			slots[i].ptr = NULL;
+		}
+}
+
+static int run_churn(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
+{
+	struct slot *slots = alloc_buffer(CHURN_SLOTS * sizeof(*slots), 0);
+	uint64_t rng = p->seed;
+	size_t warm_failed = 0;
+
+	if (!slots || alloc_measure_open(m, p->batches) < 0) {
+		alloc_buffer_free(slots, CHURN_SLOTS * sizeof(*slots));
+		return -1;
+	}
+	long base = alloc_rss_reset();
+
+	/* reach the steady state (about half the slots live) before timing */
+	for (size_t i = 0; i < 8 * CHURN_SLOTS; i++)
+		churn_step(h, slots, CHURN_SLOTS, &rng, &warm_failed);
+	for (size_t b = 0; b < p->batches; b++) {
+		uint64_t t0 = bench_now_ns();
+
+		for (int i = 0; i < ALLOC_BATCH_OPS; i++)
+			churn_step(h, slots, CHURN_SLOTS, &rng, &m->failed_allocs);
+		m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+	}
+	m->peak_rss_kib = alloc_rss_growth_kib(base);
+	m->failed_allocs += warm_failed;
+	free_slots(h, slots, CHURN_SLOTS);
+	alloc_buffer_free(slots, CHURN_SLOTS * sizeof(*slots));
+	return 0;
+}
+
+static int run_pairs64(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
+{
+	if (alloc_measure_open(m, p->batches) < 0)
+		return -1;
+	long base = alloc_rss_reset();
+
+	for (size_t b = 0; b < p->batches; b++) {
+		uint64_t t0 = bench_now_ns();
+
+		for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++) {
+			void *q = h->alloc(h->ctx, 64);
+
+			if (!q) {
+				m->failed_allocs++;
+				continue;
+			}
+			touch(q, 64);
+			h->free(h->ctx, q);
+		}
+		m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+	}
+	m->peak_rss_kib = alloc_rss_growth_kib(base);
+	return 0;
+}
+
+/*
+ * Random sizes until the first refusal: every block is at least 32 bytes
+ * with its header, so the arena holds at most arena/32 of them.
+ */
+static int run_fill(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
+{
+	size_t cap = h->arena_bytes / 32 + 1, n = 0;
+	size_t max_batches = cap / ALLOC_BATCH_OPS + 1;
+	void **blocks = alloc_buffer(cap * sizeof(*blocks), 0);
+	uint64_t rng = p->seed, handed_out = 0;
+	int full = 0;
+
+	if (!blocks || alloc_measure_open(m, max_batches) < 0) {
+		alloc_buffer_free(blocks, cap * sizeof(*blocks));
+		return -1;
+	}
+	long base = alloc_rss_reset();
+
+	while (!full && n + ALLOC_BATCH_OPS <= cap) {
+		uint64_t t0 = bench_now_ns();
+		int i;
+
+		for (i = 0; i < ALLOC_BATCH_OPS; i++) {
+			size_t size = alloc_rand_between(&rng, ALLOC_SMALL_MIN, ALLOC_SMALL_MAX);
+			void *q = h->alloc(h->ctx, size);
+
+			if (!q) {
+				full = 1;
+				break;
+			}
+			touch(q, size);
+			blocks[n++] = q;
+			handed_out += size;
+		}
+		/* the batch that met the end is shorter and not comparable */
+		if (i == ALLOC_BATCH_OPS)
+			m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+	}
+	m->peak_rss_kib = alloc_rss_growth_kib(base);
+	if (!full) {
+		fprintf(stderr,
+			"mymap-bench-alloc: fill: %zu blocks and no refusal: not bounded?\n", n);
+	} else {
+		m->utilisation = 100.0 * (double)handed_out / (double)h->arena_bytes;
+		m->has_utilisation = 1;
+	}
+	while (n)
+		h->free(h->ctx, blocks[--n]);
+	alloc_buffer_free(blocks, cap * sizeof(*blocks));
+	return full ? 0 : -1;
+}
+
+/* Log-uniform in [64 KiB, 4 MiB): a power of two, then uniform within it. */
+static size_t large_size(uint64_t *rng)
+{
+	uint64_t r = alloc_rand(rng);
+	unsigned int shift = (unsigned int)(r % 6); /* 64 KiB << 0..5 */
+	size_t lo = ALLOC_LARGE_MIN << shift;
+
+	return lo + (size_t)((r >> 8) % lo);
+}
+
+static int run_large(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
+{
+	struct slot slots[LARGE_SLOTS] = {{0}};
+	uint64_t rng = p->seed;
+
+	if (alloc_measure_open(m, p->batches) < 0)
+		return -1;
+	long base = alloc_rss_reset();
+
+	for (size_t b = 0; b < p->batches; b++) {
+		uint64_t t0 = bench_now_ns();
+
+		for (int i = 0; i < ALLOC_BATCH_OPS; i++) {
+			struct slot *s = &slots[alloc_rand(&rng) % LARGE_SLOTS];
+
+			if (s->ptr) {
+				h->free(h->ctx, s->ptr);
+				s->ptr = NULL;
+				continue;
+			}
+			s->size = large_size(&rng);
+			s->ptr = h->alloc(h->ctx, s->size);
+			if (s->ptr)
+				touch(s->ptr, s->size);
+			else
+				m->failed_allocs++;
+		}
+		m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+	}
+	m->peak_rss_kib = alloc_rss_growth_kib(base);
+	free_slots(h, slots, LARGE_SLOTS);
+	return 0;
+}
+
+/* Not inlined and not static: callgrind's --toggle-collect names it. */
+__attribute__((noinline)) uint64_t alloc_callgrind_region(struct alloc_heap *h, struct slot *slots,
+							  uint64_t ops, uint64_t *rng,
+							  size_t *failed);
+
+__attribute__((noinline)) uint64_t alloc_callgrind_region(struct alloc_heap *h, struct slot *slots,
+							  uint64_t ops, uint64_t *rng,
+							  size_t *failed)
+{
+	for (uint64_t i = 0; i < ops; i++)
+		churn_step(h, slots, CALLGRIND_SLOTS, rng, failed);
+	return ops;
+}
+
+uint64_t alloc_callgrind_churn(struct alloc_heap *h, uint64_t ops, uint64_t seed)
+{
+	struct slot slots[CALLGRIND_SLOTS] = {{0}};
+	uint64_t rng = seed, done;
+	size_t failed = 0;
+
+	for (size_t i = 0; i < 8 * CALLGRIND_SLOTS; i++)
+		churn_step(h, slots, CALLGRIND_SLOTS, &rng, &failed);
+	done = alloc_callgrind_region(h, slots, ops, &rng, &failed);
+	free_slots(h, slots, CALLGRIND_SLOTS);
+	if (failed)
+		fprintf(stderr, "mymap-bench-alloc: callgrind churn: %zu allocations refused\n",
+			failed);
+	return done;
+}
+
+const struct alloc_case alloc_cases[] = {
+    {"churn", "random sizes 16-1040 B: allocate, free or (1 in 8) realloc, ~540 live", 0,
+     run_churn},
+    {"pairs64", "allocate 64 B and free it at once", 0, run_pairs64},
+    {"larson-thr", "larson: threads free blocks other threads allocated", 0, alloc_larson_threads},
+    {"larson-proc", "larson: processes free blocks other processes allocated", ALLOC_SHARED,
+     alloc_larson_processes},
+    {"fill", "random sizes 16-1040 B until the first refusal: utilisation", ALLOC_BOUNDED,
+     run_fill},
+    {"large", "random sizes 64 KiB-4 MiB, up to 4 live", 0, run_large},
+};
+
+const size_t alloc_ncases = sizeof(alloc_cases) / sizeof(alloc_cases[0]);
+
+const struct alloc_case *alloc_find_case(const char *name)
+{
+	for (size_t i = 0; i < alloc_ncases; i++)
+		if (strcmp(alloc_cases[i].name, name) == 0)
+			return &alloc_cases[i];
+	return NULL;
+}
