@@ -68,9 +68,10 @@ int main(void)
 	for (size_t i = DIGITS; i < size; i++)
 		if (map[i] && !nonzero++)
 			first_nonzero = i;
-	tap_ok(nonzero == 0,
-	       "the other %zu bytes are all zero: %zu are not, the first at offset %zu",
-	       size - DIGITS, nonzero, first_nonzero);
+	if (nonzero)
+		snprintf(where, sizeof(where), ", the first at offset %zu", first_nonzero);
+	tap_ok(nonzero == 0, "the other %zu bytes are all zero: %zu are not%s", size - DIGITS,
+	       nonzero, where);
 	tap_ok(pread(fd, digits, DIGITS, 0) == DIGITS && memcmp(digits, map, DIGITS) == 0,
 	       "read(2) of the device returns the same ten bytes");
 	tap_diag("the memory behind this mapping is kernel memory the driver reserved; mmap put it "
