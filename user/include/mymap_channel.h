@@ -37,11 +37,13 @@
  *     (tail, or the cell's state); the sender's load-acquire that sees it
  *     comes before it writes the slot again.  A view obtained with
  *     mymap_channel_recv_view() is stable until mymap_channel_release().
- *   - Sleeping never weakens this: a sleeper announces itself with a
- *     seq_cst read-modify-write and fence, then re-checks the ring; a
- *     waker publishes, then issues a seq_cst fence and looks for sleepers.
- *     Either the re-check sees the message or the waker sees the sleeper,
- *     so no wake-up is lost.
+ *   - Sleeping never weakens this: a sleeper announces itself with an
+ *     acq_rel read-modify-write of the channel's event word, then
+ *     re-checks the ring; a waker publishes, then reads the same word with
+ *     an acq_rel read-modify-write and wakes only if it sees a sleeper.
+ *     Read-modify-writes of one word are totally ordered, so either the
+ *     sleeper's acquires the waker's (and with it the message) or the
+ *     waker's sees the sleeper: no wake-up is lost.
  *   Only the payload of a published message is covered: other memory the
  *   sender wrote before publishing is visible to the receiver too (it is
  *   ordered by the same release/acquire pair), which is how a message may

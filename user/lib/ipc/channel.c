@@ -97,8 +97,7 @@ void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config
 		break;
 	}
 	/* The magic last: a half-formatted channel is never attached to. */
-	atomic_thread_fence(memory_order_release);
-	c->magic = IPC_CHANNEL_MAGIC;
+	__atomic_store_n(&c->magic, IPC_CHANNEL_MAGIC, __ATOMIC_RELEASE);
 }
 
 int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail)
@@ -109,7 +108,7 @@ int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail)
 		.capacity = c->capacity,
 	};
 
-	if (avail < sizeof(*c) || c->magic != IPC_CHANNEL_MAGIC ||
+	if (avail < sizeof(*c) || __atomic_load_n(&c->magic, __ATOMIC_ACQUIRE) != IPC_CHANNEL_MAGIC ||
 	    c->version != IPC_CHANNEL_VERSION || !config_valid(&cfg))
 		return -EBADMSG;
 	if (c->ring_off != header_bytes() || c->bytes != mymap_channel_bytes(&cfg) ||

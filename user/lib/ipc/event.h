@@ -5,13 +5,19 @@
  * nobody sleeps.
  *
  * One 64-bit word: the low half counts sleepers, the high half is an
- * epoch that notifiers bump.  A sleeper announces itself (prepare), takes
- * the epoch as its ticket, re-checks its condition, and sleeps only while
- * the epoch still equals the ticket.  A notifier publishes its change,
- * then (seq_cst fence) looks for sleepers and bumps the epoch and wakes
- * them only if there are any.  The two fences form a Dekker pair: either
- * the sleeper's re-check sees the change, or the notifier sees the sleeper
- * and changes the epoch under it, so no wake-up is lost.
+ * epoch that notifiers bump.  A sleeper announces itself with a
+ * read-modify-write (prepare), takes the epoch as its ticket, re-checks
+ * its condition, and sleeps only while the epoch still equals the ticket.
+ * A notifier publishes its change, then reads the word with a
+ * read-modify-write too, and bumps the epoch and wakes only if it saw
+ * sleepers.  Read-modify-writes of one word are totally ordered and each
+ * reads the one before it, so with acq_rel ordering:
+ *   - the notifier's comes first: the sleeper's acquires it, and with it
+ *     the change published before it, so the re-check sees the change;
+ *   - the sleeper's comes first: the notifier sees a sleeper and moves the
+ *     epoch off the ticket, so the sleep returns at once or is woken.
+ * No wake-up is lost, and no fence is needed (which ThreadSanitizer could
+ * not follow).
  *
  * The epoch is the word handed to futex or MYMAP_IOC_WAIT: the upper 32
  * bits, at byte offset 4 of the little-endian 64-bit word.
@@ -49,9 +55,8 @@ static inline _Atomic uint32_t *ipc_event_epoch(struct ipc_event *ev)
 static inline uint32_t ipc_event_prepare(struct ipc_event *ev)
 {
 	uint64_t prev = atomic_fetch_add_explicit(&ev->word, IPC_EVENT_SLEEPER,
-						  memory_order_seq_cst);
+						  memory_order_acq_rel);
 
-	atomic_thread_fence(memory_order_seq_cst);
 	return (uint32_t)(prev >> 32);
 }
 
@@ -70,17 +75,18 @@ static inline int ipc_event_sleep(const struct ipc_region *r, struct ipc_event *
 
 /*
  * Tells sleepers that the state they wait on changed; the change must be
- * stored before the call.  Wakes at most @count of them; costs one fence
- * and one load when nobody sleeps.  Returns whether anyone slept (and so
- * whether a system call was made).
+ * stored before the call.  Wakes at most @count of them; costs one
+ * read-modify-write (a locked instruction, like a fence) when nobody
+ * sleeps.  Returns whether anyone slept (and so whether a system call was
+ * made).
  */
 static inline bool ipc_event_notify(const struct ipc_region *r, struct ipc_event *ev,
 				    uint32_t count)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	if ((uint32_t)atomic_load_explicit(&ev->word, memory_order_relaxed) == 0)
+	/* Adding 0 is the read half of the pair described above. */
+	if ((uint32_t)atomic_fetch_add_explicit(&ev->word, 0, memory_order_acq_rel) == 0)
 		return false;
-	atomic_fetch_add_explicit(&ev->word, IPC_EVENT_EPOCH, memory_order_seq_cst);
+	atomic_fetch_add_explicit(&ev->word, IPC_EVENT_EPOCH, memory_order_acq_rel);
 	ipc_wake(r, ipc_event_epoch(ev), count);
 	return true;
 }

@@ -1,0 +1,42 @@
+# Channel tests.
+#   ipc      host: ring wrap-around property test; stress, directory and
+#            peer-death tests on memfd heaps, under ASan+UBSan; the stress
+#            test's thread shapes again under ThreadSanitizer.
+#   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
+#            stress and peer death on /dev/mymap.
+IPC_TEST_SRC_DIR := tests/ipc
+IPC_SAN_BIN := $(SAN)/tests/ipc
+IPC_TSAN := $(BUILD)/tsan
+IPC_HOST_TESTS := ring-wrap stress
+# user/lib/lib.mk is read after this file: name its outputs, not its variables.
+IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
+IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
+
+# The ring tests reach the internal headers of the channel layer.
+$(OBJ)/tests/ipc/%.o $(SAN)/obj/tests/ipc/%.o: CFLAGS += -Iuser/lib/ipc
+
+$(IPC_SAN_BIN)/ring-wrap: $(SAN)/obj/tests/ipc/ring-wrap.o \
+		$(SAN)/obj/user/lib/ipc/spsc.o $(SAN)/obj/user/lib/ipc/stream.o \
+		$(SAN)/obj/user/lib/ipc/mpmc.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
+
+$(IPC_SAN_BIN)/%: $(SAN)/obj/tests/ipc/%.o $(IPC_LIB_SAN_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LIB_LDLIBS) -lpthread
+
+# ThreadSanitizer: the library and the test rebuilt with -fsanitize=thread.
+IPC_TSAN_OBJ := $(IPC_LIB_SRC:%.c=$(IPC_TSAN)/obj/%.o) $(IPC_TSAN)/obj/tests/ipc/stress.o
+$(IPC_TSAN)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iuser/lib/ipc -fsanitize=thread -MMD -MP -c -o $@ $<
+
+$(IPC_TSAN)/stress: $(IPC_TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=thread -o $@ $^ $(LIB_LDLIBS) -lpthread
+
+.PHONY: suite-ipc
+suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress
+	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap \
+		"$(IPC_SAN_BIN)/stress --messages 300000" \
+		"$(IPC_TSAN)/stress --threads --messages 50000"
