@@ -24,6 +24,8 @@ EXP_HOST_BINS := $(EXP_HOST:%=$(BIN)/exp-%)
 EXP_VM_BINS := $(EXP_VM:%=$(BIN)/exp-%)
 
 PROGRAMS += $(EXP_HOST_BINS) $(EXP_VM_BINS)
+SUITES += experiments
+DEMOS += tour
 
 .PHONY: experiments experiments-host suite-experiments demo-tour
 

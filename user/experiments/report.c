@@ -17,6 +17,11 @@ void report_begin(const char *title)
 	printf("# %s\n", title);
 	printf("# measured with GNU libc %s (%s)\n", gnu_get_libc_version(),
 	       gnu_get_libc_release());
+	/* The experiments assert glibc's defaults; these variables change them. */
+	if (getenv("GLIBC_TUNABLES") || getenv("MALLOC_TOP_PAD_") ||
+	    getenv("MALLOC_MMAP_THRESHOLD_") || getenv("MALLOC_TRIM_THRESHOLD_"))
+		printf("# GLIBC_TUNABLES or MALLOC_*_ is set: malloc's defaults may differ from "
+		       "what these checks expect\n");
 	fflush(stdout);
 }
 
