@@ -44,7 +44,9 @@ int alloc_malloc_is_from(const char *library)
 		return 0;
 	}
 	if (!strstr(info.dli_fname, library)) {
-		fprintf(stderr, "mymap-bench-alloc: malloc comes from %s, not %s (LD_PRELOAD?)\n",
+		fprintf(stderr,
+			"mymap-bench-alloc: malloc comes from %s, not %s (preloaded, or a "
+			"sanitizer's)\n",
 			info.dli_fname, library);
 		return 0;
 	}

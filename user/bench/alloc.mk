@@ -30,7 +30,7 @@ $(BIN)/mymap-bench-alloc-mimalloc: $(OBJ)/user/bench/alloc-mimalloc.o $(ALLOC_WO
 # named vm-*, where the device exists: a TCG guest is many times slower
 # than the host, so its figures compare only with each other.
 ALLOC_HOST_SUBJECTS := anon,memfd,brk,glibc,jemalloc,mimalloc
-ALLOC_VM_SCALE := 0.1
+ALLOC_VM_SCALE := 0.25
 ALLOC_METRICS := median p99.9 peak_rss utilisation
 ALLOC_JSONL := $(BUILD)/bench/alloc.jsonl
 
@@ -52,3 +52,17 @@ bench-alloc: $(ALLOC_BENCH_BIN) module
 			$(BUILD)/bench/alloc-vm-$$m.png || exit 1; \
 	done
 	@echo "results: $(ALLOC_JSONL) ($$(wc -l <$(ALLOC_JSONL)) lines), plots: $(BUILD)/bench/alloc-*.png"
+
+# alloc-bench: the benchmark runs (--quick) and reports every case,
+# subject and metric it promises.  The checker itself is built with
+# ASan+UBSan; the benchmark is the ordinary build being checked.
+ALLOC_SMOKE := $(SAN)/tests/bench/alloc-smoke
+SUITES += alloc-bench
+
+$(ALLOC_SMOKE): $(SAN)/obj/user/bench/alloc-smoke.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
+
+.PHONY: suite-alloc-bench
+suite-alloc-bench: $(ALLOC_BENCH_BIN) $(ALLOC_SMOKE)
+	@$(ALLOC_SMOKE) $(BIN)/mymap-bench-alloc
