@@ -12,7 +12,7 @@
 # would be of ASan instead, so they are held to -Wall -Wextra -Werror only.
 
 EXP_DIR := user/experiments
-EXP_HELPERS := $(addprefix $(OBJ)/$(EXP_DIR)/,procfs.o fresh-child.o report.o)
+EXP_HELPERS := $(addprefix $(OBJ)/$(EXP_DIR)/,procfs.o fresh-child.o report.o spawn.o)
 
 # Host experiments, in the order of the README's table.
 EXP_HOST := brk-sbrk free-keeps-heap brk-vs-mmap mmap-threshold dynamic-threshold \

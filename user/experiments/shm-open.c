@@ -5,6 +5,7 @@
  * by name with shm_open() and see each other's stores.
  */
 #include "report.h"
+#include "spawn.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE 4096
@@ -41,25 +41,12 @@ static int peer(const char *name)
 }
 
 /* Starts this program again as the peer for @name; returns its exit status or -1. */
-static int run_peer(const char *name)
+static int run_peer(char *name)
 {
 	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int status;
-	pid_t pid;
+	char *argv[] = {self, "--peer", name, NULL};
 
-	if (len < 0)
-		return -1;
-	self[len] = '\0';
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		execl(self, self, "--peer", name, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return spawn_self_path(self, sizeof(self)) ? spawn_and_wait(argv, false) : -1;
 }
 
 int main(int argc, char **argv)
