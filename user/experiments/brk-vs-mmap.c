@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--traced") == 0)
 		return traced();
 
-	report_begin("experiment 3: small mallocs use brk, large ones mmap");
+	report_begin("experiment 3a: small mallocs use brk, large ones mmap");
 	if (!fresh_child_run(allocate, NULL, &s, sizeof(s)))
 		return tap_ok(0, "the measuring child ran"), tap_done();
 

@@ -76,7 +76,7 @@ int main(void)
 	struct outcome o;
 	size_t freed;
 
-	report_begin("experiment 4: the dynamic mmap threshold, and mallopt pinning it");
+	report_begin("experiment 4a: the dynamic mmap threshold, and mallopt pinning it");
 	tap_diag("malloc(200 KiB), free() it, malloc(200 KiB) again, in a fresh process");
 	if (!measure(&s, &o))
 		return tap_done();

@@ -102,7 +102,7 @@ int main(void)
 	tap_diag("note: the classic notes have the 18 KiB malloc grow the heap; here it does not. "
 		 "Freed blocks next to each other merge, the last one merges into the free top of "
 		 "the heap, and the heap was grown with 128 KiB to spare (M_TOP_PAD, experiment "
-		 "4), so there is room.");
+		 "4b), so there is room.");
 
 	tap_diag("again, but free only blocks 1 and 3 (live blocks keep them apart) and use up "
 		 "the heap's free top first");

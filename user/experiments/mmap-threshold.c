@@ -112,7 +112,7 @@ int main(void)
 	       "(%zu bytes): up to %zu bytes, above the threshold",
 	       top, first - 1);
 	tap_diag("malloc checks the threshold only when the heap's top is too small for a request; "
-		 "the first heap growth left %zu bytes there (experiment 4 explains the size)",
+		 "the first heap growth left %zu bytes there (experiment 4b explains the size)",
 		 top);
 	return tap_done();
 }
