@@ -100,8 +100,8 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++)
 		try(&attempts[i]);
-	tap_diag("ENODEV means the file's driver has no mmap operation at all: pipes, "
-		 "directories, sockets, eventfds, /dev/null, /proc/self/status");
+	tap_diag("ENODEV says this kind of file cannot be mapped at all; on this kernel the "
+		 "same holds for eventfds, Unix sockets, /dev/null and /proc/self/status");
 
 	const struct attempt proc = {"/proc/meminfo", proc_file, PAGE, PROT_READ,
 				     MAP_PRIVATE,     0,	 EIO};

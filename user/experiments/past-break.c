@@ -114,8 +114,8 @@ int main(void)
 	tap_ok(!procfs_mapping_at((uintptr_t)brk_now, &at),
 	       "nothing is mapped at the break: the address space just past the heap is empty");
 	write_and_crash(brk_now - 1, brk_now, "the heap's last byte", "the first byte past it");
-	tap_diag("the parent saw the child die; a process cannot use memory past its break, the "
-		 "kernel's page tables have nothing there");
+	tap_diag("the parent saw the child die: no mapping covers the address past the heap, so "
+		 "the kernel delivers SIGSEGV");
 
 	/* Move the break off a page boundary: the rest of that page is still mapped. */
 	sbrk(100);

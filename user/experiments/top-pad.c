@@ -92,6 +92,7 @@ int main(void)
 		       o.growth, expected);
 	}
 	tap_diag("M_TOP_PAD is the slack added whenever the heap grows, so that the next "
-		 "mallocs need no system call; it is also what trimming leaves (experiment 4c)");
+		 "mallocs need no system call; it is also what free() leaves when it trims "
+		 "(experiment 4c)");
 	return tap_done();
 }
