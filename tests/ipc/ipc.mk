@@ -40,3 +40,22 @@ suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress
 	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap \
 		"$(IPC_SAN_BIN)/stress --messages 300000" \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
+
+# The VM: programs linked statically with libmymap, the rest found by vm-run.
+IPC_VM_BIN := $(BUILD)/tests/ipc
+IPC_LIB_A := $(BUILD)/lib/libmymap.a
+IPC_VM_TESTS := waitwake stress
+
+$(IPC_VM_BIN)/waitwake: $(OBJ)/tests/ipc/waitwake.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(IPC_VM_BIN)/%: $(OBJ)/tests/ipc/%.o $(IPC_LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LDLIBS) -lpthread
+
+.PHONY: suite-ipc-vm
+suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) module
+	@scripts/vm-run --timeout 600 \
+		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%),--add $(f)) -- \
+		./tap-run ./waitwake "./stress --backend device --messages 50000"
