@@ -77,6 +77,12 @@ __attribute__((unused)) static int try_map(int fd, size_t len, int prot, int fla
 	return 0;
 }
 
+/* ioctl(2) that returns errno (0 on success), for a TAP line to name. */
+__attribute__((unused)) static int ioctl_err(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg) ? errno : 0;
+}
+
 /* An address the kernel cannot copy to or from: a PROT_NONE page. */
 __attribute__((unused)) static void *inaccessible_page(void)
 {

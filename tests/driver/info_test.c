@@ -58,16 +58,16 @@ static void check_counts(void)
 	       (unsigned long long)info.session, (unsigned long long)info2.session);
 	unsigned long long s2 = info2.session;
 
-	tap_ok(ioctl(fd, MYMAP_IOC_ALIVE, &s2) == 0, "ALIVE: the second open is alive");
+	int err = ioctl_err(fd, MYMAP_IOC_ALIVE, &s2);
+
+	tap_ok(err == 0, "ALIVE: the second open is alive (%s)", errname(err));
 	close(fd2);
-	errno = 0;
-	tap_ok(ioctl(fd, MYMAP_IOC_ALIVE, &s2) < 0 && errno == ESRCH,
-	       "ALIVE: once closed it is gone (%s, want ESRCH)", strerror(errno));
+	err = ioctl_err(fd, MYMAP_IOC_ALIVE, &s2);
+	tap_ok(err == ESRCH, "ALIVE: once closed it is gone (%s, want ESRCH)", errname(err));
 	unsigned long long never = ~0ULL;
 
-	errno = 0;
-	tap_ok(ioctl(fd, MYMAP_IOC_ALIVE, &never) < 0 && errno == ESRCH,
-	       "ALIVE: an id never handed out is not alive (%s)", strerror(errno));
+	err = ioctl_err(fd, MYMAP_IOC_ALIVE, &never);
+	tap_ok(err == ESRCH, "ALIVE: an id never handed out is not alive (%s)", errname(err));
 
 	close(fd);
 	tap_ok(sysfs_number("opens") == 1 && sysfs_number("mappings") == 1,
@@ -82,16 +82,14 @@ static void check_bad_ioctls(void)
 {
 	int fd = dev_open(O_RDWR);
 	unsigned long long arg = 0;
+	int err;
 
-	errno = 0;
-	tap_ok(ioctl(fd, _IO(MYMAP_IOC_MAGIC, 99)) < 0 && errno == ENOTTY,
-	       "an unknown ioctl fails with ENOTTY (%s)", strerror(errno));
-	errno = 0;
-	tap_ok(ioctl(fd, _IOR('T', 1, int), &arg) < 0 && errno == ENOTTY,
-	       "another driver's ioctl fails with ENOTTY (%s)", strerror(errno));
-	errno = 0;
-	tap_ok(ioctl(fd, MYMAP_IOC_INFO, inaccessible_page()) < 0 && errno == EFAULT,
-	       "INFO into a bad pointer fails with EFAULT (%s)", strerror(errno));
+	err = ioctl_err(fd, _IO(MYMAP_IOC_MAGIC, 99), NULL);
+	tap_ok(err == ENOTTY, "an unknown ioctl fails with ENOTTY (%s)", errname(err));
+	err = ioctl_err(fd, _IOR('T', 1, int), &arg);
+	tap_ok(err == ENOTTY, "another driver's ioctl fails with ENOTTY (%s)", errname(err));
+	err = ioctl_err(fd, MYMAP_IOC_INFO, inaccessible_page());
+	tap_ok(err == EFAULT, "INFO into a bad pointer fails with EFAULT (%s)", errname(err));
 	close(fd);
 }
 

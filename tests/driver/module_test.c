@@ -120,7 +120,7 @@ static void check_params(void)
 	char too_big[64];
 	long page = sysconf(_SC_PAGESIZE);
 
-	check_size_param("", 4 * MIB);
+	check_size_param("size=4194304", 4 * MIB);
 	check_size_param("size=4096", page);
 	check_size_param("size=5000", 2 * page);
 	check_size_param("size=4194305", 4 * MIB + page);
@@ -131,10 +131,19 @@ static void check_params(void)
 	check_refused_param("size=0", EINVAL, "size=0: the region needs at least one page");
 	check_refused_param(too_big, EINVAL, "is more than half of RAM");
 	check_refused_param("size=18446744073709551615", EINVAL, "is more than half of RAM");
-	check_refused_param("size=-1", EINVAL, NULL);
-	check_refused_param("size=4k", EINVAL, NULL);
+	check_refused_param("size=-1", EINVAL, "'-1' invalid for parameter 'size'");
+	check_refused_param("size=4k", EINVAL, "'4k' invalid for parameter 'size'");
 	check_refused_param("size=", EINVAL, NULL);
-	check_refused_param("nosuchparam=1", ENOENT, NULL);
+
+	/* The kernel, not the driver, decides this one: ignore and say so. */
+	int err = load("nosuchparam=1");
+
+	tap_ok(err == 0 && sysfs_number("size") == 4 * MIB,
+	       "an unknown parameter is ignored, the default size used: %s", errname(err));
+	tap_ok(kernel_log_has("unknown parameter 'nosuchparam' ignored"),
+	       "the kernel log names the ignored parameter");
+	if (err == 0)
+		unload();
 }
 
 /* Unload must wait for every open file and every mapping, in any process. */
