@@ -5,7 +5,7 @@
  * reported, never an error.
  *
  *   churn median ns/op   <= 1.0x glibc's and <= 1.5x mimalloc's
- *   p99.9                <= 4x the median, in every timed case
+ *   p99.9                <= 4x the median, in every case but fill
  *   fill utilisation     >= 85 %
  *   instr_per_op         grows <= 10 % from a 1 MiB to a 256 MiB heap
  * each for every libmymap backend measured.

@@ -31,6 +31,7 @@ $(BIN)/mymap-bench-alloc-mimalloc: $(OBJ)/user/bench/alloc-mimalloc.o $(ALLOC_WO
 # than the host, so its figures compare only with each other.
 ALLOC_HOST_SUBJECTS := anon,memfd,brk,glibc,jemalloc,mimalloc
 ALLOC_VM_SCALE := 0.25
+# times on a log axis (the cases differ by orders), the rest linear
 ALLOC_METRICS := median p99.9 peak_rss utilisation
 ALLOC_JSONL := $(BUILD)/bench/alloc.jsonl
 
@@ -46,9 +47,10 @@ bench-alloc: $(ALLOC_BENCH_BIN) module
 		--no-callgrind | awk -v out=$(ALLOC_JSONL) \
 		'/^\{"suite"/ { print >> out; next } { print }'
 	@for m in $(ALLOC_METRICS); do \
-		scripts/bench-plot --log --subjects '^[^v]' $(ALLOC_JSONL) $$m \
+		case $$m in median|p99.9) log=--log;; *) log=;; esac; \
+		scripts/bench-plot $$log --subjects '^[^v]' $(ALLOC_JSONL) $$m \
 			$(BUILD)/bench/alloc-$$m.png && \
-		scripts/bench-plot --log --subjects '^vm-' $(ALLOC_JSONL) $$m \
+		scripts/bench-plot $$log --subjects '^vm-' $(ALLOC_JSONL) $$m \
 			$(BUILD)/bench/alloc-vm-$$m.png || exit 1; \
 	done
 	@echo "results: $(ALLOC_JSONL) ($$(wc -l <$(ALLOC_JSONL)) lines), plots: $(BUILD)/bench/alloc-*.png"
