@@ -131,8 +131,8 @@ static void check_params(void)
 	check_refused_param("size=0", EINVAL, "size=0: the region needs at least one page");
 	check_refused_param(too_big, EINVAL, "is more than half of RAM");
 	check_refused_param("size=18446744073709551615", EINVAL, "is more than half of RAM");
-	check_refused_param("size=-1", EINVAL, "'-1' invalid for parameter 'size'");
-	check_refused_param("size=4k", EINVAL, "'4k' invalid for parameter 'size'");
+	check_refused_param("size=-1", EINVAL, "`-1' invalid for parameter `size'");
+	check_refused_param("size=4k", EINVAL, "`4k' invalid for parameter `size'");
 	check_refused_param("size=", EINVAL, NULL);
 
 	/* The kernel, not the driver, decides this one: ignore and say so. */
