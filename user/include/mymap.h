@@ -299,14 +299,14 @@ size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr);
 /*
  * The offset of @ptr from the start of the region.  NULL gives 0 (errno
  * unchanged); a pointer outside this process's mapping of the region gives
- * 0 with ERANGE (MYMAP_ERR_FOREIGN).
+ * 0 with EINVAL (MYMAP_ERR_FOREIGN).
  */
 mymap_off_t mymap_offset(const struct mymap_heap *heap, const void *ptr);
 
 /*
  * This process's pointer to the @len bytes at @off.  0 gives NULL (errno
  * unchanged); a range that is not wholly inside the region gives NULL with
- * ERANGE (MYMAP_ERR_FOREIGN).  Does not check that the bytes are a block.
+ * EINVAL (MYMAP_ERR_FOREIGN).  Does not check that the bytes are a block.
  */
 void *mymap_ptr(const struct mymap_heap *heap, mymap_off_t off, size_t len);
 

@@ -1,0 +1,31 @@
+# libmymap's tests.  Each test program is built twice, against
+# build/lib/libmymap.a and (with ASan+UBSan) build/san/lib/libmymap.a, and
+# the suites run both.  (This fragment is read before user/lib/lib.mk,
+# so it names the libraries by path.)  tests/lib/tap-run joins several programs' TAP
+# into one suite.
+
+LIB_TEST_DIR := $(BUILD)/tests/lib
+LIB_TEST_SAN_DIR := $(SAN)/tests/lib
+TAP_RUN := tests/lib/tap-run
+
+$(LIB_TEST_DIR)/%: $(OBJ)/tests/lib/%.o $(BUILD)/lib/libmymap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LDLIBS)
+
+$(LIB_TEST_SAN_DIR)/%: $(SAN)/obj/tests/lib/%.o $(SAN)/lib/libmymap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LIB_LDLIBS)
+
+# The model test: a million operations per host backend, a third of that
+# under the sanitizers (which slow it about threefold).
+MODEL_OPS := 1000000
+MODEL_SAN_OPS := 300000
+SUITES += lib-model
+.PHONY: suite-lib-model
+suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
+	@$(TAP_RUN) $(LIB_TEST_DIR)/test_model anon $(MODEL_OPS) \
+		\; $(LIB_TEST_DIR)/test_model memfd $(MODEL_OPS) \
+		\; $(LIB_TEST_DIR)/test_model brk $(MODEL_OPS) \
+		\; $(LIB_TEST_SAN_DIR)/test_model anon $(MODEL_SAN_OPS) 7 \
+		\; $(LIB_TEST_SAN_DIR)/test_model memfd $(MODEL_SAN_OPS) 8 \
+		\; $(LIB_TEST_SAN_DIR)/test_model brk $(MODEL_SAN_OPS) 9

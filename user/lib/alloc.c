@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * alloc.c - allocate, free and resize blocks: the TLSF scheme over unit
+ * offsets.
+ *
+ * Every operation first checks every header and link it will follow or
+ * change (canaries, sizes agreeing with neighbours, links leading to free
+ * blocks), and only then changes anything, so damage is reported with the
+ * heap as it was.  Header changes go through the journal (heap.h); list
+ * and counter changes are rebuilt from the headers after a holder dies.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "heap.h"
+#include "lock.h"
+
+/* Units for a request of @size bytes: header plus payload, rounded up. */
+static inline uint32_t units_for(size_t size)
+{
+	if (size > MM_MAX_REGION)
+		return UINT32_MAX;
+	uint64_t units = ((uint64_t)size + 2 * MM_UNIT - 1) >> MM_UNIT_SHIFT;
+
+	if (units > UINT32_MAX)
+		return UINT32_MAX;
+	return units < MM_MIN_UNITS ? MM_MIN_UNITS : (uint32_t)units;
+}
+
+static inline uint64_t usable_of(uint32_t units)
+{
+	return ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+}
+
+/* Reports damage at unit offset @at; the caller still holds the lock. */
+static __attribute__((cold)) int damaged(struct mymap_heap *h, const char *what, uint32_t at)
+{
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
+	return mm_fail(MYMAP_ERR_CORRUPT, EUCLEAN,
+		       "%s: block header or link at offset %#llx damaged", what,
+		       (unsigned long long)at << MM_UNIT_SHIFT);
+}
+
+/*
+ * The head of the first non-empty class that fits @units, or 0 if none.
+ * Returns -1 if the bitmaps are damaged.
+ */
+static inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned int *pfl,
+			       unsigned int *psl)
+{
+	const struct mm_header *hdr = h->hdr;
+	unsigned int fl, sl;
+
+	mm_class_for_request(units, &fl, &sl);
+	uint32_t slmap = hdr->sl_bitmap[fl] & (~0u << sl);
+
+	if (!slmap) {
+		uint64_t flmap = hdr->fl_bitmap & (~0ULL << (fl + 1));
+
+		if (!flmap)
+			return 0;
+		fl = (unsigned int)__builtin_ctzll(flmap);
+		if (fl >= MM_FL_COUNT || !hdr->sl_bitmap[fl])
+			return -1;
+		slmap = hdr->sl_bitmap[fl];
+	}
+	sl = (unsigned int)__builtin_ctz(slmap);
+	if (sl >= MM_SL_COUNT)
+		return -1;
+	*pfl = fl;
+	*psl = sl;
+	return hdr->heads[fl][sl];
+}
+
+/*
+ * Takes a free block of at least @units off its list; returns
+ * its unit offset, 0 if none is large enough, -1 (reported) if damaged.
+ */
+static inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, const char *what)
+{
+	unsigned int fl, sl;
+	int64_t found = find_fit(h, units, &fl, &sl);
+
+	if (mm_unlikely(found <= 0)) {
+		if (found < 0)
+			return damaged(h, what, 0);
+		h->hdr->counters.failed_count++;
+		mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
+			(unsigned long long)usable_of(units));
+		return 0;
+	}
+	uint32_t at = (uint32_t)found;
+
+	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_block_at(h, at)->size < units ||
+			mm_links_at(h, at)->prev))
+		return damaged(h, what, at);
+	uint32_t next = mm_links_at(h, at)->next;
+
+	if (mm_unlikely(next && (!mm_in_arena(h, next) || mm_links_at(h, next)->prev != at)))
+		return damaged(h, what, next);
+	h->hdr->heads[fl][sl] = next;
+	if (next)
+		mm_links_at(h, next)->prev = 0;
+	else {
+		h->hdr->sl_bitmap[fl] &= ~(1u << sl);
+		if (!h->hdr->sl_bitmap[fl])
+			h->hdr->fl_bitmap &= ~(1ULL << fl);
+	}
+	return at;
+}
+
+static inline void count_alloc(struct mm_counters *c, uint32_t used)
+{
+	c->in_use += usable_of(used);
+	if (c->in_use > c->peak_in_use)
+		c->peak_in_use = c->in_use;
+	c->used_blocks++;
+	c->alloc_count++;
+}
+
+/*
+ * Carves a used block of @units out of the free block at @at, which is off
+ * its list, leaving @gap units before it and whatever remains after it as
+ * free blocks.  Returns the used block's unit offset.
+ */
+static inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap, uint32_t units)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t size = b->size, prev = b->prev;
+	uint32_t used_at = at + gap;
+	uint32_t rest = size - gap - units;
+	uint32_t follow = at + size;
+	struct mm_counters *c = &h->hdr->counters;
+	struct mm_tx tx;
+
+	tx.n = 0;
+	if (rest < MM_MIN_UNITS) {
+		units += rest;
+		rest = 0;
+	}
+	if (gap)
+		mm_tx_put(h, &tx, at, gap, prev, MM_FREE);
+	mm_tx_put(h, &tx, used_at, units, gap ? gap : prev, MM_USED);
+	if (rest)
+		mm_tx_put(h, &tx, used_at + units, rest, units, MM_FREE);
+	if ((gap || rest) && follow < h->end)
+		mm_tx_put_prev(h, &tx, follow, rest ? rest : units);
+	mm_tx_commit(h, &tx);
+
+	c->free -= usable_of(size);
+	c->free_blocks--;
+	if (gap) {
+		mm_list_insert(h, at, gap);
+		c->free += usable_of(gap);
+		c->free_blocks++;
+	}
+	if (rest) {
+		mm_list_insert(h, used_at + units, rest);
+		c->free += usable_of(rest);
+		c->free_blocks++;
+	}
+	count_alloc(c, units);
+	return used_at;
+}
+
+static inline void *payload_of(struct mymap_heap *h, uint32_t at)
+{
+	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
+}
+
+void *mymap_malloc(struct mymap_heap *heap, size_t size)
+{
+	uint32_t units = units_for(size);
+
+	mm_lock(heap);
+	int64_t at = take_free_block(heap, units, "mymap_malloc");
+	void *p = NULL;
+
+	if (mm_likely(at > 0))
+		p = payload_of(heap, carve(heap, (uint32_t)at, 0, units));
+	mm_unlock(heap);
+	return p;
+}
+
+void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_calloc: %zu * %zu bytes overflows", n,
+			size);
+		return NULL;
+	}
+	void *p = mymap_malloc(heap, bytes);
+
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size)
+{
+	static size_t page_size;
+
+	if (!page_size)
+		page_size = (size_t)sysconf(_SC_PAGESIZE);
+	if (alignment == 0 || (alignment & (alignment - 1)) || alignment > page_size) {
+		mm_fail(MYMAP_ERR_ARGUMENT, EINVAL,
+			"mymap_aligned_alloc: alignment %zu is not a power of two up to %zu",
+			alignment, page_size);
+		return NULL;
+	}
+	if (alignment <= MM_UNIT)
+		return mymap_malloc(heap, size);
+
+	uint32_t units = units_for(size);
+	uint32_t align_units = (uint32_t)(alignment >> MM_UNIT_SHIFT);
+	/* Room for the worst gap: just short of one alignment, plus a minimal free block. */
+	uint32_t need = units > UINT32_MAX - align_units - MM_MIN_UNITS
+			    ? UINT32_MAX
+			    : units + align_units + MM_MIN_UNITS;
+	void *p = NULL;
+
+	mm_lock(heap);
+	int64_t found = take_free_block(heap, need, "mymap_aligned_alloc");
+
+	if (found > 0) {
+		uint32_t at = (uint32_t)found;
+		/* The payload starts one unit after the header: align that. */
+		uint32_t payload = (at + 1 + align_units - 1) & ~(align_units - 1);
+		uint32_t gap = payload - 1 - at;
+
+		if (gap && gap < MM_MIN_UNITS)
+			gap += align_units;
+		p = payload_of(heap, carve(heap, at, gap, units));
+	}
+	mm_unlock(heap);
+	return p;
+}
+
+/*
+ * Turns @ptr into the unit offset of its header, checking only what needs
+ * no lock: inside the arena and on a unit boundary.
+ */
+static int block_of(struct mymap_heap *h, const void *ptr, uint32_t *at, const char *what)
+{
+	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)h->base;
+	uint64_t off;
+
+	if (p < base + ((uint64_t)h->first << MM_UNIT_SHIFT) + MM_UNIT ||
+	    p >= base + ((uint64_t)h->end << MM_UNIT_SHIFT)) {
+		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+					  memory_order_relaxed);
+		return mm_fail(MYMAP_ERR_FOREIGN, EINVAL, "%s: pointer %p is not in this heap",
+			       what, ptr);
+	}
+	off = p - base;
+	if (off & (MM_UNIT - 1)) {
+		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+					  memory_order_relaxed);
+		return mm_fail(MYMAP_ERR_INTERIOR, EINVAL,
+			       "%s: offset %#llx is not the start of a block", what,
+			       (unsigned long long)off);
+	}
+	*at = (uint32_t)(off >> MM_UNIT_SHIFT) - 1;
+	if (*at > h->end - MM_MIN_UNITS) {
+		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+					  memory_order_relaxed);
+		return mm_fail(MYMAP_ERR_INTERIOR, EINVAL,
+			       "%s: offset %#llx is not the start of a block", what,
+			       (unsigned long long)off);
+	}
+	return 0;
+}
+
+/* Under the lock: whether @at is a live block; reports why not. */
+static int used_block_ok(struct mymap_heap *h, uint32_t at, const char *what)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	unsigned long long off = ((unsigned long long)at + 1) << MM_UNIT_SHIFT;
+	enum mymap_error code;
+
+	if (mm_likely(mm_block_ok(h, at))) {
+		if (mm_likely(b->state == MM_USED))
+			return 0;
+		code = b->state == MM_FREE ? MYMAP_ERR_DOUBLE_FREE : MYMAP_ERR_CORRUPT;
+	} else if (b->state == MM_GONE) {
+		/* Freed, then merged into a neighbour: its memory is not yet reused. */
+		code = MYMAP_ERR_DOUBLE_FREE;
+	} else {
+		/* A header that still names a state was a block start and got damaged. */
+		code = b->state == MM_USED || b->state == MM_FREE ? MYMAP_ERR_CORRUPT
+								  : MYMAP_ERR_INTERIOR;
+	}
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
+	switch (code) {
+	case MYMAP_ERR_DOUBLE_FREE:
+		return mm_fail(code, EINVAL, "%s: block at offset %#llx is already free", what,
+			       off);
+	case MYMAP_ERR_INTERIOR:
+		return mm_fail(code, EINVAL, "%s: offset %#llx is not the start of a block", what,
+			       off);
+	default:
+		return mm_fail(code, EUCLEAN, "%s: header of the block at offset %#llx is damaged",
+			       what, off);
+	}
+}
+
+/* Checks the physical neighbours of used block @at; fills what free() needs. */
+struct neighbours {
+	uint32_t prev_at, prev_size; /* prev_size 0: not free (or none) */
+	uint32_t next_at, next_size; /* next_size 0: not free (or none) */
+	uint32_t follow;	     /* first block after everything merged */
+};
+
+static int check_neighbours(struct mymap_heap *h, uint32_t at, struct neighbours *n,
+			    const char *what)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t size = b->size;
+
+	n->prev_size = n->next_size = 0;
+	n->next_at = at + size;
+	n->follow = n->next_at;
+	if (n->next_at < h->end) {
+		const struct mm_block *nb = mm_block_at(h, n->next_at);
+
+		if (mm_unlikely(!mm_block_ok(h, n->next_at) || nb->prev != size))
+			return damaged(h, what, n->next_at);
+		if (nb->state == MM_FREE) {
+			if (mm_unlikely(!mm_list_links_ok(h, n->next_at, nb->size)))
+				return damaged(h, what, n->next_at);
+			n->next_size = nb->size;
+			n->follow = n->next_at + nb->size;
+		}
+	}
+	if (b->prev) {
+		if (mm_unlikely(b->prev > at - h->first))
+			return damaged(h, what, at);
+		n->prev_at = at - b->prev;
+		const struct mm_block *pb = mm_block_at(h, n->prev_at);
+
+		if (mm_unlikely(!mm_block_ok(h, n->prev_at) || pb->size != b->prev))
+			return damaged(h, what, n->prev_at);
+		if (pb->state == MM_FREE) {
+			if (mm_unlikely(!mm_list_links_ok(h, n->prev_at, pb->size)))
+				return damaged(h, what, n->prev_at);
+			n->prev_size = pb->size;
+		}
+	}
+	return 0;
+}
+
+static int free_locked(struct mymap_heap *h, uint32_t at)
+{
+	struct neighbours n;
+	struct mm_block *b = mm_block_at(h, at);
+	struct mm_counters *c = &h->hdr->counters;
+	struct mm_tx tx;
+
+	if (used_block_ok(h, at, "mymap_free") < 0 || check_neighbours(h, at, &n, "mymap_free") < 0)
+		return -1;
+	uint32_t size = b->size, prev = b->prev;
+	uint32_t start = n.prev_size ? n.prev_at : at;
+	uint32_t start_prev = n.prev_size ? mm_block_at(h, n.prev_at)->prev : prev;
+	uint32_t total = size + n.prev_size + n.next_size;
+
+	if (n.next_size)
+		mm_list_remove(h, n.next_at, n.next_size);
+	if (n.prev_size)
+		mm_list_remove(h, n.prev_at, n.prev_size);
+	tx.n = 0;
+	mm_tx_put(h, &tx, start, total, start_prev, MM_FREE);
+	if (n.prev_size)
+		mm_tx_put_gone(h, &tx, at);
+	if (n.next_size)
+		mm_tx_put_gone(h, &tx, n.next_at);
+	if (n.follow < h->end)
+		mm_tx_put_prev(h, &tx, n.follow, total);
+	mm_tx_commit(h, &tx);
+	mm_list_insert(h, start, total);
+
+	c->in_use -= usable_of(size);
+	c->used_blocks--;
+	c->free_count++;
+	c->free += usable_of(total) - (n.prev_size ? usable_of(n.prev_size) : 0) -
+		   (n.next_size ? usable_of(n.next_size) : 0);
+	c->free_blocks = c->free_blocks + 1 - (n.prev_size != 0) - (n.next_size != 0);
+	return 0;
+}
+
+int mymap_free(struct mymap_heap *heap, void *ptr)
+{
+	uint32_t at;
+	int ret;
+
+	if (!ptr)
+		return 0;
+	if (block_of(heap, ptr, &at, "mymap_free") < 0)
+		return -1;
+	mm_lock(heap);
+	ret = free_locked(heap, at);
+	mm_unlock(heap);
+	return ret;
+}
+
+size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
+{
+	uint32_t at;
+	size_t size = 0;
+
+	if (block_of(heap, ptr, &at, "mymap_usable_size") < 0)
+		return 0;
+	mm_lock(heap);
+	if (used_block_ok(heap, at, "mymap_usable_size") == 0)
+		size = usable_of(mm_block_at(heap, at)->size);
+	mm_unlock(heap);
+	return size;
+}
+
+/*
+ * Resizes used block @at to @units without moving it, taking in a free
+ * next neighbour when that helps.  Returns 1 if done, 0 if there is no
+ * room, -1 (reported) if damage was found.
+ */
+static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	struct neighbours n;
+	struct mm_block *b = mm_block_at(h, at);
+	struct mm_counters *c = &h->hdr->counters;
+	struct mm_tx tx;
+
+	if (check_neighbours(h, at, &n, "mymap_realloc") < 0)
+		return -1;
+	uint32_t size = b->size, prev = b->prev;
+	uint32_t avail = size + n.next_size;
+
+	if (units > avail)
+		return 0;
+	/* Shrinking by less than a minimal block with nothing to merge: keep it. */
+	if (!n.next_size && size - units < MM_MIN_UNITS)
+		return 1;
+	uint32_t used = avail - units >= MM_MIN_UNITS ? units : avail;
+	uint32_t rest = avail - used;
+
+	if (n.next_size)
+		mm_list_remove(h, n.next_at, n.next_size);
+	tx.n = 0;
+	mm_tx_put(h, &tx, at, used, prev, MM_USED);
+	if (n.next_size && n.next_at != at + used)
+		mm_tx_put_gone(h, &tx, n.next_at);
+	if (rest)
+		mm_tx_put(h, &tx, at + used, rest, used, MM_FREE);
+	if (n.follow < h->end)
+		mm_tx_put_prev(h, &tx, n.follow, rest ? rest : used);
+	mm_tx_commit(h, &tx);
+	if (rest)
+		mm_list_insert(h, at + used, rest);
+
+	c->in_use = c->in_use - usable_of(size) + usable_of(used);
+	if (c->in_use > c->peak_in_use)
+		c->peak_in_use = c->in_use;
+	c->free =
+	    c->free - (n.next_size ? usable_of(n.next_size) : 0) + (rest ? usable_of(rest) : 0);
+	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);
+	return 1;
+}
+
+void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
+{
+	uint32_t at, units = units_for(size);
+	uint64_t old_usable = 0;
+	int done;
+
+	if (!ptr)
+		return mymap_malloc(heap, size);
+	if (block_of(heap, ptr, &at, "mymap_realloc") < 0)
+		return NULL;
+	mm_lock(heap);
+	done = used_block_ok(heap, at, "mymap_realloc");
+	if (done == 0) {
+		old_usable = usable_of(mm_block_at(heap, at)->size);
+		done = resize_in_place(heap, at, units);
+	}
+	mm_unlock(heap);
+	if (done)
+		return done > 0 ? ptr : NULL;
+
+	void *q = mymap_malloc(heap, size);
+
+	if (!q)
+		return NULL;
+	memcpy(q, ptr, old_usable < size ? old_usable : size);
+	mymap_free(heap, ptr);
+	return q;
+}

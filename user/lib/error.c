@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * error.c - the calling thread's last failure and the text for each code.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "error.h"
+
+static _Thread_local enum mymap_error last_error;
+static _Thread_local char last_message[256];
+
+int mm_errno_of(enum mymap_error code)
+{
+	switch (code) {
+	case MYMAP_OK:
+	case MYMAP_ERR_SYSTEM:
+		return 0;
+	case MYMAP_ERR_ARGUMENT:
+	case MYMAP_ERR_FOREIGN:
+	case MYMAP_ERR_INTERIOR:
+	case MYMAP_ERR_DOUBLE_FREE:
+		return EINVAL;
+	case MYMAP_ERR_NOMEM:
+		return ENOMEM;
+	case MYMAP_ERR_CORRUPT:
+		return EUCLEAN;
+	case MYMAP_ERR_NOT_A_HEAP:
+		return ENODATA;
+	case MYMAP_ERR_VERSION:
+		return EPROTO;
+	case MYMAP_ERR_SIZE:
+		return ERANGE;
+	case MYMAP_ERR_NO_DEVICE:
+		return ENODEV;
+	case MYMAP_ERR_PERMISSION:
+		return EACCES;
+	case MYMAP_ERR_BUSY:
+		return EBUSY;
+	case MYMAP_ERR_NO_FD:
+		return EBADF;
+	}
+	return EINVAL;
+}
+
+int mm_fail(enum mymap_error code, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	last_error = code;
+	va_start(ap, fmt);
+	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	va_end(ap);
+	errno = err ? err : EIO;
+	return -1;
+}
+
+enum mymap_error mymap_last_error(void)
+{
+	return last_error;
+}
+
+const char *mymap_last_message(void)
+{
+	return last_message;
+}
+
+const char *mymap_strerror(enum mymap_error err)
+{
+	switch (err) {
+	case MYMAP_OK:
+		return "no error";
+	case MYMAP_ERR_ARGUMENT:
+		return "invalid argument";
+	case MYMAP_ERR_NOMEM:
+		return "no free block large enough";
+	case MYMAP_ERR_FOREIGN:
+		return "pointer or offset outside the heap";
+	case MYMAP_ERR_INTERIOR:
+		return "pointer inside the heap but not at the start of a block";
+	case MYMAP_ERR_DOUBLE_FREE:
+		return "block already free (double free)";
+	case MYMAP_ERR_CORRUPT:
+		return "heap damaged: a block header, link or canary failed its check";
+	case MYMAP_ERR_NOT_A_HEAP:
+		return "region holds no mymap heap; open with MYMAP_CREATE to format it";
+	case MYMAP_ERR_VERSION:
+		return "heap was formatted by another version of libmymap";
+	case MYMAP_ERR_SIZE:
+		return "region size does not fit the heap";
+	case MYMAP_ERR_NO_DEVICE:
+		return "no mymap device: load the module (insmod mymap.ko)";
+	case MYMAP_ERR_PERMISSION:
+		return "permission denied on the mymap device node";
+	case MYMAP_ERR_BUSY:
+		return "this process already has a brk heap";
+	case MYMAP_ERR_NO_FD:
+		return "this heap's backend has no file descriptor";
+	case MYMAP_ERR_SYSTEM:
+		return "a system call failed";
+	}
+	return "unknown error";
+}

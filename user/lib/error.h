@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * error.h - recording why a call failed: errno, the library's finer code
+ * and a one-line message, all per thread.
+ */
+#ifndef MYMAP_ERROR_H
+#define MYMAP_ERROR_H
+
+#include <errno.h>
+
+#include "mymap.h"
+
+/*
+ * Records @code with the message built from @fmt, sets errno to @err (for
+ * MYMAP_ERR_SYSTEM, the errno of the failed system call) and returns -1,
+ * so a failing path can end with `return mm_fail(...)`.
+ */
+__attribute__((format(printf, 3, 4), cold)) int mm_fail(enum mymap_error code, int err,
+							const char *fmt, ...);
+
+/* The errno that goes with @code (MYMAP_ERR_SYSTEM: 0, it varies). */
+int mm_errno_of(enum mymap_error code);
+
+#endif /* MYMAP_ERROR_H */

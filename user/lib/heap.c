@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * heap.c - opening a heap on a region: formatting it, or attaching to the
+ * heap it already holds after checking the header; closing; and the
+ * lock-free accessors (offsets, root slots).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "heap.h"
+#include "identity.h"
+#include "lock.h"
+
+void (*mm_test_hook)(const char *where);
+
+/* The heap header's size, rounded so the first block starts on a cache line. */
+#define HEADER_BYTES ((sizeof(struct mm_header) + 63) & ~(size_t)63)
+
+/* How long an opener waits for another process's format to finish. */
+#define FORMAT_WAIT_MS 10000
+
+static uint64_t fresh_salt(void)
+{
+	uint64_t salt;
+
+	if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) != sizeof(salt)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		salt = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+	}
+	return salt;
+}
+
+static void load_geometry(struct mymap_heap *h)
+{
+	h->salt = h->hdr->salt;
+	h->first = h->hdr->first;
+	h->end = h->hdr->end;
+}
+
+/*
+ * Lays a fresh heap over the region: header, one free block spanning the
+ * arena.  The caller has claimed the region (magic MM_FORMATTING or a
+ * region nobody else sees); the magic is stored last, so an opener that
+ * sees MM_MAGIC sees a complete heap.
+ */
+void mm_format(struct mymap_heap *h)
+{
+	struct mm_header *hdr = h->hdr;
+	uint64_t generation = hdr->generation + 1;
+	uint64_t size = h->region.size & ~(uint64_t)(MM_UNIT - 1);
+
+	uint64_t owner = atomic_load(&hdr->lock.owner);
+
+	memset((char *)hdr + sizeof(hdr->magic), 0, HEADER_BYTES - sizeof(hdr->magic));
+	/* Still the formatter's until the end, so a waiter can tell if it died. */
+	atomic_store(&hdr->lock.owner, owner);
+	hdr->version = MYMAP_HEAP_VERSION;
+	hdr->header_size = (uint32_t)HEADER_BYTES;
+	hdr->region_size = h->region.size;
+	hdr->salt = fresh_salt();
+	hdr->first = (uint32_t)(HEADER_BYTES >> MM_UNIT_SHIFT);
+	hdr->end = (uint32_t)(size >> MM_UNIT_SHIFT);
+	hdr->generation = generation;
+	load_geometry(h);
+
+	struct mm_block *b = mm_block_at(h, h->first);
+	uint32_t units = h->end - h->first;
+
+	b->size = units;
+	b->prev = 0;
+	b->state = MM_FREE;
+	b->check = mm_check_of(h->salt, h->first, units, MM_FREE);
+	mm_list_insert(h, h->first, units);
+	hdr->counters.free = ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+	hdr->counters.free_blocks = 1;
+	atomic_store_explicit(&hdr->lock.owner, 0, memory_order_relaxed);
+	atomic_store_explicit(&hdr->magic, MM_MAGIC, memory_order_release);
+}
+
+/* Checks the header of an existing heap against this mapping. */
+static int attach(struct mymap_heap *h)
+{
+	const struct mm_header *hdr = h->hdr;
+
+	if (hdr->version != MYMAP_HEAP_VERSION)
+		return mm_fail(MYMAP_ERR_VERSION, EPROTO,
+			       "heap format version %u, this library reads version %u",
+			       hdr->version, MYMAP_HEAP_VERSION);
+	if (hdr->region_size != h->region.size)
+		return mm_fail(MYMAP_ERR_SIZE, ERANGE,
+			       "heap was formatted for %llu bytes, the region has %zu",
+			       (unsigned long long)hdr->region_size, h->region.size);
+	if (hdr->header_size != HEADER_BYTES || hdr->first != HEADER_BYTES >> MM_UNIT_SHIFT ||
+	    hdr->end != (h->region.size >> MM_UNIT_SHIFT))
+		return mm_fail(MYMAP_ERR_CORRUPT, EUCLEAN,
+			       "heap header damaged: header size %u, blocks %#x..%#x units",
+			       hdr->header_size, hdr->first, hdr->end);
+	load_geometry(h);
+	return 0;
+}
+
+/*
+ * Attaches to the heap in the region, or formats it when @flags allow and
+ * it holds none, never both at once from two processes: a format first
+ * swaps the magic to MM_FORMATTING and records itself as lock owner, so
+ * a concurrent opener waits for it, or takes over if it died.
+ */
+static int attach_or_format(struct mymap_heap *h, unsigned int flags)
+{
+	struct mm_header *hdr = h->hdr;
+	uint64_t me = mm_self_id();
+
+	for (int waited = 0;; waited++) {
+		uint64_t magic = atomic_load_explicit(&hdr->magic, memory_order_acquire);
+
+		if (magic == MM_MAGIC && !(flags & MYMAP_FORMAT))
+			return attach(h);
+		if (magic == MM_FORMATTING) {
+			uint64_t owner = atomic_load(&hdr->lock.owner);
+
+			if ((flags & (MYMAP_CREATE | MYMAP_FORMAT)) && owner &&
+			    !mymap_id_alive(owner) &&
+			    atomic_compare_exchange_strong(&hdr->lock.owner, &owner, me)) {
+				mm_format(h);
+				return 0;
+			}
+			if (waited >= FORMAT_WAIT_MS)
+				return mm_fail(MYMAP_ERR_NOT_A_HEAP, ENODATA,
+					       "another process has been formatting this region "
+					       "for %d s",
+					       FORMAT_WAIT_MS / 1000);
+			usleep(1000);
+			continue;
+		}
+		if (!(flags & (MYMAP_CREATE | MYMAP_FORMAT)))
+			return mm_fail(
+			    MYMAP_ERR_NOT_A_HEAP, ENODATA,
+			    "region holds no mymap heap (first bytes %016llx); open with "
+			    "MYMAP_CREATE to format it, destroying its contents",
+			    (unsigned long long)__builtin_bswap64(magic));
+		if (atomic_compare_exchange_strong(&hdr->magic, &magic, MM_FORMATTING)) {
+			atomic_store(&hdr->lock.owner, me);
+			mm_format(h);
+			return 0;
+		}
+	}
+}
+
+static int flags_ok(unsigned int flags, unsigned int allowed, const char *what)
+{
+	if (flags & ~allowed)
+		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "%s: unknown flags %#x", what,
+			       flags & ~allowed);
+	return 0;
+}
+
+/*
+ * Wraps a mapped region in a handle: formats it if @fresh, else attaches
+ * or formats as @flags say.  Releases the region on failure.
+ */
+static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, bool fresh)
+{
+	struct mymap_heap *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (!h) {
+		err = errno;
+		mm_region_release(r);
+		mm_fail(MYMAP_ERR_SYSTEM, err, "cannot allocate a heap handle");
+		return NULL;
+	}
+	h->region = *r;
+	h->base = r->base;
+	h->hdr = r->base;
+	if (fresh) {
+		atomic_store(&h->hdr->magic, MM_FORMATTING);
+		mm_format(h);
+		return h;
+	}
+	if (attach_or_format(h, flags) == 0)
+		return h;
+	err = errno;
+	mm_region_release(&h->region);
+	free(h);
+	errno = err;
+	return NULL;
+}
+
+struct mymap_heap *mymap_open_device(unsigned int flags)
+{
+	struct mm_region r;
+
+	if (flags_ok(flags, MYMAP_CREATE | MYMAP_FORMAT, "mymap_open_device") < 0 ||
+	    mm_region_device(&r) < 0)
+		return NULL;
+	return open_region(&r, flags, false);
+}
+
+struct mymap_heap *mymap_open_anon(size_t size, unsigned int flags)
+{
+	struct mm_region r;
+
+	if (flags_ok(flags, MYMAP_CREATE | MYMAP_FORMAT | MYMAP_SHARED, "mymap_open_anon") < 0 ||
+	    mm_region_anon(&r, size, flags & MYMAP_SHARED) < 0)
+		return NULL;
+	return open_region(&r, flags, true);
+}
+
+struct mymap_heap *mymap_open_memfd(size_t size, unsigned int flags)
+{
+	struct mm_region r;
+
+	if (flags_ok(flags, MYMAP_CREATE | MYMAP_FORMAT, "mymap_open_memfd") < 0 ||
+	    mm_region_memfd(&r, size) < 0)
+		return NULL;
+	return open_region(&r, flags, true);
+}
+
+struct mymap_heap *mymap_open_fd(int fd, unsigned int flags)
+{
+	struct mm_region r;
+
+	if (flags_ok(flags, MYMAP_CREATE | MYMAP_FORMAT, "mymap_open_fd") < 0 ||
+	    mm_region_fd(&r, fd) < 0)
+		return NULL;
+	return open_region(&r, flags, false);
+}
+
+struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags)
+{
+	struct mm_region r;
+
+	if (flags_ok(flags, MYMAP_CREATE | MYMAP_FORMAT, "mymap_open_brk") < 0 ||
+	    mm_region_brk(&r, size) < 0)
+		return NULL;
+	return open_region(&r, flags, true);
+}
+
+int mymap_close(struct mymap_heap *heap)
+{
+	int ret;
+
+	if (!heap)
+		return 0;
+	ret = mm_region_release(&heap->region);
+	free(heap);
+	return ret;
+}
+
+enum mymap_backend mymap_heap_backend(const struct mymap_heap *heap)
+{
+	return heap->region.backend;
+}
+
+int mymap_heap_fd(const struct mymap_heap *heap)
+{
+	if (heap->region.fd < 0)
+		return mm_fail(MYMAP_ERR_NO_FD, EBADF, "anon and brk heaps have no descriptor");
+	return heap->region.fd;
+}
+
+void *mymap_heap_base(const struct mymap_heap *heap)
+{
+	return heap->base;
+}
+
+size_t mymap_heap_size(const struct mymap_heap *heap)
+{
+	return heap->region.size;
+}
+
+mymap_off_t mymap_offset(const struct mymap_heap *heap, const void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)heap->base;
+
+	if (!ptr)
+		return 0;
+	if (p < base || p - base >= heap->region.size) {
+		mm_fail(MYMAP_ERR_FOREIGN, EINVAL, "mymap_offset: %p is outside the region", ptr);
+		return 0;
+	}
+	return p - base;
+}
+
+void *mymap_ptr(const struct mymap_heap *heap, mymap_off_t off, size_t len)
+{
+	if (!off)
+		return NULL;
+	if (off >= heap->region.size || len > heap->region.size - off) {
+		mm_fail(MYMAP_ERR_FOREIGN, EINVAL,
+			"mymap_ptr: %zu bytes at offset %#llx are outside the %zu-byte region", len,
+			(unsigned long long)off, heap->region.size);
+		return NULL;
+	}
+	return heap->base + off;
+}
+
+mymap_off_t mymap_root_get(const struct mymap_heap *heap, unsigned int slot)
+{
+	if (slot >= MYMAP_ROOT_SLOTS) {
+		mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_root_get: no slot %u", slot);
+		return 0;
+	}
+	return atomic_load(&heap->hdr->roots[slot]);
+}
+
+int mymap_root_cas(struct mymap_heap *heap, unsigned int slot, mymap_off_t *expected,
+		   mymap_off_t desired)
+{
+	if (slot >= MYMAP_ROOT_SLOTS || !expected)
+		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_root_cas: no slot %u", slot);
+	if (atomic_compare_exchange_strong(&heap->hdr->roots[slot], expected, desired))
+		return 0;
+	errno = EAGAIN;
+	return -1;
+}

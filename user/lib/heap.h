@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * heap.h - the process-local handle and the helpers every part of the
+ * allocator shares: reaching blocks by unit offset, their canaries, the
+ * journal that makes header changes survive a dying lock holder, and the
+ * segregated free lists.
+ */
+#ifndef MYMAP_HEAP_H
+#define MYMAP_HEAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "layout.h"
+#include "region.h"
+
+#define mm_likely(x)   __builtin_expect(!!(x), 1)
+#define mm_unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * struct mymap_heap - one process's view of a heap.
+ * @base:   the region in this process (the heap header is at @base).
+ * @hdr:    the same address, typed.
+ * @salt:   copy of hdr->salt (constant after format).
+ * @first:  copy of hdr->first.
+ * @end:    copy of hdr->end.
+ * @region: the backend's mapping.
+ */
+struct mymap_heap {
+	char *base;
+	struct mm_header *hdr;
+	uint64_t salt;
+	uint32_t first;
+	uint32_t end;
+	struct mm_region region;
+};
+
+static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)
+{
+	return (struct mm_block *)(h->base + ((uint64_t)at << MM_UNIT_SHIFT));
+}
+
+static inline struct mm_links *mm_links_at(const struct mymap_heap *h, uint32_t at)
+{
+	return (struct mm_links *)(h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT);
+}
+
+static inline uint32_t mm_check_of(uint64_t salt, uint32_t at, uint32_t size, uint32_t state)
+{
+	uint64_t x = ((uint64_t)at << 32 | size) ^ salt;
+
+	x ^= (uint64_t)state << 17;
+	x *= 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(x >> 32) ^ (uint32_t)x;
+}
+
+/* Whether @at could hold a block header or a free-list link target. */
+static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
+{
+	return at >= h->first && at <= h->end - MM_MIN_UNITS;
+}
+
+/*
+ * Whether the header at @at (in the arena) is intact: its canary matches
+ * and its size stays inside the arena.
+ */
+static inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+
+	return b->check == mm_check_of(h->salt, at, b->size, b->state) &&
+	       b->size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
+}
+
+/* An intact free block at @at. */
+static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
+{
+	return mm_in_arena(h, at) && mm_block_ok(h, at) && mm_block_at(h, at)->state == MM_FREE;
+}
+
+/*
+ * A transaction: the new headers one operation writes, each as the two
+ * 64-bit words of a struct mm_block (so they are stored and read back in
+ * the same widths, which the CPU forwards without a stall).
+ */
+struct mm_tx {
+	unsigned int n;
+	uint32_t at[MM_JOURNAL_SLOTS];
+	uint64_t word[MM_JOURNAL_SLOTS][2];
+};
+
+static inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
+			     uint32_t size, uint32_t prev, uint32_t state)
+{
+	unsigned int i = tx->n++;
+	uint32_t check = mm_check_of(h->salt, at, size, state);
+
+	tx->at[i] = at;
+	/* Little-endian layout of struct mm_block: size, prev, state, check. */
+	tx->word[i][0] = (uint64_t)prev << 32 | size;
+	tx->word[i][1] = (uint64_t)check << 32 | state;
+}
+
+/* Rewrites only the `prev` of the header at @at (its canary does not cover it). */
+static inline void mm_tx_put_prev(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
+				  uint32_t prev)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	unsigned int i = tx->n++;
+
+	tx->at[i] = at;
+	tx->word[i][0] = (uint64_t)prev << 32 | b->size;
+	tx->word[i][1] = (uint64_t)b->check << 32 | b->state;
+}
+
+/* Marks the header at @at as no longer a block start (see MM_GONE). */
+static inline void mm_tx_put_gone(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	unsigned int i = tx->n++;
+
+	tx->at[i] = at;
+	tx->word[i][0] = (uint64_t)b->prev << 32 | b->size;
+	tx->word[i][1] = (uint64_t)b->check << 32 | MM_GONE;
+}
+
+static inline void mm_store_block(void *dst, const uint64_t word[2])
+{
+	memcpy(dst, word, 2 * sizeof(uint64_t));
+}
+
+/* Test hook: called inside the critical section at named points. */
+extern void (*mm_test_hook)(const char *where);
+
+static inline void mm_test_point(const char *where)
+{
+	if (mm_unlikely(mm_test_hook != NULL))
+		mm_test_hook(where);
+}
+
+/*
+ * Journals and commits @tx (sets the journal's count: from here a successor replays it),
+ * applies it, clears the journal.  A private heap dies with its process,
+ * so it skips the commit and applies at once.
+ */
+static inline void mm_tx_commit(struct mymap_heap *h, const struct mm_tx *tx)
+{
+	struct mm_journal *j = &h->hdr->journal;
+
+	if (h->region.shared) {
+		for (unsigned int i = 0; i < tx->n; i++) {
+			j->entry[i].at = tx->at[i];
+			mm_store_block(&j->entry[i].block, tx->word[i]);
+		}
+		atomic_store_explicit(&j->count, tx->n, memory_order_release);
+		mm_test_point("journal-committed");
+	}
+	for (unsigned int i = 0; i < tx->n; i++) {
+		mm_store_block(mm_block_at(h, tx->at[i]), tx->word[i]);
+		if (i == 0)
+			mm_test_point("journal-half-applied");
+	}
+	if (h->region.shared)
+		atomic_store_explicit(&j->count, 0, memory_order_release);
+}
+
+/* Free lists. Links are validated by the callers before they are followed. */
+static inline void mm_list_insert(struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	struct mm_header *hdr = h->hdr;
+	unsigned int fl, sl;
+
+	mm_class_of(units, &fl, &sl);
+	uint32_t head = hdr->heads[fl][sl];
+	struct mm_links *l = mm_links_at(h, at);
+
+	l->next = head;
+	l->prev = 0;
+	if (head)
+		mm_links_at(h, head)->prev = at;
+	hdr->heads[fl][sl] = at;
+	hdr->sl_bitmap[fl] |= 1u << sl;
+	hdr->fl_bitmap |= 1ULL << fl;
+}
+
+/* Unlinks @at, whose links the caller has checked (mm_list_links_ok). */
+static inline void mm_list_remove(struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	struct mm_header *hdr = h->hdr;
+	const struct mm_links *l = mm_links_at(h, at);
+	unsigned int fl, sl;
+
+	mm_class_of(units, &fl, &sl);
+	if (l->prev)
+		mm_links_at(h, l->prev)->next = l->next;
+	else
+		hdr->heads[fl][sl] = l->next;
+	if (l->next)
+		mm_links_at(h, l->next)->prev = l->prev;
+	if (!hdr->heads[fl][sl]) {
+		hdr->sl_bitmap[fl] &= ~(1u << sl);
+		if (!hdr->sl_bitmap[fl])
+			hdr->fl_bitmap &= ~(1ULL << fl);
+	}
+}
+
+/*
+ * Whether free block @at's list neighbours point back at it ("safe
+ * unlinking"): a damaged link is caught before it steers a write.
+ */
+static inline bool mm_list_links_ok(const struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	const struct mm_links *l = mm_links_at(h, at);
+	unsigned int fl, sl;
+
+	if (l->next && (!mm_in_arena(h, l->next) || mm_links_at(h, l->next)->prev != at))
+		return false;
+	if (l->prev)
+		return mm_in_arena(h, l->prev) && mm_links_at(h, l->prev)->next == at;
+	mm_class_of(units, &fl, &sl);
+	return h->hdr->heads[fl][sl] == at;
+}
+
+/* Recovery after a lock holder died: replay, rebuild lists (check.c). */
+void mm_recover(struct mymap_heap *h);
+
+/* Formats the region of @h (heap.c, also used by tests). */
+void mm_format(struct mymap_heap *h);
+
+#endif /* MYMAP_HEAP_H */

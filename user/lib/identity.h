@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * identity.h - who a process is, in one word another process can check:
+ * its pid and its start time, so a reused pid never passes for the dead
+ * process that had it.
+ */
+#ifndef MYMAP_IDENTITY_H
+#define MYMAP_IDENTITY_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* This process's identity once computed; reset in a forked child. */
+extern _Atomic uint64_t mm_cached_id;
+
+/* Computes and caches this process's identity. */
+uint64_t mm_self_id_slow(void);
+
+/* This process's identity: a load on every call but the first. */
+static inline uint64_t mm_self_id(void)
+{
+	uint64_t id = atomic_load_explicit(&mm_cached_id, memory_order_relaxed);
+
+	return __builtin_expect(id != 0, 1) ? id : mm_self_id_slow();
+}
+
+#endif /* MYMAP_IDENTITY_H */

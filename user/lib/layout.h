@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * layout.h - the heap as it lies in the region: header, block headers,
+ * free-list links and the size classes that index them.
+ *
+ * Everything here is shared by every process mapping the region, at
+ * whatever address, so it holds offsets and never pointers.  Offsets of
+ * blocks are counted in 16-byte units ("unit offsets"), which lets a
+ * 32-bit field address a 64 GiB region.
+ */
+#ifndef MYMAP_LAYOUT_H
+#define MYMAP_LAYOUT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "mymap.h"
+
+/* "MYMAPHP1" read as a little-endian word: a formatted heap. */
+#define MM_MAGIC 0x31504850414d594dULL
+/* Written first by a format in progress, replaced by MM_MAGIC last. */
+#define MM_FORMATTING 0x2e2e2e2e41544d46ULL
+
+#define MM_UNIT_SHIFT 4
+#define MM_UNIT	      (1u << MM_UNIT_SHIFT)
+/* A block is at least a header and the two free-list links. */
+#define MM_MIN_UNITS 2u
+/* 2^32 units of 16 bytes. */
+#define MM_MAX_REGION (1ULL << 36)
+
+/* Second level: each power-of-two range is split into 16 classes. */
+#define MM_SL_SHIFT 4
+#define MM_SL_COUNT (1u << MM_SL_SHIFT)
+/* Blocks under 16 * 16 units (256 bytes) are classed linearly in level 0. */
+#define MM_SMALL_UNITS MM_SL_COUNT
+/* Level i >= 1 holds blocks of [2^(i+3), 2^(i+4)) units; 2^32 units max. */
+#define MM_FL_COUNT 29u
+
+/* Block states; any other value is not a block start. */
+#define MM_USED 0x44455355u /* "USED" */
+#define MM_FREE 0x45455246u /* "FREE" */
+/* A header that stopped being a block start when its block was merged
+ * into a neighbour: kept recognisable so a second free is named. */
+#define MM_GONE 0x454e4f47u /* "GONE" */
+
+/*
+ * struct mm_block - the 16 bytes before every payload.
+ * @size:  the block's size in units, header included.
+ * @prev:  the size in units of the block just before it; 0 for the first.
+ * @state: MM_USED, MM_FREE or MM_GONE.
+ * @check: canary over @size, @state, the block's own offset and the heap's
+ *         salt, so a damaged or misplaced header is recognised.  @prev is
+ *         left out (a neighbour's change rewrites it alone); it is checked
+ *         by finding there a block whose size agrees.
+ */
+struct mm_block {
+	uint32_t size;
+	uint32_t prev;
+	uint32_t state;
+	uint32_t check;
+};
+
+/* In the payload of a free block: its neighbours in its class's list. */
+struct mm_links {
+	uint32_t next;
+	uint32_t prev;
+};
+
+/*
+ * The journal: every change to block headers is first written here in
+ * full and committed by setting @count, then applied, then @count is reset.
+ * A lock holder that dies leaves either nothing committed (headers
+ * untouched) or a complete list of new headers to write again.
+ */
+#define MM_JOURNAL_SLOTS 4
+struct mm_journal_entry {
+	uint32_t at; /* unit offset of the header */
+	uint32_t pad;
+	struct mm_block block;
+};
+
+struct mm_journal {
+	_Atomic uint32_t count;
+	uint32_t pad;
+	struct mm_journal_entry entry[MM_JOURNAL_SLOTS];
+};
+
+/*
+ * The heap lock.  @owner is 0 when free, else the owner's process identity
+ * (mymap_self_id()).  @sleepers is set by a waiter before it sleeps on the
+ * low half of @owner and cleared by the releaser that wakes it.
+ */
+struct mm_lock {
+	_Atomic uint64_t owner;
+	_Atomic uint32_t sleepers;
+	uint32_t pad;
+};
+
+/* Counters kept under the lock; see struct mymap_stats. */
+struct mm_counters {
+	uint64_t in_use;
+	uint64_t free;
+	uint64_t used_blocks;
+	uint64_t free_blocks;
+	uint64_t peak_in_use;
+	uint64_t alloc_count;
+	uint64_t free_count;
+	uint64_t failed_count;
+	_Atomic uint64_t integrity_errors;
+	uint64_t recoveries;
+};
+
+/*
+ * struct mm_header - at offset 0 of the region.
+ * Fields before @lock are written once by the format and only read after.
+ */
+struct mm_header {
+	_Atomic uint64_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint64_t region_size;
+	uint64_t salt;
+	uint32_t first; /* unit offset of the first block */
+	uint32_t end;	/* unit offset just past the last block */
+	uint64_t generation;
+	uint8_t pad0[24];
+
+	struct mm_lock lock __attribute__((aligned(64)));
+	_Atomic uint64_t roots[MYMAP_ROOT_SLOTS] __attribute__((aligned(64)));
+	struct mm_counters counters __attribute__((aligned(64)));
+	struct mm_journal journal __attribute__((aligned(64)));
+
+	uint64_t fl_bitmap __attribute__((aligned(64)));
+	uint32_t sl_bitmap[MM_FL_COUNT];
+	uint32_t heads[MM_FL_COUNT][MM_SL_COUNT];
+};
+
+/* The highest set bit of @x (nonzero), counted from 0. */
+static inline unsigned int mm_fls(uint32_t x)
+{
+	return 31u - (unsigned int)__builtin_clz(x);
+}
+
+/* The class that a free block of @units belongs to. */
+static inline void mm_class_of(uint32_t units, unsigned int *fl, unsigned int *sl)
+{
+	if (units < MM_SMALL_UNITS) {
+		*fl = 0;
+		*sl = units;
+		return;
+	}
+	unsigned int top = mm_fls(units);
+
+	*fl = top - (MM_SL_SHIFT - 1);
+	*sl = (units >> (top - MM_SL_SHIFT)) ^ MM_SL_COUNT;
+}
+
+/*
+ * The first class whose every block holds @units: the request rounded up
+ * to the next class boundary (good fit: never a search within a list).
+ */
+static inline void mm_class_for_request(uint32_t units, unsigned int *fl, unsigned int *sl)
+{
+	if (units >= MM_SMALL_UNITS) {
+		uint32_t round = (1u << (mm_fls(units) - MM_SL_SHIFT)) - 1;
+
+		units = units + round < units ? UINT32_MAX : units + round;
+	}
+	mm_class_of(units, fl, sl);
+}
+
+#endif /* MYMAP_LAYOUT_H */

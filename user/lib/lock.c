@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lock.c - the contended side of the heap lock, and taking it over from a
+ * dead owner.
+ *
+ * A waiter spins for a short while (a holder stays only for a few hundred
+ * instructions), then yields, then sleeps on the low half of the owner
+ * word (futex, or MYMAP_IOC_WAIT on the device) after raising the
+ * sleepers flag; the releaser that sees the flag clears it and wakes every
+ * sleeper.  Releasing is a plain store followed by a load of the flag, with
+ * no fence between them, so in a rare interleaving a releaser can miss a
+ * sleeper that raised the flag at that instant; the sleeper's bounded
+ * sleep (LOCK_SLEEP_NS) then ends its wait.  A waiter that has seen the
+ * same owner for that long looks whether it is still alive: an owner whose process has died (or
+ * been replaced by another process with its pid) is taken over by compare-and-swap on its identity,
+ * so exactly one waiter wins and repairs the heap.
+ */
+#include <sched.h>
+#include <time.h>
+
+#include "lock.h"
+#include "wait.h"
+
+#define SPIN_ROUNDS   128
+#define YIELD_ROUNDS  4
+#define LOCK_SLEEP_NS 2000000ULL
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The low 32 bits of the owner word, which change with every owner. */
+static const uint32_t *owner_low_word(struct mm_lock *l)
+{
+	const char *p = (const char *)&l->owner;
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	p += 4;
+#endif
+	return (const uint32_t *)p;
+}
+
+void mm_lock_slow(struct mymap_heap *h, uint64_t me)
+{
+	struct mm_lock *l = &h->hdr->lock;
+	unsigned int rounds = 0;
+	uint64_t watched = 0, since = 0;
+
+	for (;;) {
+		uint64_t cur = atomic_load_explicit(&l->owner, memory_order_relaxed);
+
+		if (cur == 0) {
+			if (atomic_compare_exchange_weak_explicit(
+				&l->owner, &cur, me, memory_order_acquire, memory_order_relaxed))
+				return;
+			continue;
+		}
+		if (rounds < SPIN_ROUNDS) {
+			rounds++;
+			cpu_relax();
+			continue;
+		}
+		if (rounds < SPIN_ROUNDS + YIELD_ROUNDS) {
+			rounds++;
+			sched_yield();
+			continue;
+		}
+		/* Raise the flag, then look again: the releaser stores first, then reads the flag.
+		 */
+		atomic_store(&l->sleepers, 1);
+		if (atomic_load(&l->owner) != cur)
+			continue;
+		mm_wait_word(h, owner_low_word(l), (uint32_t)cur, LOCK_SLEEP_NS);
+
+		uint64_t now = now_ns();
+
+		if (cur != watched) {
+			watched = cur;
+			since = now;
+		} else if (now - since >= LOCK_SLEEP_NS && cur != me) {
+			since = now;
+			if (atomic_load(&l->owner) == cur && !mymap_id_alive(cur) &&
+			    atomic_compare_exchange_strong(&l->owner, &cur, me)) {
+				mm_recover(h);
+				return;
+			}
+		}
+		/* Woken or timed out: spin a little before sleeping again. */
+		rounds = SPIN_ROUNDS - 16;
+	}
+}
+
+void mm_unlock_wake(struct mymap_heap *h)
+{
+	struct mm_lock *l = &h->hdr->lock;
+
+	atomic_store(&l->sleepers, 0);
+	mm_wake_word(h, owner_low_word(l), INT32_MAX);
+}

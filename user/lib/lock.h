@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lock.h - the heap lock: one word in the region naming its owner process.
+ *
+ * Taking it uncontended is one compare-and-swap, releasing it one store
+ * and one load of the sleepers flag; no system call on either path.  See
+ * lock.c for waiting and for taking over from a dead owner.
+ */
+#ifndef MYMAP_LOCK_H
+#define MYMAP_LOCK_H
+
+#include <sys/single_threaded.h>
+
+#include "heap.h"
+#include "identity.h"
+
+/* Waits for the lock, taking it over (and repairing) if its owner died. */
+void mm_lock_slow(struct mymap_heap *h, uint64_t me);
+
+/* Wakes the processes sleeping on the lock. */
+void mm_unlock_wake(struct mymap_heap *h);
+
+/*
+ * A private heap (anon private, brk) in a process with a single thread
+ * has nobody to exclude: glibc's malloc makes the same shortcut.  The
+ * flag only ever goes from true to false, and only when this thread
+ * creates another, never inside a heap call.
+ */
+static inline bool mm_lock_needed(const struct mymap_heap *h)
+{
+	return h->region.shared || !__libc_single_threaded;
+}
+
+static inline void mm_lock(struct mymap_heap *h)
+{
+	uint64_t me, expected = 0;
+
+	if (!mm_lock_needed(h))
+		return;
+	me = mm_self_id();
+
+	if (mm_likely(atomic_compare_exchange_strong_explicit(
+		&h->hdr->lock.owner, &expected, me, memory_order_acquire, memory_order_relaxed)))
+		return;
+	mm_lock_slow(h, me);
+}
+
+static inline void mm_unlock(struct mymap_heap *h)
+{
+	struct mm_lock *l = &h->hdr->lock;
+
+	if (!mm_lock_needed(h))
+		return;
+	atomic_store_explicit(&l->owner, 0, memory_order_release);
+	if (mm_unlikely(atomic_load_explicit(&l->sleepers, memory_order_relaxed)))
+		mm_unlock_wake(h);
+}
+
+#endif /* MYMAP_LOCK_H */
