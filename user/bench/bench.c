@@ -142,7 +142,7 @@ void bench_print_table(const struct bench_results *r, FILE *out)
 				    same_metric(&r->rows[k], &r->rows[m]))
 					hit = &r->rows[k];
 			if (hit)
-				fprintf(out, " %16.6g", hit->value);
+				fprintf(out, " %16.10g", hit->value);
 			else
 				fprintf(out, " %16s", "-");
 		}
