@@ -1,0 +1,19 @@
+# Installing like a real module.
+#   install  staging installs (DESTDIR, PREFIX): exact file list, modes,
+#            links, depmod index, pkg-config; a program built against the
+#            installed header and .pc; uninstall leaves nothing
+#   udev     the udev rule: synthetic devices under `udevadm test` on the
+#            host, then a real systemd-udevd in the VM
+#   dkms     dkms add/build/remove in a throwaway tree; the built module
+#            loaded in the VM
+SUITES += install udev dkms
+
+.PHONY: suite-install suite-udev suite-dkms
+suite-install: all module
+	@tests/install/run-install-test | tests/ctl/checks-to-tap
+
+suite-udev: $(BIN)/mymapctl module
+	@tests/install/run-udev-test $(BIN)/mymapctl
+
+suite-dkms: module
+	@tests/install/run-dkms-test | tests/ctl/checks-to-tap
