@@ -29,3 +29,10 @@ suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
 		\; $(LIB_TEST_SAN_DIR)/test_model anon $(MODEL_SAN_OPS) 7 \
 		\; $(LIB_TEST_SAN_DIR)/test_model memfd $(MODEL_SAN_OPS) 8 \
 		\; $(LIB_TEST_SAN_DIR)/test_model brk $(MODEL_SAN_OPS) 9
+
+# Unit tests of the library's parts, plain and under the sanitizers.
+LIB_UNIT_TESTS := test_heap test_errors
+SUITES += lib
+.PHONY: suite-lib
+suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%)
+	@$(TAP_RUN) $(foreach t,$(LIB_UNIT_TESTS),$(LIB_TEST_DIR)/$(t) \; $(LIB_TEST_SAN_DIR)/$(t) \;)

@@ -130,7 +130,12 @@ static inline void mm_store_block(void *dst, const uint64_t word[2])
 	memcpy(dst, word, 2 * sizeof(uint64_t));
 }
 
-/* Test hook: called inside the critical section at named points. */
+/*
+ * Test hook: called inside the critical section at the named points
+ * "journal-committed", "journal-half-applied" and "journal-done" (the
+ * headers written, the free lists not yet), so a test can stop a process
+ * there and kill it.  NULL (one predictable branch) outside tests.
+ */
 extern void (*mm_test_hook)(const char *where);
 
 static inline void mm_test_point(const char *where)
@@ -161,8 +166,10 @@ static inline void mm_tx_commit(struct mymap_heap *h, const struct mm_tx *tx)
 		if (i == 0)
 			mm_test_point("journal-half-applied");
 	}
-	if (h->region.shared)
+	if (h->region.shared) {
 		atomic_store_explicit(&j->count, 0, memory_order_release);
+		mm_test_point("journal-done");
+	}
 }
 
 /* Free lists. Links are validated by the callers before they are followed. */

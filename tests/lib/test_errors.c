@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_errors.c - bad pointers and damaged heaps are reported, with the
+ * right codes, and change nothing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mymap.h"
+#include "tap.h"
+
+#define SIZE (1u << 20)
+
+static struct mymap_heap *h;
+
+static unsigned long long integrity(void)
+{
+	struct mymap_stats st;
+
+	mymap_heap_stats(h, &st);
+	return (unsigned long long)st.integrity_errors;
+}
+
+/* Whether @p's free fails with @err and @code. */
+static bool refused(void *p, int err, enum mymap_error code)
+{
+	return mymap_free(h, p) == -1 && errno == err && mymap_last_error() == code;
+}
+
+static void test_bad_pointers(void)
+{
+	struct mymap_heap *other = mymap_open_anon(SIZE, 0);
+	char *a = mymap_malloc(h, 100), *b = mymap_malloc(h, 200), *c = mymap_malloc(h, 300);
+	void *g = malloc(16);
+	unsigned long long before = integrity();
+
+	memset(b, 0, 200);
+	tap_ok(refused(g, EINVAL, MYMAP_ERR_FOREIGN),
+	       "free of a glibc pointer: EINVAL, MYMAP_ERR_FOREIGN (%s)", mymap_last_message());
+	void *o = mymap_malloc(other, 10);
+
+	tap_ok(refused(o, EINVAL, MYMAP_ERR_FOREIGN), "free of another heap's block: foreign");
+	tap_ok(refused(b + 1, EINVAL, MYMAP_ERR_INTERIOR), "free of b+1: interior (%s)",
+	       mymap_last_message());
+	tap_ok(refused(b + 64, EINVAL, MYMAP_ERR_INTERIOR),
+	       "free of b+64 (zeroed payload): interior");
+	tap_ok(mymap_usable_size(h, b + 32) == 0 && mymap_last_error() == MYMAP_ERR_INTERIOR,
+	       "usable_size of an interior pointer: 0, interior");
+	tap_ok(integrity() == before + 5, "integrity_errors counted 5 refusals (saw %llu)",
+	       integrity() - before);
+
+	tap_ok(mymap_free(h, b) == 0, "b is freed once");
+	tap_ok(refused(b, EINVAL, MYMAP_ERR_DOUBLE_FREE), "second free of b: double free (%s)",
+	       mymap_last_message());
+	tap_ok(mymap_free(h, a) == 0, "a (before b) is freed and merges with b");
+	tap_ok(refused(b, EINVAL, MYMAP_ERR_DOUBLE_FREE),
+	       "third free of b, now merged into a's block: still a double free");
+	tap_ok(refused(a, EINVAL, MYMAP_ERR_DOUBLE_FREE), "second free of a: double free");
+	tap_ok(mymap_heap_check(h) == 0, "after all refusals the heap checks clean");
+	mymap_free(h, c);
+	free(g);
+	mymap_close(other);
+}
+
+static void test_damaged_headers(void)
+{
+	char *a = mymap_malloc(h, 64), *b = mymap_malloc(h, 64), *c = mymap_malloc(h, 64);
+	char saved[16];
+
+	/* An overflow out of a over b's header. */
+	memcpy(saved, b - 16, 16);
+	memset(b - 16, 0x41, 16);
+	tap_ok(mymap_heap_check(h) == -1 && errno == EUCLEAN &&
+		   mymap_last_error() == MYMAP_ERR_CORRUPT,
+	       "mymap_heap_check finds an overwritten header: EUCLEAN (%s)", mymap_last_message());
+	tap_ok(refused(b, EINVAL, MYMAP_ERR_INTERIOR) || refused(b, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "free of the block whose header was overwritten is refused");
+	tap_ok(refused(a, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "free of the block before it is refused: its neighbour is damaged (%s)",
+	       mymap_last_message());
+	tap_ok(refused(c, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "free of the block after it is refused too (%s)", mymap_last_message());
+	memcpy(b - 16, saved, 16);
+	tap_ok(mymap_heap_check(h) == 0, "with the header restored the heap is as it was");
+
+	/* One flipped bit in a size. */
+	b[-16] ^= 0x02;
+	tap_ok(refused(b, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "a header with one bit flipped in its size is damaged, not interior");
+	b[-16] ^= 0x02;
+	tap_ok(mymap_free(h, a) == 0 && mymap_free(h, b) == 0 && mymap_free(h, c) == 0,
+	       "restored, all three blocks free normally");
+}
+
+static void test_damaged_links(void)
+{
+	char *a = mymap_malloc(h, 5000), *guard = mymap_malloc(h, 16);
+	struct mymap_stats st;
+
+	mymap_free(h, a);
+	/* Use after free: scribble over the free block's list links. */
+	memset(a, 0x5a, 16);
+	tap_ok(mymap_heap_check(h) == -1 && errno == EUCLEAN, "heap check finds broken links (%s)",
+	       mymap_last_message());
+	void *p = mymap_malloc(h, 4000);
+
+	tap_ok(p == NULL && errno == EUCLEAN && mymap_last_error() == MYMAP_ERR_CORRUPT,
+	       "malloc that would follow the broken link refuses with EUCLEAN (%s)",
+	       mymap_last_message());
+	tap_ok(refused(guard, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "free that would merge with the damaged block refuses (%s)", mymap_last_message());
+	mymap_heap_stats(h, &st);
+	tap_ok(st.integrity_errors > 0, "integrity_errors is %llu, never reset",
+	       (unsigned long long)st.integrity_errors);
+}
+
+int main(void)
+{
+	h = mymap_open_memfd(SIZE, 0);
+	if (!tap_ok(h != NULL, "memfd heap opens"))
+		return tap_done();
+	test_bad_pointers();
+	test_damaged_headers();
+	test_damaged_links();
+	mymap_close(h);
+	return tap_done();
+}

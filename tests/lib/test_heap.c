@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_heap.c - opening, formatting and attaching, the allocation calls'
+ * edge cases, offsets and root slots, on the host backends.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mymap.h"
+#include "tap.h"
+
+#define SIZE (1u << 20)
+
+static void test_open_fresh(void)
+{
+	struct mymap_heap *h;
+
+	h = mymap_open_anon(SIZE, 0);
+	tap_ok(h && mymap_heap_backend(h) == MYMAP_BACKEND_ANON && mymap_heap_size(h) == SIZE,
+	       "anon: opens formatted, reports its backend and size");
+	tap_ok(h && mymap_heap_fd(h) == -1 && errno == EBADF &&
+		   mymap_last_error() == MYMAP_ERR_NO_FD,
+	       "anon: has no descriptor (EBADF, MYMAP_ERR_NO_FD)");
+	tap_ok(h && mymap_heap_check(h) == 0, "anon: a fresh heap passes mymap_heap_check");
+	mymap_close(h);
+
+	h = mymap_open_anon(100, 0);
+	tap_ok(!h && errno == EINVAL && mymap_last_error() == MYMAP_ERR_SIZE,
+	       "anon: a 100-byte heap is refused with EINVAL (saw errno %d)", errno);
+	h = mymap_open_anon(SIZE, 0x80);
+	tap_ok(!h && errno == EINVAL && mymap_last_error() == MYMAP_ERR_ARGUMENT,
+	       "anon: unknown flags are refused with EINVAL");
+
+	h = mymap_open_brk(SIZE, 0);
+	tap_ok(h && mymap_heap_backend(h) == MYMAP_BACKEND_BRK, "brk: opens");
+	struct mymap_heap *h2 = mymap_open_brk(SIZE, 0);
+
+	tap_ok(!h2 && errno == EBUSY && mymap_last_error() == MYMAP_ERR_BUSY,
+	       "brk: a second brk heap in one process is refused with EBUSY (saw errno %d)", errno);
+	void *p = h ? mymap_malloc(h, 1000) : NULL;
+
+	tap_ok(p && ((uintptr_t)mymap_heap_base(h) & 4095) == 0,
+	       "brk: allocates, and the heap starts on a page boundary");
+	tap_ok(mymap_close(h) == 0, "brk: closes");
+	h2 = mymap_open_brk(SIZE, 0);
+	tap_ok(h2 != NULL, "brk: can be opened again after close");
+	mymap_close(h2);
+}
+
+static void test_attach(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	int fd = h ? mymap_heap_fd(h) : -1;
+
+	if (!tap_ok(h && fd >= 0, "memfd: opens with a descriptor"))
+		return;
+	void *p = mymap_malloc(h, 100);
+	mymap_off_t off = mymap_offset(h, p);
+
+	memcpy(p, "shared", 7);
+	mymap_off_t expected = 0;
+
+	tap_ok(mymap_root_cas(h, 1, &expected, off) == 0, "root slot 1 set by compare-and-swap");
+	expected = 0;
+	tap_ok(mymap_root_cas(h, 1, &expected, 16) == -1 && errno == EAGAIN && expected == off,
+	       "root CAS with a stale expected value fails with EAGAIN and returns the value");
+	tap_ok(mymap_root_cas(h, MYMAP_ROOT_SLOTS, &expected, 1) == -1 && errno == EINVAL,
+	       "root slot %d does not exist (EINVAL)", MYMAP_ROOT_SLOTS);
+
+	struct mymap_heap *h2 = mymap_open_fd(fd, 0);
+
+	tap_ok(h2 && mymap_heap_base(h2) != mymap_heap_base(h),
+	       "memfd: a second handle from the descriptor maps elsewhere");
+	if (h2) {
+		mymap_off_t root = mymap_root_get(h2, 1);
+		const char *q = mymap_ptr(h2, root, 7);
+
+		tap_ok(root == off && q && !strcmp(q, "shared"),
+		       "the second mapping finds the block through the root slot and its offset");
+		tap_ok(mymap_free(h2, (void *)q) == 0 && mymap_heap_check(h) == 0,
+		       "a block allocated through one mapping is freed through the other");
+		mymap_close(h2);
+	}
+	h2 = mymap_open_fd(fd, MYMAP_CREATE);
+	tap_ok(h2 && mymap_root_get(h2, 1) == off,
+	       "MYMAP_CREATE attaches to an existing heap without formatting it");
+	mymap_close(h2);
+	h2 = mymap_open_fd(fd, MYMAP_FORMAT);
+	tap_ok(h2 && mymap_root_get(h2, 1) == 0, "MYMAP_FORMAT formats an existing heap anew");
+	mymap_close(h2);
+
+	/* Something that is not a heap: the device's fresh pattern. */
+	unsigned char *base = mymap_heap_base(h);
+
+	for (int i = 0; i < 10; i++)
+		base[i] = (unsigned char)i;
+	h2 = mymap_open_fd(fd, 0);
+	tap_ok(!h2 && errno == ENODATA && mymap_last_error() == MYMAP_ERR_NOT_A_HEAP,
+	       "a region holding 0..9 is refused without MYMAP_CREATE: ENODATA (saw errno %d)",
+	       errno);
+	tap_ok(base[0] == 0 && base[9] == 9, "and its bytes are left as they were");
+	h2 = mymap_open_fd(fd, MYMAP_CREATE);
+	tap_ok(h2 && mymap_heap_check(h2) == 0, "with MYMAP_CREATE it is formatted");
+	mymap_close(h2);
+
+	/* A heap of another version. */
+	uint32_t *version = (uint32_t *)(base + 8);
+	uint32_t saved = *version;
+
+	*version = 99;
+	h2 = mymap_open_fd(fd, 0);
+	tap_ok(!h2 && errno == EPROTO && mymap_last_error() == MYMAP_ERR_VERSION,
+	       "a heap of format version 99 is refused with EPROTO (saw errno %d)", errno);
+	*version = saved;
+	/* A region grown after formatting no longer matches the header. */
+	tap_ok(ftruncate(fd, 2 * SIZE) == 0, "memfd grows to twice its size");
+	h2 = mymap_open_fd(fd, 0);
+	tap_ok(!h2 && errno == ERANGE && mymap_last_error() == MYMAP_ERR_SIZE,
+	       "a heap in a region of another size is refused with ERANGE (saw errno %d)", errno);
+	tap_ok(mymap_open_fd(-1, 0) == NULL && errno == EBADF, "a bad descriptor fails with EBADF");
+	mymap_close(h);
+}
+
+static void test_calls(void)
+{
+	struct mymap_heap *h = mymap_open_anon(SIZE, 0);
+	struct mymap_stats st, st0;
+
+	if (!tap_ok(h != NULL, "anon heap for the call tests"))
+		return;
+	mymap_heap_stats(h, &st0);
+	void *z = mymap_malloc(h, 0);
+	void *z2 = mymap_malloc(h, 0);
+
+	tap_ok(z && z2 && z != z2 && mymap_usable_size(h, z) == 16,
+	       "malloc(0) gives distinct minimum blocks of 16 usable bytes");
+	tap_ok(((uintptr_t)z & 15) == 0, "blocks are 16-byte aligned");
+	mymap_free(h, z);
+	mymap_free(h, z2);
+
+	tap_ok(mymap_malloc(h, 2 * SIZE) == NULL && errno == ENOMEM &&
+		   mymap_last_error() == MYMAP_ERR_NOMEM,
+	       "a request larger than the heap fails with ENOMEM");
+	tap_ok(mymap_malloc(h, SIZE_MAX) == NULL && errno == ENOMEM,
+	       "a request of SIZE_MAX fails with ENOMEM");
+	tap_ok(mymap_calloc(h, SIZE_MAX / 2, 3) == NULL && errno == EINVAL,
+	       "calloc whose product overflows fails with EINVAL");
+	mymap_heap_stats(h, &st);
+	tap_ok(st.failed_count == 2, "failed_count counts the two refused requests (saw %llu)",
+	       (unsigned long long)st.failed_count);
+
+	unsigned char *c = mymap_malloc(h, 256);
+
+	memset(c, 0xaa, 256);
+	mymap_free(h, c);
+	c = mymap_calloc(h, 16, 16);
+	int zero = 1;
+
+	for (int i = 0; i < 256; i++)
+		zero &= c[i] == 0;
+	tap_ok(c && zero, "calloc zeroes a recycled block");
+	mymap_free(h, c);
+
+	tap_ok(mymap_aligned_alloc(h, 24, 10) == NULL && errno == EINVAL,
+	       "aligned_alloc with alignment 24 fails with EINVAL");
+	tap_ok(mymap_aligned_alloc(h, 8192, 10) == NULL && errno == EINVAL,
+	       "aligned_alloc above the page size fails with EINVAL");
+	void *a = mymap_aligned_alloc(h, 4096, 100);
+
+	tap_ok(a && ((uintptr_t)a & 4095) == 0, "aligned_alloc(4096) is page aligned");
+	tap_ok(mymap_heap_check(h) == 0, "the gap before an aligned block is a valid free block");
+	mymap_free(h, a);
+
+	/* realloc: in place when shrinking and when the next block is free. */
+	unsigned char *r = mymap_malloc(h, 1000);
+
+	for (int i = 0; i < 1000; i++)
+		r[i] = (unsigned char)i;
+	unsigned char *r2 = mymap_realloc(h, r, 2000);
+
+	tap_ok(r2 == r, "realloc grows in place into a free neighbour");
+	r2 = mymap_realloc(h, r2, 100);
+	tap_ok(r2 == r && mymap_usable_size(h, r2) >= 100 && mymap_usable_size(h, r2) < 1000,
+	       "realloc shrinks in place (usable %zu)", mymap_usable_size(h, r2));
+	void *blocker = mymap_malloc(h, 16);
+	void *blocker2 = mymap_malloc(h, 16);
+
+	(void)blocker2;
+	int same = 1;
+	unsigned char *r3 = mymap_realloc(h, r2, 50000);
+
+	for (int i = 0; i < 100; i++)
+		same &= r3 && r3[i] == (unsigned char)i;
+	tap_ok(r3 && same, "realloc that must move keeps the contents");
+	tap_ok(mymap_realloc(h, r3, 0) == r3 && mymap_usable_size(h, r3) == 16,
+	       "realloc to 0 keeps a minimum block");
+	tap_ok(mymap_realloc(h, r3, 4 * SIZE) == NULL && errno == ENOMEM &&
+		   mymap_usable_size(h, r3) == 16,
+	       "a failed realloc leaves the old block as it was");
+	mymap_free(h, r3);
+	mymap_free(h, blocker);
+	mymap_free(h, blocker2);
+	void *n = mymap_realloc(h, NULL, 10);
+
+	tap_ok(n != NULL, "realloc(NULL) allocates");
+	mymap_free(h, n);
+	tap_ok(mymap_free(h, NULL) == 0, "free(NULL) is accepted");
+
+	mymap_heap_stats(h, &st);
+	tap_ok(st.in_use == 0 && st.used_blocks == 0 && st.free_blocks == 1 &&
+		   st.free == st0.free && st.fragmentation == 0.0,
+	       "after freeing everything the heap is one free block again (%llu blocks)",
+	       (unsigned long long)st.free_blocks);
+	tap_ok(st.peak_in_use >= 50000, "peak_in_use remembers the largest use (%llu)",
+	       (unsigned long long)st.peak_in_use);
+	mymap_close(h);
+}
+
+static void test_exhaustion(void)
+{
+	struct mymap_heap *h = mymap_open_anon(SIZE, 0);
+	struct mymap_stats st;
+	size_t got = 0;
+	void **blocks = calloc(SIZE / 32, sizeof(void *));
+	unsigned int n = 0;
+
+	for (;;) {
+		size_t size = 16 + (n * 37) % 1025;
+		void *p = mymap_malloc(h, size);
+
+		if (!p)
+			break;
+		blocks[n++] = p;
+		got += size;
+	}
+	mymap_heap_stats(h, &st);
+	tap_ok(got > SIZE * 85 / 100,
+	       "random sizes 16..1040 fill the heap to %.1f %% before the first failure",
+	       100.0 * (double)got / SIZE);
+	tap_ok(st.largest_free < 1041, "at the failure the largest free block is small (%llu)",
+	       (unsigned long long)st.largest_free);
+	for (unsigned int i = 0; i < n; i += 2)
+		mymap_free(h, blocks[i]);
+	for (unsigned int i = 1; i < n; i += 2)
+		mymap_free(h, blocks[i]);
+	mymap_heap_stats(h, &st);
+	tap_ok(st.free_blocks == 1 && mymap_heap_check(h) == 0,
+	       "freeing every other block, then the rest, coalesces back into one block");
+	free(blocks);
+	mymap_close(h);
+}
+
+static void test_offsets(void)
+{
+	struct mymap_heap *h = mymap_open_anon(SIZE, MYMAP_SHARED);
+	int local;
+	char *base = h ? mymap_heap_base(h) : NULL;
+
+	if (!tap_ok(h != NULL, "anon shared heap opens"))
+		return;
+	tap_ok(mymap_offset(h, NULL) == 0 && mymap_ptr(h, 0, 8) == NULL,
+	       "NULL and offset 0 convert to each other");
+	tap_ok(mymap_offset(h, &local) == 0 && errno == EINVAL &&
+		   mymap_last_error() == MYMAP_ERR_FOREIGN,
+	       "a pointer outside the region has no offset (EINVAL)");
+	tap_ok(mymap_ptr(h, SIZE - 8, 8) == base + SIZE - 8, "the last 8 bytes are in range");
+	tap_ok(mymap_ptr(h, SIZE - 8, 9) == NULL && errno == EINVAL,
+	       "9 bytes at the last 8 are out of range (EINVAL)");
+	tap_ok(mymap_ptr(h, UINT64_MAX - 4, 8) == NULL, "an offset that wraps is out of range");
+	mymap_close(h);
+}
+
+int main(void)
+{
+	test_open_fresh();
+	test_attach();
+	test_calls();
+	test_exhaustion();
+	test_offsets();
+	tap_ok(mymap_strerror(MYMAP_ERR_DOUBLE_FREE)[0] && mymap_strerror((enum mymap_error)999)[0],
+	       "every error code has a text");
+	return tap_done();
+}
