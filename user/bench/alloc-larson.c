@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "alloc-util.h"
-#include "bench.h"
 
 /* Slots per worker; the sizes are the churn workload's. */
 #define LARSON_SLOTS 512
@@ -34,7 +33,7 @@ struct larson {
 	int failed; /* a worker could not start: all give up */
 	size_t refused[LARSON_MAX_WORKERS];
 	uint64_t slots[LARSON_MAX_WORKERS][LARSON_SLOTS];
-	double samples[]; /* workers * rounds * LARSON_ROUND_BATCHES */
+	double samples[]; /* workers * rounds * LARSON_ROUND_BATCHES; -1: preempted */
 };
 
 static uint64_t encode(const struct larson *l, void *ptr)
@@ -77,12 +76,14 @@ static void work(struct larson *l, unsigned int w)
 		uint64_t *slots = l->slots[(w + round) % l->workers];
 
 		for (int b = 0; b < LARSON_ROUND_BATCHES; b++) {
-			uint64_t t0 = bench_now_ns();
+			struct alloc_batch batch;
+
+			alloc_batch_start(&batch);
 
 			for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++)
 				replace(l, &slots[alloc_rand(&rng) % LARSON_SLOTS], &rng,
 					&l->refused[w]);
-			*out++ = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+			*out++ = alloc_batch_end(&batch, ALLOC_BATCH_OPS);
 		}
 		pthread_barrier_wait(&l->barrier);
 	}
@@ -136,8 +137,8 @@ static int larson_close(struct larson *l, size_t bytes, struct alloc_measure *m)
 		m->failed_allocs += l->refused[w];
 	}
 	if (!failed && alloc_measure_open(m, n) == 0) {
-		memcpy(m->samples, l->samples, n * sizeof(double));
-		m->nsamples = n;
+		for (size_t i = 0; i < n; i++)
+			alloc_measure_add(m, l->samples[i]);
 	} else {
 		failed = 1;
 	}

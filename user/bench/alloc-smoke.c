@@ -184,11 +184,11 @@ static int is_libmymap(const char *subject)
 /* The timing figures of one (case, subject): present once, positive, in order. */
 static void check_timed(const char *bench_case, const char *subject, int with_utilisation)
 {
-	static const char *const metrics[] = {"median", "p99", "p99.9", "peak_rss"};
-	struct result *r[4];
+	static const char *const metrics[] = {"median", "p99", "p99.9", "peak_rss", "preempted"};
+	struct result *r[5];
 	int missing = 0, count;
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		r[i] = find(bench_case, subject, metrics[i], &count);
 		if (!r[i]) {
 			missing++;

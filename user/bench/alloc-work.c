@@ -11,7 +11,6 @@
 
 #include "alloc-larson.h"
 #include "alloc-util.h"
-#include "bench.h"
 
 /* Live-block slots of the churn workload: about half are in use. */
 #define CHURN_SLOTS 1024
@@ -34,6 +33,14 @@ int alloc_measure_open(struct alloc_measure *m, size_t batches)
 	m->nsamples = 0;
 	m->capacity = m->samples ? batches : 0;
 	return m->samples ? 0 : -1;
+}
+
+void alloc_measure_add(struct alloc_measure *m, double ns_per_op)
+{
+	if (ns_per_op < 0)
+		m->preempted++;
+	else if (m->nsamples < m->capacity)
+		m->samples[m->nsamples++] = ns_per_op;
 }
 
 void alloc_measure_free(struct alloc_measure *m)
@@ -105,11 +112,13 @@ static int run_churn(struct alloc_heap *h, const struct alloc_params *p, struct 
 	for (size_t i = 0; i < 8 * CHURN_SLOTS; i++)
 		churn_step(h, slots, CHURN_SLOTS, &rng, &warm_failed);
 	for (size_t b = 0; b < p->batches; b++) {
-		uint64_t t0 = bench_now_ns();
+		struct alloc_batch batch;
+
+		alloc_batch_start(&batch);
 
 		for (int i = 0; i < ALLOC_BATCH_OPS; i++)
 			churn_step(h, slots, CHURN_SLOTS, &rng, &m->failed_allocs);
-		m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+		alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
 	}
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
 	m->failed_allocs += warm_failed;
@@ -125,7 +134,9 @@ static int run_pairs64(struct alloc_heap *h, const struct alloc_params *p, struc
 	long base = alloc_rss_reset();
 
 	for (size_t b = 0; b < p->batches; b++) {
-		uint64_t t0 = bench_now_ns();
+		struct alloc_batch batch;
+
+		alloc_batch_start(&batch);
 
 		for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++) {
 			void *q = h->alloc(h->ctx, 64);
@@ -137,7 +148,7 @@ static int run_pairs64(struct alloc_heap *h, const struct alloc_params *p, struc
 			touch(q, 64);
 			h->free(h->ctx, q);
 		}
-		m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+		alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
 	}
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
 	return 0;
@@ -162,7 +173,9 @@ static int run_fill(struct alloc_heap *h, const struct alloc_params *p, struct a
 	long base = alloc_rss_reset();
 
 	while (!full && n + ALLOC_BATCH_OPS <= cap) {
-		uint64_t t0 = bench_now_ns();
+		struct alloc_batch batch;
+
+		alloc_batch_start(&batch);
 		int i;
 
 		for (i = 0; i < ALLOC_BATCH_OPS; i++) {
@@ -179,7 +192,7 @@ static int run_fill(struct alloc_heap *h, const struct alloc_params *p, struct a
 		}
 		/* the batch that met the end is shorter and not comparable */
 		if (i == ALLOC_BATCH_OPS)
-			m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+			alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
 	}
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
 	if (!full) {
@@ -215,7 +228,9 @@ static int run_large(struct alloc_heap *h, const struct alloc_params *p, struct 
 	long base = alloc_rss_reset();
 
 	for (size_t b = 0; b < p->batches; b++) {
-		uint64_t t0 = bench_now_ns();
+		struct alloc_batch batch;
+
+		alloc_batch_start(&batch);
 
 		for (int i = 0; i < ALLOC_BATCH_OPS; i++) {
 			struct slot *s = &slots[alloc_rand(&rng) % LARGE_SLOTS];
@@ -232,7 +247,7 @@ static int run_large(struct alloc_heap *h, const struct alloc_params *p, struct 
 			else
 				m->failed_allocs++;
 		}
-		m->samples[m->nsamples++] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+		alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
 	}
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
 	free_slots(h, slots, LARGE_SLOTS);

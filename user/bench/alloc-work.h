@@ -6,7 +6,8 @@
  * A single allocation or free takes less time than the clock can resolve,
  * so every timed workload measures batches of ALLOC_BATCH_OPS operations
  * and divides: each sample is the mean ns/op of one batch, and the
- * percentiles are taken over the batches.
+ * percentiles are taken over the batches (alloc_batch_start() and
+ * alloc_batch_end() in alloc-util.h).
  */
 #ifndef MYMAP_BENCH_ALLOC_WORK_H
 #define MYMAP_BENCH_ALLOC_WORK_H
@@ -38,6 +39,7 @@ struct alloc_measure {
 	size_t capacity;
 	double utilisation; /* percent of the arena; valid if has_utilisation */
 	int has_utilisation;
+	size_t preempted;     /* batches set aside: the thread was preempted */
 	long peak_rss_kib;    /* resident set growth during the run */
 	size_t failed_allocs; /* allocations refused (bounded arenas) */
 };
@@ -61,6 +63,9 @@ const struct alloc_case *alloc_find_case(const char *name);
  * allocator's).  0, or -1 after printing why.
  */
 int alloc_measure_open(struct alloc_measure *m, size_t batches);
+
+/* Adds one batch's alloc_batch_end() to @m: a sample, or a preempted batch. */
+void alloc_measure_add(struct alloc_measure *m, double ns_per_op);
 
 /* Releases the samples of @m. */
 void alloc_measure_free(struct alloc_measure *m);

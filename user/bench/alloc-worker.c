@@ -47,6 +47,7 @@ static int run_case(const struct alloc_subject *s, const struct alloc_case *c, s
 	}
 	if (m.nsamples)
 		print_timing(&m);
+	printf("preempted %zu batches\n", m.preempted);
 	if (m.peak_rss_kib >= 0)
 		printf("peak_rss %ld KiB\n", m.peak_rss_kib);
 	if (m.has_utilisation)
