@@ -4,10 +4,10 @@
 #            test's thread shapes again under ThreadSanitizer.
 #   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
 #            stress and peer death on /dev/mymap.
-IPC_TEST_SRC_DIR := tests/ipc
+SUITES += ipc ipc-vm
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
-IPC_HOST_TESTS := ring-wrap stress
+IPC_HOST_TESTS := ring-wrap api stress death
 # user/lib/lib.mk is read after this file: name its outputs, not its variables.
 IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
 IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
@@ -37,14 +37,14 @@ $(IPC_TSAN)/stress: $(IPC_TSAN_OBJ)
 
 .PHONY: suite-ipc
 suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress
-	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap \
-		"$(IPC_SAN_BIN)/stress --messages 300000" \
+	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/api \
+		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
 
 # The VM: programs linked statically with libmymap, the rest found by vm-run.
 IPC_VM_BIN := $(BUILD)/tests/ipc
 IPC_LIB_A := $(BUILD)/lib/libmymap.a
-IPC_VM_TESTS := waitwake stress
+IPC_VM_TESTS := waitwake stress death
 
 $(IPC_VM_BIN)/waitwake: $(OBJ)/tests/ipc/waitwake.o
 	@mkdir -p $(@D)
@@ -58,4 +58,5 @@ $(IPC_VM_BIN)/%: $(OBJ)/tests/ipc/%.o $(IPC_LIB_A)
 suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) module
 	@scripts/vm-run --timeout 600 \
 		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%),--add $(f)) -- \
-		./tap-run ./waitwake "./stress --backend device --messages 50000"
+		./tap-run ./waitwake "./stress --backend device --messages 50000" \
+		"./death --backend device"
