@@ -31,7 +31,7 @@ suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
 		\; $(LIB_TEST_SAN_DIR)/test_model brk $(MODEL_SAN_OPS) 9
 
 # Unit tests of the library's parts, plain and under the sanitizers.
-LIB_UNIT_TESTS := test_heap test_errors
+LIB_UNIT_TESTS := test_heap test_errors test_lock
 SUITES += lib
 .PHONY: suite-lib
 suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%)

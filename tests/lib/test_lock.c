@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_lock.c - process identity, the heap lock under contention, taking
+ * the lock over from a holder killed inside its critical section, and
+ * mymap_wait/mymap_wake.
+ *
+ * A killed holder is made deterministic with the library's test hook: the
+ * child stops itself (SIGSTOP) at a named point inside the critical
+ * section, the parent sees it stopped and sends SIGKILL.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mymap.h"
+#include "tap.h"
+
+/* The library's test hook (internal, see user/lib/heap.h). */
+extern void (*mm_test_hook)(const char *where);
+
+#define SIZE (4u << 20)
+
+static void test_identity(void)
+{
+	uint64_t me = mymap_self_id();
+	int fds[2];
+	uint64_t child_id = 0;
+	pid_t pid;
+
+	tap_ok(me != 0 && (me & ((1u << 22) - 1)) == (uint64_t)getpid(),
+	       "the identity holds the pid in its low 22 bits");
+	tap_ok(mymap_id_alive(me) == 1, "this process is alive");
+	tap_ok(mymap_id_alive(me + (1ULL << 22)) == 0,
+	       "the same pid with another start time is not (pid reuse)");
+	tap_ok(mymap_id_alive(0) == 0, "identity 0 is nobody");
+	if (pipe(fds) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		uint64_t id = mymap_self_id();
+
+		if (write(fds[1], &id, sizeof(id)) != sizeof(id))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(fds[0], &child_id, sizeof(child_id)) != sizeof(child_id))
+		child_id = 0;
+	tap_ok(child_id && child_id != me, "a forked child has its own identity");
+	tap_ok(mymap_id_alive(child_id) == 1, "the running child is alive");
+	kill(pid, SIGKILL);
+	/* Until reaped it is a zombie: dead for the lock's purposes. */
+	for (int i = 0; i < 1000 && mymap_id_alive(child_id); i++)
+		usleep(1000);
+	tap_ok(mymap_id_alive(child_id) == 0, "the killed child, a zombie not yet reaped, is dead");
+	waitpid(pid, NULL, 0);
+	tap_ok(mymap_id_alive(child_id) == 0, "and stays dead once reaped");
+	close(fds[0]);
+	close(fds[1]);
+}
+
+struct contention {
+	struct mymap_heap *heap;
+	unsigned int seed;
+	int failures;
+};
+
+static void *churn(void *arg)
+{
+	struct contention *c = arg;
+	void *slot[64] = {0};
+
+	for (int i = 0; i < 100000; i++) {
+		unsigned int k = (c->seed = c->seed * 1103515245u + 12345u) >> 8;
+		void **s = &slot[k % 64];
+
+		if (*s) {
+			c->failures += mymap_free(c->heap, *s) != 0;
+			*s = NULL;
+		} else {
+			*s = mymap_malloc(c->heap, 16 + (k >> 8) % 2000);
+			c->failures += *s == NULL;
+		}
+	}
+	for (int i = 0; i < 64; i++)
+		c->failures += mymap_free(c->heap, slot[i]) != 0;
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct contention c[4];
+	pthread_t t[4];
+	struct mymap_stats st;
+	int failures = 0;
+
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct contention){h, (unsigned int)i + 1, 0};
+		pthread_create(&t[i], NULL, churn, &c[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		failures += c[i].failures;
+	}
+	mymap_heap_stats(h, &st);
+	tap_ok(failures == 0 && st.in_use == 0 && st.alloc_count == st.free_count &&
+		   mymap_heap_check(h) == 0,
+	       "4 threads x 100000 operations on one heap: no failure, all freed, heap checks "
+	       "clean (failures %d, in use %llu)",
+	       failures, (unsigned long long)st.in_use);
+	mymap_close(h);
+}
+
+static const char *stop_at;
+static int stop_countdown;
+
+static void stop_here(const char *where)
+{
+	if (!strcmp(where, stop_at) && --stop_countdown == 0)
+		raise(SIGSTOP);
+}
+
+/*
+ * A child allocates blocks a, b, c, frees a and c, then frees b (merging
+ * with both neighbours: the longest header update) and is stopped and
+ * killed at @point of that last free.  The parent then takes the lock
+ * over, and the heap must be whole, with b either freed (the journal was
+ * committed) or still allocated (it was not).
+ */
+static void test_recovery(const char *point)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mymap_stats before, after;
+	int status;
+	pid_t pid;
+
+	mymap_heap_stats(h, &before);
+	pid = fork();
+	if (pid == 0) {
+		void *a = mymap_malloc(h, 1000), *b = mymap_malloc(h, 2000),
+		     *c = mymap_malloc(h, 3000);
+		mymap_off_t off = mymap_offset(h, b), zero = 0;
+
+		mymap_malloc(h, 100); /* keeps c from merging with the rest */
+		mymap_root_cas(h, 2, &zero, off);
+		mymap_free(h, a);
+		mymap_free(h, c);
+		stop_at = point;
+		stop_countdown = 1;
+		mm_test_hook = stop_here;
+		mymap_free(h, b);
+		_exit(3); /* not reached: stopped and killed inside the free */
+	}
+	waitpid(pid, &status, WUNTRACED);
+	tap_ok(WIFSTOPPED(status), "%s: the child stopped inside the critical section", point);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "%s: the child was killed",
+	       point);
+
+	/* The lock is still held by the dead child: this call must take it over. */
+	void *p = mymap_malloc(h, 64);
+
+	mymap_heap_stats(h, &after);
+	tap_ok(p != NULL, "%s: the next allocation succeeds after the holder died", point);
+	tap_ok(after.recoveries == before.recoveries + 1 && after.generation > before.generation,
+	       "%s: one recovery counted, the generation moved (%llu -> %llu)", point,
+	       (unsigned long long)before.generation, (unsigned long long)after.generation);
+	int rc = mymap_heap_check(h);
+
+	tap_ok(rc == 0, "%s: the heap checks clean after recovery%s%s", point, rc ? ": " : "",
+	       rc ? mymap_last_message() : "");
+	/* What is left allocated: the guard block, maybe b, and p. */
+	void *b = mymap_ptr(h, mymap_root_get(h, 2), 1);
+	size_t b_size = 0;
+
+	if (mymap_usable_size(h, b) != 0)
+		b_size = mymap_usable_size(h, b);
+	tap_ok(after.in_use == 112 + b_size + 64 && after.used_blocks == 2 + (b_size != 0),
+	       "%s: only the child's own blocks stay allocated (%llu bytes in %llu blocks, b %s)",
+	       point, (unsigned long long)after.in_use, (unsigned long long)after.used_blocks,
+	       b_size ? "still allocated" : "freed");
+	if (b_size)
+		tap_ok(mymap_free(h, b) == 0 && mymap_heap_check(h) == 0,
+		       "%s: b, never freed, can be freed now", point);
+	mymap_close(h);
+}
+
+static void test_wait_wake(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	_Atomic uint32_t *word = mymap_malloc(h, sizeof(*word));
+	int status, rc;
+
+	atomic_store(word, 5);
+	tap_ok(mymap_wait(h, (uint32_t *)word, 4, 0) == -1 && errno == EAGAIN,
+	       "wait on a word that differs: EAGAIN");
+	rc = mymap_wait(h, (uint32_t *)word, 5, 1000000);
+	tap_ok(rc == -1 && errno == ETIMEDOUT,
+	       "wait with a 1 ms timeout: ETIMEDOUT (saw %d, errno %d)", rc, errno);
+	tap_ok(mymap_wait(h, (uint32_t *)((char *)word + 1), 5, 0) == -1 && errno == EINVAL,
+	       "wait on a misaligned word: EINVAL");
+	int local = 0;
+
+	tap_ok(mymap_wake(h, (uint32_t *)&local, 1) == -1 && errno == EINVAL,
+	       "wake on a word outside the region: EINVAL");
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		while (atomic_load(word) == 5)
+			mymap_wait(h, (uint32_t *)word, 5, 0);
+		_exit(atomic_load(word) == 6 ? 0 : 1);
+	}
+	int woken = 0;
+
+	usleep(20000);
+	atomic_store(word, 6);
+	for (int i = 0; i < 100 && !woken; i++) {
+		woken = mymap_wake(h, (uint32_t *)word, 1);
+		if (!woken)
+			usleep(1000);
+	}
+	waitpid(pid, &status, 0);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "another process sleeping on the word is woken after it changes (woke %d)", woken);
+	mymap_close(h);
+}
+
+int main(void)
+{
+	test_identity();
+	test_threads();
+	test_recovery("journal-committed");
+	test_recovery("journal-half-applied");
+	test_recovery("journal-done");
+	test_wait_wake();
+	return tap_done();
+}
