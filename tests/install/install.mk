@@ -17,3 +17,10 @@ suite-udev: $(BIN)/mymapctl module
 
 suite-dkms: module
 	@tests/install/run-dkms-test | tests/ctl/checks-to-tap
+
+# man pages: mandoc -T lint clean, and in step with the header, the uapi,
+# the driver's sysfs attributes and parameters, and mymapctl --help.
+SUITES += man
+.PHONY: suite-man
+suite-man: $(BIN)/mymapctl
+	@tests/install/run-man-test $(BIN)/mymapctl | tests/ctl/checks-to-tap
