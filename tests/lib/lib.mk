@@ -36,3 +36,9 @@ SUITES += lib
 .PHONY: suite-lib
 suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%)
 	@$(TAP_RUN) $(foreach t,$(LIB_UNIT_TESTS),$(LIB_TEST_DIR)/$(t) \; $(LIB_TEST_SAN_DIR)/$(t) \;)
+
+# Several processes on one memfd heap, and a lock holder killed mid-update.
+SUITES += lib-multiproc
+.PHONY: suite-lib-multiproc
+suite-lib-multiproc: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_SAN_DIR)/test_multiproc
+	@$(TAP_RUN) $(LIB_TEST_DIR)/test_multiproc memfd \; $(LIB_TEST_SAN_DIR)/test_multiproc memfd
