@@ -16,7 +16,8 @@ static void check_percentiles(void)
 	double v[] = {5, 1, 4, 2, 3};
 	double hundred[100];
 
-	tap_ok(bench_median(v, 5) == 3, "median of 1..5 shuffled is 3 (got %g)", bench_median(v, 5));
+	tap_ok(bench_median(v, 5) == 3, "median of 1..5 shuffled is 3 (got %g)",
+	       bench_median(v, 5));
 	tap_ok(bench_percentile(v, 5, 0) == 1, "0th percentile is the minimum");
 	tap_ok(bench_percentile(v, 5, 100) == 5, "100th percentile is the maximum");
 	tap_ok(bench_median(one, 1) == 7, "median of one value is that value");

@@ -18,8 +18,8 @@
 #include "mymap_uapi.h"
 #include "tap.h"
 
-#define DEV_PATH   "/dev/mymap"
-#define SYSFS_DIR  "/sys/class/misc/mymap/"
+#define DEV_PATH  "/dev/mymap"
+#define SYSFS_DIR "/sys/class/misc/mymap/"
 
 /* Opens the device or ends the test program: nothing else can be checked. */
 __attribute__((unused)) static int dev_open(int flags)
@@ -86,8 +86,8 @@ __attribute__((unused)) static int ioctl_err(int fd, unsigned long request, void
 /* An address the kernel cannot copy to or from: a PROT_NONE page. */
 __attribute__((unused)) static void *inaccessible_page(void)
 {
-	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }

@@ -103,8 +103,9 @@ static void check_sysfs_read_only(void)
 
 		snprintf(path, sizeof(path), SYSFS_DIR "%s", attrs[i]);
 		fd = open(path, O_WRONLY);
-		tap_ok(fd < 0 && errno == EACCES, "%s cannot be opened for writing, even by root (%s)",
-		       path, fd < 0 ? strerror(errno) : "opened");
+		tap_ok(fd < 0 && errno == EACCES,
+		       "%s cannot be opened for writing, even by root (%s)", path,
+		       fd < 0 ? strerror(errno) : "opened");
 		if (fd >= 0)
 			close(fd);
 	}

@@ -51,7 +51,8 @@ static void check_matches_read(int fd)
 	if (tap_ok(err == 0, "map after pwrite: %s", errname(err))) {
 		for (i = 0; i < size; i++)
 			bad += p[i] != buf[i];
-		tap_ok(bad == 0, "the mapping shows what write(2) stored, across every chunk (%zu differ)",
+		tap_ok(bad == 0,
+		       "the mapping shows what write(2) stored, across every chunk (%zu differ)",
 		       bad);
 		munmap(p, size);
 	}
@@ -71,8 +72,7 @@ static void check_alias_and_offsets(int fd)
 	a[123] = 0x5a;
 	b[size - 1] = 0xa5;
 	tap_ok(b[123] == 0x5a && a[size - 1] == 0xa5,
-	       "a store through one is seen through the other (saw %#x, %#x)", b[123],
-	       a[size - 1]);
+	       "a store through one is seen through the other (saw %#x, %#x)", b[123], a[size - 1]);
 
 	int em = try_map(fd, page, PROT_READ, MAP_SHARED, page, (void **)&mid);
 
@@ -112,8 +112,7 @@ static void check_refusals(int fd, int rdonly_fd)
 	expect_refused(fd, size + page, rw, MAP_SHARED, 0, EINVAL, "longer than the region");
 	expect_refused(fd, page, rw, MAP_SHARED, size, EINVAL, "offset at the end");
 	expect_refused(fd, page, rw, MAP_SHARED, size + page, EINVAL, "offset after the end");
-	expect_refused(fd, 2 * page, rw, MAP_SHARED, size - page, EINVAL,
-		       "straddling the end");
+	expect_refused(fd, 2 * page, rw, MAP_SHARED, size - page, EINVAL, "straddling the end");
 	expect_refused(fd, page, rw, MAP_SHARED, (off_t)1 << 52, EINVAL, "huge offset (2^52)");
 	expect_refused(fd, page, rw, MAP_SHARED, INT64_MAX & ~(off_t)(page - 1), EINVAL,
 		       "largest page-aligned offset");
@@ -134,8 +133,7 @@ static void check_refusals(int fd, int rdonly_fd)
 	       errname(EACCES));
 	q = mremap(p, 2 * page, 4 * page, MREMAP_MAYMOVE);
 	err = q == MAP_FAILED ? errno : 0;
-	tap_ok(err == EFAULT, "mremap cannot grow it: %s (want %s)", errname(err),
-	       errname(EFAULT));
+	tap_ok(err == EFAULT, "mremap cannot grow it: %s (want %s)", errname(err), errname(EFAULT));
 	if (q != MAP_FAILED)
 		munmap(q, 4 * page);
 	q = mremap(p, 2 * page, page, 0);

@@ -226,8 +226,8 @@ static void check_cycles(void)
 			continue;
 		}
 		int fd = open(DEV_PATH, O_RDWR);
-		unsigned char *p = fd < 0 ? MAP_FAILED
-					  : mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		unsigned char *p =
+		    fd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 
 		if (p == MAP_FAILED || p[5] != 5)
 			bad++;

@@ -90,8 +90,7 @@ static void check_seeks(int fd)
 	       (intmax_t)o, strerror(errno));
 	errno = 0;
 	o = lseek(fd, -1, SEEK_SET);
-	tap_ok(o < 0 && errno == EINVAL, "a negative position fails with EINVAL: %jd",
-	       (intmax_t)o);
+	tap_ok(o < 0 && errno == EINVAL, "a negative position fails with EINVAL: %jd", (intmax_t)o);
 	errno = 0;
 	o = lseek(fd, 1, SEEK_END);
 	tap_ok(o < 0 && errno == EINVAL, "SEEK_END +1 fails with EINVAL: %jd", (intmax_t)o);

@@ -79,7 +79,8 @@ int main(void)
 	tap_ok(failed == 0, "%d processes x %d map/write/check/unmap rounds: %d failed", WORKERS,
 	       ROUNDS, failed);
 
-	unsigned char *base = mmap(NULL, (size_t)(WORKERS + 1) * page, PROT_READ, MAP_SHARED, fd, 0);
+	unsigned char *base =
+	    mmap(NULL, (size_t)(WORKERS + 1) * page, PROT_READ, MAP_SHARED, fd, 0);
 
 	if (!tap_ok(base != MAP_FAILED, "map to check the result: %s", strerror(errno)))
 		return tap_done();

@@ -97,8 +97,8 @@ void bench_record(struct bench_results *r, const char *bench_case, const char *s
 	row->value = value;
 }
 
-static int seen_before(const struct bench_row *rows, size_t i, int (*same)(const struct bench_row *,
-									  const struct bench_row *))
+static int seen_before(const struct bench_row *rows, size_t i,
+		       int (*same)(const struct bench_row *, const struct bench_row *))
 {
 	for (size_t j = 0; j < i; j++)
 		if (same(&rows[j], &rows[i]))
@@ -215,7 +215,8 @@ int bench_parse_common(int argc, char **argv, const char *suite, const char *usa
 				"  --out PATH  JSON lines go to PATH (default %s; - for stdout)\n",
 				suite, usage_extra ? usage_extra : "", default_out);
 			if (!*help_asked)
-				fprintf(stderr, "mymap-bench-%s: unknown option %s\n", suite, argv[i]);
+				fprintf(stderr, "mymap-bench-%s: unknown option %s\n", suite,
+					argv[i]);
 			return -1;
 		} else {
 			break;

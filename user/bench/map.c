@@ -29,11 +29,11 @@ struct subject {
 };
 
 static const struct subject subjects[] = {
-	{"device", MAP_SHARED, 1},
-	{"anon-private", MAP_PRIVATE | MAP_ANONYMOUS, 0},
-	{"anon-shared", MAP_SHARED | MAP_ANONYMOUS, 0},
-	{"anon-populate", MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0},
-	{"memfd", MAP_SHARED, 2},
+    {"device", MAP_SHARED, 1},
+    {"anon-private", MAP_PRIVATE | MAP_ANONYMOUS, 0},
+    {"anon-shared", MAP_SHARED | MAP_ANONYMOUS, 0},
+    {"anon-populate", MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0},
+    {"memfd", MAP_SHARED, 2},
 };
 
 static long minor_faults(void)
@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 			if (fd >= 0)
 				close(fd);
 			if (ns[REPS - 1] < 0) {
-				fprintf(stderr, "mymap-bench-map: %s %s: mmap failed: %s (skipped)\n",
+				fprintf(stderr,
+					"mymap-bench-map: %s %s: mmap failed: %s (skipped)\n",
 					sub->name, bench_case, strerror(errno));
 				skipped++;
 				continue;
@@ -144,7 +145,8 @@ int main(int argc, char **argv)
 				private_ns = per_mib;
 		}
 		if (device_ns > 0 && private_ns > 0)
-			fprintf(stderr, "# target %s: device <= 1/20 of anon-private per MiB: %s (%.3f)\n",
+			fprintf(stderr,
+				"# target %s: device <= 1/20 of anon-private per MiB: %s (%.3f)\n",
 				bench_case, device_ns * 20 <= private_ns ? "met" : "not met",
 				device_ns / private_ns);
 	}
