@@ -28,7 +28,8 @@ for line in sys.stdin:
         check(name not in docs, f"{name} captured once")
         docs[name] = doc
 check(len(events) > 0, "watch --json printed events, all valid JSON", f"{len(events)} events")
-for name in ("status-unloaded", "watch-initial", "status-loaded", "status-user", "status-held"):
+for name in ("status-unloaded", "watch-initial", "status-loaded", "status-user", "status-held",
+             "status-heap"):
     check(name in docs, f"{name} was captured and is valid JSON", "missing or invalid")
 
 
@@ -65,6 +66,19 @@ if "status-user" in docs:
           "status-user: no ioctl values when the node cannot be opened",
           docs["status-user"].get("region"))
 fields("status-held", {"region.mappings": 1, "region.opens": 2})
+fields("status-loaded", {"heap": None})
+fields("status-heap", {"heap.region_size": 8192, "heap.alloc_count": 3, "heap.free_count": 1,
+                       "heap.used_blocks": 2, "heap.failed_count": 0,
+                       "heap.integrity_errors": 0, "heap.recoveries": 0})
+heap = docs.get("status-heap", {}).get("heap") or {}
+check(isinstance(heap.get("in_use"), int) and heap["in_use"] >= 200
+      and isinstance(heap.get("fragmentation"), float) and 0 <= heap["fragmentation"] <= 1,
+      "status-heap: in_use covers the two live blocks, fragmentation in [0, 1]",
+      {k: heap.get(k) for k in ("in_use", "fragmentation")})
+user_heap = docs.get("status-user", {})
+check(user_heap.get("heap", 0) is None and "Permission denied" in user_heap.get("heap_error", ""),
+      "status-user: the heap is not inspected, and heap_error says why",
+      {k: user_heap.get(k) for k in ("heap", "heap_error")})
 for name in ("status-loaded", "status-user"):
     doc = docs.get(name, {})
     minor = doc.get("node", {}).get("minor")

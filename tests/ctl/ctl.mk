@@ -31,6 +31,11 @@ $(CTL_VM_DIR)/mymap_hold: $(OBJ)/tests/ctl/mymap_hold.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
 
+$(CTL_VM_DIR)/mymap_heap_fill: $(OBJ)/tests/ctl/mymap_heap_fill.o $(BUILD)/lib/libmymap.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -ludev
+
 .PHONY: suite-ctl-vm
-suite-ctl-vm: $(BIN)/mymapctl $(CTL_VM_DIR)/mymap_hold module
-	@tests/ctl/run-vm-test $(BIN)/mymapctl $(CTL_VM_DIR)/mymap_hold $(CTL_VM_DIR)
+suite-ctl-vm: $(BIN)/mymapctl $(CTL_VM_DIR)/mymap_hold $(CTL_VM_DIR)/mymap_heap_fill module
+	@tests/ctl/run-vm-test $(BIN)/mymapctl $(CTL_VM_DIR)/mymap_hold $(CTL_VM_DIR)/mymap_heap_fill \
+		$(CTL_VM_DIR)

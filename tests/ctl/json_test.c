@@ -57,6 +57,29 @@ static void escapes(void)
 	CASE("U+10FFFF kept", "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");
 }
 
+static void numbers(void)
+{
+	struct json_writer w;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	json_init(&w, f);
+	json_begin_array(&w);
+	json_double(&w, 0.25);
+	json_double(&w, 0.0);
+	json_double(&w, 1.0 / 3.0);
+	json_double(&w, 0.0 / 0.0);
+	json_double(&w, 1.0 / 0.0);
+	json_i64(&w, INT64_MIN);
+	json_end_array(&w);
+	fclose(f);
+	tap_ok(strcmp(out, "[0.25,0,0.333333,null,null,-9223372036854775808]\n") == 0,
+	       "doubles with 6 digits, NaN and infinity as null, INT64_MIN whole (got %.*s)",
+	       (int)strcspn(out, "\n"), out);
+	free(out);
+}
+
 static void documents(void)
 {
 	struct json_writer w;
@@ -198,6 +221,7 @@ static void random_bytes(void)
 int main(void)
 {
 	escapes();
+	numbers();
 	documents();
 	random_bytes();
 	return tap_done();

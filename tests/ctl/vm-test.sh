@@ -5,7 +5,7 @@
 #   check PASS RULE            check FAIL RULE: WHAT WAS SEEN
 #   json NAME {...}            output of a --json command, checked there
 # Files (added by the host): mymapctl, mymap.ko, bad-vermagic.ko,
-# mymap_hold, modules.tar (an installed /lib/modules tree).
+# mymap_hold, mymap_heap_fill, modules.tar (an installed /lib/modules tree).
 ctl=./mymapctl
 err=/tmp/ctl.err
 
@@ -128,6 +128,16 @@ expect "dump as a user the node's mode 0600 excludes: exit 6" 6 "" "cannot open 
 run su -s /bin/sh nobody -c "$ctl status --json"
 expect "status --json as a user: works without opening the node" 0 "^\{" ""
 json status-user "$out"
+
+# --- heap statistics ---------------------------------------------------------
+run $ctl status
+expect "status on a region without a heap says so" 0 "heap: none \(the region holds no libmymap heap\)" ""
+run ./mymap_heap_fill
+expect "a heap is formatted in the region (3 allocs, 1 free)" 0 "" ""
+run $ctl status
+expect "status shows the heap's statistics" 0 "heap counters: 3 allocs, 1 frees, 0 failed" ""
+run $ctl status --json
+json status-heap "$out"
 
 # --- unload while busy -------------------------------------------------------
 mkfifo /tmp/hold1 /tmp/hold2

@@ -5,6 +5,7 @@
  */
 #include "ctl.h"
 #include "device.h"
+#include "heapinfo.h"
 #include "json.h"
 
 #include <errno.h>
@@ -30,6 +31,9 @@ struct status {
 	char owner[64], group[64];
 	bool have_info; /* MYMAP_IOC_INFO answered (needs permission to open) */
 	struct mymap_info info;
+	enum heap_presence heap;
+	struct mymap_stats heap_stats;
+	char heap_why[256];
 };
 
 static void name_ids(struct status *st)
@@ -61,11 +65,83 @@ static void gather(struct udev *udev, struct status *st)
 		name_ids(st);
 	}
 	fd = open(st->s.devnode, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		snprintf(st->heap_why, sizeof(st->heap_why), "cannot open the node: %s",
+			 strerror(errno));
+		st->heap = HEAP_UNREADABLE;
 		return;
+	}
 	if (ioctl(fd, MYMAP_IOC_INFO, &st->info) == 0)
 		st->have_info = true;
 	close(fd);
+	st->heap = heap_stats_read(&st->heap_stats, st->heap_why, sizeof(st->heap_why));
+}
+
+static void print_heap_text(const struct status *st)
+{
+	const struct mymap_stats *h = &st->heap_stats;
+
+	switch (st->heap) {
+	case HEAP_ABSENT:
+		printf("  heap: none (the region holds no libmymap heap)\n");
+		return;
+	case HEAP_UNREADABLE:
+		printf("  heap: not inspected (%s)\n", st->heap_why);
+		return;
+	case HEAP_PRESENT:
+		break;
+	}
+	printf("  heap: %" PRIu64 " bytes in use in %" PRIu64 " blocks, %" PRIu64
+	       " free in %" PRIu64 " blocks (largest %" PRIu64 "), fragmentation %.2f\n",
+	       h->in_use, h->used_blocks, h->free, h->free_blocks, h->largest_free,
+	       h->fragmentation);
+	printf("  heap counters: %" PRIu64 " allocs, %" PRIu64 " frees, %" PRIu64
+	       " failed, peak %" PRIu64 " bytes, %" PRIu64 " integrity errors, %" PRIu64
+	       " recoveries, generation %" PRIu64 "\n",
+	       h->alloc_count, h->free_count, h->failed_count, h->peak_in_use, h->integrity_errors,
+	       h->recoveries, h->generation);
+}
+
+static void print_heap_json(struct json_writer *w, const struct status *st)
+{
+	const struct mymap_stats *h = &st->heap_stats;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} fields[] = {
+	    {"region_size", h->region_size},
+	    {"in_use", h->in_use},
+	    {"free", h->free},
+	    {"largest_free", h->largest_free},
+	    {"peak_in_use", h->peak_in_use},
+	    {"used_blocks", h->used_blocks},
+	    {"free_blocks", h->free_blocks},
+	    {"alloc_count", h->alloc_count},
+	    {"free_count", h->free_count},
+	    {"failed_count", h->failed_count},
+	    {"integrity_errors", h->integrity_errors},
+	    {"recoveries", h->recoveries},
+	    {"generation", h->generation},
+	};
+	size_t i;
+
+	json_key(w, "heap");
+	if (st->heap != HEAP_PRESENT) {
+		json_null(w);
+		if (st->heap == HEAP_UNREADABLE) {
+			json_key(w, "heap_error");
+			json_string(w, st->heap_why);
+		}
+		return;
+	}
+	json_begin_object(w);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		json_key(w, fields[i].name);
+		json_u64(w, fields[i].value);
+	}
+	json_key(w, "fragmentation");
+	json_double(w, h->fragmentation);
+	json_end_object(w);
 }
 
 static void print_text(const struct status *st)
@@ -100,6 +176,7 @@ static void print_text(const struct status *st)
 		printf("  live mappings: %" PRIu64 "\n", s->mappings);
 	if (s->have_opens)
 		printf("  open files: %" PRIu64 "\n", s->opens);
+	print_heap_text(st);
 }
 
 static void print_json(const struct status *st)
@@ -177,6 +254,7 @@ static void print_json(const struct status *st)
 			json_u64(&w, st->info.abi_version);
 		}
 		json_end_object(&w);
+		print_heap_json(&w, st);
 	}
 	json_end_object(&w);
 }

@@ -3,8 +3,11 @@
 # parsing, JSON, hexdump, kernel-log and /proc pieces on their own.
 CTL_DIR := user/ctl
 CTL_UNITS := cli json hexdump kmsg sysfile holders device nodewait kmodctx \
-	     cmd_load cmd_unload cmd_status cmd_watch cmd_dump help mymapctl
+	     heapinfo cmd_load cmd_unload cmd_status cmd_watch cmd_dump help mymapctl
 CTL_OBJS := $(CTL_UNITS:%=$(OBJ)/$(CTL_DIR)/%.o)
+# libmymap linked statically: the tool runs wherever it is copied, and
+# status reads heap statistics through the library's own checks.
+CTL_LIBMYMAP := $(BUILD)/lib/libmymap.a
 CTL_LIBS := -lkmod -ludev
 
 # The tool reports the version of the module it belongs to.
@@ -14,6 +17,6 @@ PROGRAMS += $(BIN)/mymapctl
 
 $(OBJ)/$(CTL_DIR)/mymapctl.o: CFLAGS += -DMYMAP_VERSION='"$(MYMAP_VERSION)"'
 
-$(BIN)/mymapctl: $(CTL_OBJS)
+$(BIN)/mymapctl: $(CTL_OBJS) $(CTL_LIBMYMAP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(CTL_LIBS)

@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 void json_init(struct json_writer *w, FILE *out)
@@ -196,6 +197,15 @@ void json_i64(struct json_writer *w, int64_t v)
 {
 	before_item(w);
 	fprintf(w->out, "%" PRId64, v);
+}
+
+void json_double(struct json_writer *w, double v)
+{
+	before_item(w);
+	if (isfinite(v))
+		fprintf(w->out, "%.6g", v);
+	else
+		fputs("null", w->out);
 }
 
 void json_bool(struct json_writer *w, bool v)

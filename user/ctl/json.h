@@ -47,6 +47,8 @@ void json_string(struct json_writer *w, const char *s);
 void json_string_len(struct json_writer *w, const char *s, size_t len);
 void json_u64(struct json_writer *w, uint64_t v);
 void json_i64(struct json_writer *w, int64_t v);
+/* A finite number with up to 6 significant digits; NaN and infinities as null. */
+void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
 
