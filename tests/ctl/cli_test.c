@@ -12,7 +12,7 @@
 
 #define ARGV(...) ((char *[]){"mymapctl", __VA_ARGS__, NULL})
 
-static int parse(char **argv, struct ctl_args *a, char *err)
+static int parse(char *const *argv, struct ctl_args *a, char *err)
 {
 	int argc = 0;
 
@@ -23,7 +23,7 @@ static int parse(char **argv, struct ctl_args *a, char *err)
 }
 
 /* A command line that must be refused, with @needle in the reason. */
-static void refused(const char *rule, char **argv, const char *needle)
+static void refused(const char *rule, char *const *argv, const char *needle)
 {
 	struct ctl_args a;
 	char err[256];
@@ -120,60 +120,45 @@ static void commands(void)
 	ACCEPTED(ARGV("dump", "--help"), a.help, "dump --help");
 }
 
+/* Command lines that must be refused, and a word the reason must contain. */
+static const struct {
+	const char *rule;
+	char *argv[6];
+	const char *needle;
+} refusal_cases[] = {
+    {"no command", {"mymapctl"}, "no command"},
+    {"unknown command", {"mymapctl", "frobnicate"}, "unknown command 'frobnicate'"},
+    {"unknown top-level option", {"mymapctl", "--frob"}, "unknown option '--frob'"},
+    {"help for an unknown command", {"mymapctl", "help", "frob"}, "no command 'frob'"},
+    {"help with two topics", {"mymapctl", "help", "load", "dump"}, "at most one"},
+    {"load size= without a value", {"mymapctl", "load", "size="}, "not a byte count"},
+    {"load negative size", {"mymapctl", "load", "size=-4096"}, "not a byte count"},
+    {"load size twice", {"mymapctl", "load", "size=1", "size=2"}, "given twice"},
+    {"load unknown parameter", {"mymapctl", "load", "foo=1"}, "unknown parameter 'foo=1'"},
+    {"load --module without a path", {"mymapctl", "load", "--module"}, "--module needs a path"},
+    {"load --module= empty", {"mymapctl", "load", "--module="}, "--module needs a path"},
+    {"load --timeout 0", {"mymapctl", "load", "--timeout", "0"}, "1..3600"},
+    {"load --timeout too long", {"mymapctl", "load", "--timeout", "3601"}, "1..3600"},
+    {"load --timeout without a value", {"mymapctl", "load", "--timeout"}, "needs a number"},
+    {"load unknown option", {"mymapctl", "load", "--force"}, "unknown option '--force'"},
+    {"unload with an argument", {"mymapctl", "unload", "now"}, "unexpected argument 'now'"},
+    {"unload has no --json", {"mymapctl", "unload", "--json"}, "unknown option '--json'"},
+    {"status unknown option", {"mymapctl", "status", "--yaml"}, "unknown option '--yaml'"},
+    {"watch with an argument", {"mymapctl", "watch", "x"}, "unexpected argument 'x'"},
+    {"dump without operands", {"mymapctl", "dump"}, "needs OFFSET and LEN"},
+    {"dump without LEN", {"mymapctl", "dump", "0"}, "needs OFFSET and LEN"},
+    {"dump with three operands", {"mymapctl", "dump", "0", "1", "2"}, "unexpected argument '2'"},
+    {"dump bad OFFSET", {"mymapctl", "dump", "x", "1"}, "OFFSET 'x'"},
+    {"dump negative LEN", {"mymapctl", "dump", "0", "-1"}, "unknown option '-1'"},
+    {"dump bad LEN", {"mymapctl", "dump", "--", "0", "1y"}, "LEN '1y'"},
+};
+
 static void refusals(void)
 {
-	char **v;
+	size_t i;
 
-	v = (char *[]){"mymapctl", NULL};
-	refused("no command", v, "no command");
-	v = ARGV("frobnicate");
-	refused("unknown command", v, "unknown command 'frobnicate'");
-	v = ARGV("--frob");
-	refused("unknown top-level option", v, "unknown option '--frob'");
-	v = ARGV("help", "frob");
-	refused("help for an unknown command", v, "no command 'frob'");
-	v = ARGV("help", "load", "dump");
-	refused("help with two topics", v, "at most one");
-	v = ARGV("load", "size=");
-	refused("load size= without a value", v, "not a byte count");
-	v = ARGV("load", "size=-4096");
-	refused("load negative size", v, "not a byte count");
-	v = ARGV("load", "size=1", "size=2");
-	refused("load size twice", v, "given twice");
-	v = ARGV("load", "foo=1");
-	refused("load unknown parameter", v, "unknown parameter 'foo=1'");
-	v = ARGV("load", "--module");
-	refused("load --module without a path", v, "--module needs a path");
-	v = ARGV("load", "--module=");
-	refused("load --module= empty", v, "--module needs a path");
-	v = ARGV("load", "--timeout", "0");
-	refused("load --timeout 0", v, "1..3600");
-	v = ARGV("load", "--timeout", "3601");
-	refused("load --timeout too long", v, "1..3600");
-	v = ARGV("load", "--timeout");
-	refused("load --timeout without a value", v, "needs a number");
-	v = ARGV("load", "--force");
-	refused("load unknown option", v, "unknown option '--force'");
-	v = ARGV("unload", "now");
-	refused("unload with an argument", v, "unexpected argument 'now'");
-	v = ARGV("unload", "--json");
-	refused("unload has no --json", v, "unknown option '--json'");
-	v = ARGV("status", "--yaml");
-	refused("status unknown option", v, "unknown option '--yaml'");
-	v = ARGV("watch", "x");
-	refused("watch with an argument", v, "unexpected argument 'x'");
-	v = ARGV("dump");
-	refused("dump without operands", v, "needs OFFSET and LEN");
-	v = ARGV("dump", "0");
-	refused("dump without LEN", v, "needs OFFSET and LEN");
-	v = ARGV("dump", "0", "1", "2");
-	refused("dump with three operands", v, "unexpected argument '2'");
-	v = ARGV("dump", "x", "1");
-	refused("dump bad OFFSET", v, "OFFSET 'x'");
-	v = ARGV("dump", "0", "-1");
-	refused("dump negative LEN", v, "unknown option '-1'");
-	v = ARGV("dump", "--", "0", "1y");
-	refused("dump bad LEN", v, "LEN '1y'");
+	for (i = 0; i < sizeof(refusal_cases) / sizeof(refusal_cases[0]); i++)
+		refused(refusal_cases[i].rule, refusal_cases[i].argv, refusal_cases[i].needle);
 }
 
 int main(void)

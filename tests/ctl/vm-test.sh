@@ -40,6 +40,18 @@ expect() {
 	fi
 }
 
+# start_watch FIFO ARGS...: runs `mymapctl watch ARGS` in the background,
+# its output on fd 3 through FIFO; sets $watch_pid.  The caller reads the
+# first line(s) from fd 3 to know the monitor is live.
+start_watch() {
+	fifo=$1
+	shift
+	mkfifo "$fifo"
+	$ctl watch "$@" >"$fifo" 2>/tmp/watch.err &
+	watch_pid=$!
+	exec 3<"$fifo"
+}
+
 json() {
 	printf 'json %s %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ')"
 }
@@ -92,10 +104,7 @@ expect "load of a module with another vermagic: exit 1, reason shown" 1 "" "buil
 	fail "no refused load left the module behind: /sys/module/mymap exists"
 
 # --- watch, started before the load ----------------------------------------
-mkfifo /tmp/watch.fifo
-$ctl watch --json >/tmp/watch.fifo 2>/tmp/watch.err &
-watch_pid=$!
-exec 3</tmp/watch.fifo
+start_watch /tmp/watch.fifo --json
 read -r first <&3
 json watch-initial "$first"
 
@@ -175,10 +184,7 @@ exec 3<&-
 	pass "watch wrote nothing on stderr"
 
 # text mode, stopped by SIGTERM
-mkfifo /tmp/watch.txt
-$ctl watch >/tmp/watch.txt 2>&1 &
-watch_pid=$!
-exec 3</tmp/watch.txt
+start_watch /tmp/watch.txt
 read -r header <&3
 read -r initial <&3
 run $ctl load --module ./mymap.ko

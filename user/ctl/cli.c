@@ -112,7 +112,8 @@ static bool is_help(const char *arg)
  * (then *i moves past VALUE).  NULL if argv[*i] is not this option; sets
  * *missing when it is but has no value.
  */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+static const char *option_value(int argc, char *const *argv, int *i, const char *name,
+				bool *missing)
 {
 	size_t len = strlen(name);
 	const char *arg = argv[*i];
@@ -131,7 +132,8 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
 	return argv[++*i];
 }
 
-static int parse_load(int argc, char **argv, int i, struct ctl_args *a, char *err, size_t errlen)
+static int parse_load(int argc, char *const *argv, int i, struct ctl_args *a, char *err,
+		      size_t errlen)
 {
 	for (; i < argc; i++) {
 		const char *arg = argv[i], *v;
@@ -184,8 +186,8 @@ static int parse_load(int argc, char **argv, int i, struct ctl_args *a, char *er
 }
 
 /* unload, status and watch: only flags, no operands. */
-static int parse_flags(int argc, char **argv, int i, struct ctl_args *a, bool json_ok, char *err,
-		       size_t errlen)
+static int parse_flags(int argc, char *const *argv, int i, struct ctl_args *a, bool json_ok,
+		       char *err, size_t errlen)
 {
 	const char *name = ctl_command_name(a->cmd);
 
@@ -205,7 +207,8 @@ static int parse_flags(int argc, char **argv, int i, struct ctl_args *a, bool js
 	return 0;
 }
 
-static int parse_dump(int argc, char **argv, int i, struct ctl_args *a, char *err, size_t errlen)
+static int parse_dump(int argc, char *const *argv, int i, struct ctl_args *a, char *err,
+		      size_t errlen)
 {
 	const char *operands[2];
 	int n = 0;
@@ -237,7 +240,7 @@ static int parse_dump(int argc, char **argv, int i, struct ctl_args *a, char *er
 	return 0;
 }
 
-int ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err, size_t errlen)
+int ctl_parse_args(int argc, char *const *argv, struct ctl_args *a, char *err, size_t errlen)
 {
 	const char *first;
 

@@ -55,7 +55,7 @@ int ctl_parse_u64(const char *s, uint64_t *out);
  * Parses argv (argv[0] is the program) into @a.  Returns 0, or -1 with a
  * one-line reason (no trailing newline) in @err for a usage error.
  */
-int ctl_parse_args(int argc, char **argv, struct ctl_args *a, char *err, size_t errlen);
+int ctl_parse_args(int argc, char *const *argv, struct ctl_args *a, char *err, size_t errlen);
 
 /* "load", "status", ... for a command; NULL for CTL_NONE/CTL_HELP/CTL_VERSION. */
 const char *ctl_command_name(enum ctl_command cmd);

@@ -45,15 +45,12 @@ static int64_t dump_fd(int fd, uint64_t offset, uint64_t length)
 int cmd_dump(const struct ctl_args *a)
 {
 	struct mymap_state s;
-	struct udev *udev = udev_new();
+	struct udev *udev = ctl_udev_new("dump");
 	int64_t done;
 	int fd;
 
-	if (!udev) {
-		ctl_error("dump", "cannot start libudev (%s); is /sys mounted?",
-			  strerror(errno ? errno : ENOMEM));
+	if (!udev)
 		return CTL_EXIT_FAILED;
-	}
 	mymap_state_read(udev, &s);
 	udev_unref(udev);
 	if (!s.present) {

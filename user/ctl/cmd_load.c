@@ -13,7 +13,6 @@
 #include <inttypes.h>
 #include <libkmod.h>
 #include <libudev.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -191,11 +190,9 @@ int cmd_load(const struct ctl_args *a)
 
 	if (ctl_require_root("load") != 0)
 		return CTL_EXIT_PERMISSION;
-	udev = udev_new();
-	if (!udev) {
-		ctl_error("load", "cannot start libudev (%s); is /sys mounted?", strerror(errno));
+	udev = ctl_udev_new("load");
+	if (!udev)
 		return CTL_EXIT_FAILED;
-	}
 	mymap_state_read(udev, &s);
 	if (s.loaded) {
 		ctl_error("load",

@@ -129,8 +129,7 @@ static void print_heap_json(struct json_writer *w, const struct status *st)
 	if (st->heap != HEAP_PRESENT) {
 		json_null(w);
 		if (st->heap == HEAP_UNREADABLE) {
-			json_key(w, "heap_error");
-			json_string(w, st->heap_why);
+			json_member_string(w, "heap_error", st->heap_why);
 		}
 		return;
 	}
@@ -179,6 +178,16 @@ static void print_text(const struct status *st)
 	print_heap_text(st);
 }
 
+/* A sysfs value, or null when the attribute could not be read. */
+static void member_u64_or_null(struct json_writer *w, const char *key, bool have, uint64_t v)
+{
+	json_key(w, key);
+	if (have)
+		json_u64(w, v);
+	else
+		json_null(w);
+}
+
 static void print_json(const struct status *st)
 {
 	const struct mymap_state *s = &st->s;
@@ -187,71 +196,43 @@ static void print_json(const struct status *st)
 
 	json_init(&w, stdout);
 	json_begin_object(&w);
-	json_key(&w, "loaded");
-	json_bool(&w, s->loaded);
+	json_member_bool(&w, "loaded", s->loaded);
 	if (s->loaded) {
-		json_key(&w, "state");
-		json_string(&w, s->initstate);
+		json_member_string(&w, "state", s->initstate);
 		json_key(&w, "version");
 		if (s->have_version)
 			json_string(&w, s->version);
 		else
 			json_null(&w);
-		if (s->have_refcnt) {
-			json_key(&w, "refcnt");
-			json_u64(&w, s->refcnt);
-		}
+		if (s->have_refcnt)
+			json_member_u64(&w, "refcnt", s->refcnt);
 	}
-	json_key(&w, "present");
-	json_bool(&w, s->present);
+	json_member_bool(&w, "present", s->present);
 	if (s->present) {
 		json_key(&w, "node");
 		json_begin_object(&w);
-		json_key(&w, "path");
-		json_string(&w, s->devnode);
-		json_key(&w, "exists");
-		json_bool(&w, st->have_node);
-		json_key(&w, "major");
-		json_u64(&w, major(s->devnum));
-		json_key(&w, "minor");
-		json_u64(&w, minor(s->devnum));
+		json_member_string(&w, "path", s->devnode);
+		json_member_bool(&w, "exists", st->have_node);
+		json_member_u64(&w, "major", major(s->devnum));
+		json_member_u64(&w, "minor", minor(s->devnum));
 		if (st->have_node) {
 			snprintf(mode, sizeof(mode), "%04o",
 				 (unsigned int)(st->node.st_mode & 07777));
-			json_key(&w, "mode");
-			json_string(&w, mode);
-			json_key(&w, "uid");
-			json_u64(&w, st->node.st_uid);
-			json_key(&w, "owner");
-			json_string(&w, st->owner);
-			json_key(&w, "gid");
-			json_u64(&w, st->node.st_gid);
-			json_key(&w, "group");
-			json_string(&w, st->group);
+			json_member_string(&w, "mode", mode);
+			json_member_u64(&w, "uid", st->node.st_uid);
+			json_member_string(&w, "owner", st->owner);
+			json_member_u64(&w, "gid", st->node.st_gid);
+			json_member_string(&w, "group", st->group);
 		}
 		json_end_object(&w);
 		json_key(&w, "region");
 		json_begin_object(&w);
-		json_key(&w, "size");
-		if (s->have_size)
-			json_u64(&w, s->size);
-		else
-			json_null(&w);
-		json_key(&w, "mappings");
-		if (s->have_mappings)
-			json_u64(&w, s->mappings);
-		else
-			json_null(&w);
-		json_key(&w, "opens");
-		if (s->have_opens)
-			json_u64(&w, s->opens);
-		else
-			json_null(&w);
+		member_u64_or_null(&w, "size", s->have_size, s->size);
+		member_u64_or_null(&w, "mappings", s->have_mappings, s->mappings);
+		member_u64_or_null(&w, "opens", s->have_opens, s->opens);
 		if (st->have_info) {
-			json_key(&w, "page_size");
-			json_u64(&w, st->info.page_size);
-			json_key(&w, "abi_version");
-			json_u64(&w, st->info.abi_version);
+			json_member_u64(&w, "page_size", st->info.page_size);
+			json_member_u64(&w, "abi_version", st->info.abi_version);
 		}
 		json_end_object(&w);
 		print_heap_json(&w, st);
@@ -262,13 +243,10 @@ static void print_json(const struct status *st)
 int cmd_status(const struct ctl_args *a)
 {
 	struct status st;
-	struct udev *udev = udev_new();
+	struct udev *udev = ctl_udev_new("status");
 
-	if (!udev) {
-		ctl_error("status", "cannot start libudev (%s); is /sys mounted?",
-			  strerror(errno ? errno : ENOMEM));
+	if (!udev)
 		return CTL_EXIT_FAILED;
-	}
 	gather(udev, &st);
 	udev_unref(udev);
 	if (a->json)

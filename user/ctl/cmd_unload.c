@@ -93,11 +93,11 @@ int cmd_unload(const struct ctl_args *a)
 	(void)a;
 	if (ctl_require_root("unload") != 0)
 		return CTL_EXIT_PERMISSION;
-	udev = udev_new();
-	ctx = ctl_kmod_new();
-	if (!udev || !ctx) {
-		ctl_error("unload", "cannot start libkmod/libudev (%s)",
-			  strerror(errno ? errno : ENOMEM));
+	udev = ctl_udev_new("unload");
+	ctx = udev ? ctl_kmod_new() : NULL;
+	if (udev && !ctx)
+		ctl_error("unload", "cannot start libkmod (%s)", strerror(errno ? errno : ENOMEM));
+	if (!ctx) {
 		ret = CTL_EXIT_FAILED;
 		goto out;
 	}

@@ -48,21 +48,14 @@ static void print_initial(struct udev *udev, bool json, bool via_udevd)
 	}
 	json_init(&w, stdout);
 	json_begin_object(&w);
-	json_key(&w, "event");
-	json_string(&w, "initial");
-	json_key(&w, "source");
-	json_string(&w, via_udevd ? "udev" : "kernel");
-	json_key(&w, "loaded");
-	json_bool(&w, s.loaded);
-	json_key(&w, "present");
-	json_bool(&w, s.present);
+	json_member_string(&w, "event", "initial");
+	json_member_string(&w, "source", via_udevd ? "udev" : "kernel");
+	json_member_bool(&w, "loaded", s.loaded);
+	json_member_bool(&w, "present", s.present);
 	if (s.present) {
-		json_key(&w, "devnode");
-		json_string(&w, s.devnode);
-		json_key(&w, "major");
-		json_u64(&w, major(s.devnum));
-		json_key(&w, "minor");
-		json_u64(&w, minor(s.devnum));
+		json_member_string(&w, "devnode", s.devnode);
+		json_member_u64(&w, "major", major(s.devnum));
+		json_member_u64(&w, "minor", minor(s.devnum));
 	}
 	json_end_object(&w);
 	fflush(stdout);
@@ -90,26 +83,18 @@ static void print_event(struct udev_device *dev, bool json)
 	}
 	json_init(&w, stdout);
 	json_begin_object(&w);
-	json_key(&w, "event");
-	json_string(&w, action);
-	json_key(&w, "subsystem");
-	json_string(&w, subsystem);
-	json_key(&w, "name");
-	json_string(&w, sysname);
-	json_key(&w, "devpath");
-	json_string(&w, or_empty(udev_device_get_devpath(dev)));
+	json_member_string(&w, "event", action);
+	json_member_string(&w, "subsystem", subsystem);
+	json_member_string(&w, "name", sysname);
+	json_member_string(&w, "devpath", or_empty(udev_device_get_devpath(dev)));
 	if (devnode) {
-		json_key(&w, "devnode");
-		json_string(&w, devnode);
+		json_member_string(&w, "devnode", devnode);
 	}
 	if (major(devnum) || minor(devnum)) {
-		json_key(&w, "major");
-		json_u64(&w, major(devnum));
-		json_key(&w, "minor");
-		json_u64(&w, minor(devnum));
+		json_member_u64(&w, "major", major(devnum));
+		json_member_u64(&w, "minor", minor(devnum));
 	}
-	json_key(&w, "seqnum");
-	json_u64(&w, seqnum);
+	json_member_u64(&w, "seqnum", seqnum);
 	json_end_object(&w);
 	fflush(stdout);
 }
@@ -155,12 +140,9 @@ int cmd_watch(const struct ctl_args *a)
 		ctl_error("watch", "cannot set up signal handling (%s)", strerror(errno));
 		return CTL_EXIT_FAILED;
 	}
-	udev = udev_new();
-	if (!udev) {
-		ctl_error("watch", "cannot start libudev (%s); is /sys mounted?",
-			  strerror(errno ? errno : ENOMEM));
+	udev = ctl_udev_new("watch");
+	if (!udev)
 		goto out;
-	}
 	via_udevd = udevd_is_running(udev);
 	mon = udev_monitor_new_from_netlink(udev, via_udevd ? "udev" : "kernel");
 	if (!mon ||

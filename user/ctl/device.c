@@ -7,9 +7,20 @@
 #include "ctl.h"
 #include "sysfile.h"
 
+#include <errno.h>
 #include <libudev.h>
 #include <stdio.h>
 #include <string.h>
+
+struct udev *ctl_udev_new(const char *command)
+{
+	struct udev *udev = udev_new();
+
+	if (!udev)
+		ctl_error(command, "cannot start libudev (%s); is /sys mounted?",
+			  strerror(errno ? errno : ENOMEM));
+	return udev;
+}
 
 static void copy(char *dst, size_t len, const char *src)
 {

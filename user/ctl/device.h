@@ -30,6 +30,12 @@ struct mymap_state {
 };
 
 /*
+ * A libudev context for @command (release with udev_unref()), or NULL
+ * after printing the one-line error.
+ */
+struct udev *ctl_udev_new(const char *command);
+
+/*
  * Fills @s from sysfs through @udev.  Never fails: what cannot be read is
  * left unset.  A module that is loaded without its device (still coming,
  * or going) has loaded && !present.

@@ -52,6 +52,11 @@ void json_double(struct json_writer *w, double v);
 void json_bool(struct json_writer *w, bool v);
 void json_null(struct json_writer *w);
 
+/* An object member in one call: json_key() followed by the value. */
+void json_member_string(struct json_writer *w, const char *key, const char *s);
+void json_member_u64(struct json_writer *w, const char *key, uint64_t v);
+void json_member_bool(struct json_writer *w, const char *key, bool v);
+
 /*
  * Writes @len bytes of @s as the body of a JSON string (without quotes)
  * to @out, escaped as described above.  Exposed for the tests.
