@@ -62,9 +62,4 @@ static int glibc_open(struct alloc_heap *h, size_t arena_bytes)
 	return 0;
 }
 
-static void glibc_close(struct alloc_heap *h)
-{
-	(void)h;
-}
-
-const struct alloc_subject alloc_glibc = {"glibc", 0, glibc_open, glibc_close};
+const struct alloc_subject alloc_glibc = {"glibc", 0, glibc_open, NULL};

@@ -9,7 +9,6 @@
  */
 #include <jemalloc/jemalloc.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "alloc-subjects.h"
 #include "alloc-worker.h"
@@ -31,20 +30,11 @@ static int jemalloc_open(struct alloc_heap *h, size_t arena_bytes)
 	return 0;
 }
 
-static void jemalloc_close(struct alloc_heap *h)
-{
-	(void)h;
-}
-
-const struct alloc_subject alloc_jemalloc = {"jemalloc", 0, jemalloc_open, jemalloc_close};
+const struct alloc_subject alloc_jemalloc = {"jemalloc", 0, jemalloc_open, NULL};
 
 int main(int argc, char **argv)
 {
 	const struct alloc_subject *const subjects[] = {&alloc_jemalloc};
 
-	if (argc < 2 || strcmp(argv[1], "--worker") != 0) {
-		fprintf(stderr, "%s: a worker of mymap-bench-alloc; run that instead\n", argv[0]);
-		return 2;
-	}
 	return alloc_worker_main(argc, argv, subjects, 1);
 }

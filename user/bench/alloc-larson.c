@@ -15,11 +15,12 @@
 #include <unistd.h>
 
 #include "alloc-util.h"
+#include "bench.h"
 
 /* Slots per worker; the sizes are the churn workload's. */
 #define LARSON_SLOTS 512
 /* Timed batches a worker runs on one array before the arrays rotate. */
-#define LARSON_ROUND_BATCHES 16
+#define LARSON_ROUND_BATCHES ALLOC_GROUP_BATCHES
 #define LARSON_MAX_WORKERS   16
 
 /* Everything the workers share, in one MAP_SHARED buffer. */
@@ -66,25 +67,35 @@ static inline void replace(struct larson *l, uint64_t *slot, uint64_t *rng, size
 	}
 }
 
-/* Worker @w's rounds; its samples go to its own stretch of l->samples. */
+/* One batch of replacements in @slots: ALLOC_BATCH_OPS operations. */
+static void larson_batch(struct larson *l, uint64_t *slots, uint64_t *rng, size_t *refused)
+{
+	for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++)
+		replace(l, &slots[alloc_rand(rng) % LARSON_SLOTS], rng, refused);
+}
+
+/*
+ * Worker @w's rounds; its samples go to its own stretch of l->samples.  A
+ * round is one group of timed batches (alloc-work.h), ended by the
+ * rotation of the arrays.
+ */
 static void work(struct larson *l, unsigned int w)
 {
 	uint64_t rng = l->seed + 7919 * (w + 1);
 	double *out = l->samples + (size_t)w * l->rounds * LARSON_ROUND_BATCHES;
 
-	for (size_t round = 0; round < l->rounds; round++) {
+	for (size_t round = 0; round < l->rounds; round++, out += LARSON_ROUND_BATCHES) {
 		uint64_t *slots = l->slots[(w + round) % l->workers];
+		long before = alloc_preemptions();
 
+		larson_batch(l, slots, &rng, &l->refused[w]); /* untimed, after the system call */
 		for (int b = 0; b < LARSON_ROUND_BATCHES; b++) {
-			struct alloc_batch batch;
+			uint64_t t0 = bench_now_ns();
 
-			alloc_batch_start(&batch);
-
-			for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++)
-				replace(l, &slots[alloc_rand(&rng) % LARSON_SLOTS], &rng,
-					&l->refused[w]);
-			*out++ = alloc_batch_end(&batch, ALLOC_BATCH_OPS);
+			larson_batch(l, slots, &rng, &l->refused[w]);
+			out[b] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
 		}
+		alloc_set_aside_slowest(out, LARSON_ROUND_BATCHES, alloc_preemptions() - before);
 		pthread_barrier_wait(&l->barrier);
 	}
 }

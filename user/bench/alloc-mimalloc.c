@@ -8,7 +8,6 @@
  */
 #include <mimalloc.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "alloc-subjects.h"
 #include "alloc-worker.h"
@@ -43,20 +42,11 @@ static int mimalloc_open(struct alloc_heap *h, size_t arena_bytes)
 	return 0;
 }
 
-static void mimalloc_close(struct alloc_heap *h)
-{
-	(void)h;
-}
-
-const struct alloc_subject alloc_mimalloc = {"mimalloc", 0, mimalloc_open, mimalloc_close};
+const struct alloc_subject alloc_mimalloc = {"mimalloc", 0, mimalloc_open, NULL};
 
 int main(int argc, char **argv)
 {
 	const struct alloc_subject *const subjects[] = {&alloc_mimalloc};
 
-	if (argc < 2 || strcmp(argv[1], "--worker") != 0) {
-		fprintf(stderr, "%s: a worker of mymap-bench-alloc; run that instead\n", argv[0]);
-		return 2;
-	}
 	return alloc_worker_main(argc, argv, subjects, 1);
 }

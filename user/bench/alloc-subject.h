@@ -49,7 +49,7 @@ struct alloc_subject {
 	 * malloc family).  0, or -1 after printing one line saying why.
 	 */
 	int (*open)(struct alloc_heap *heap, size_t arena_bytes);
-	void (*close)(struct alloc_heap *heap);
+	void (*close)(struct alloc_heap *heap); /* NULL: nothing to release */
 };
 
 #endif /* MYMAP_BENCH_ALLOC_SUBJECT_H */

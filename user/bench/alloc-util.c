@@ -11,8 +11,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "bench.h"
-
 void *alloc_buffer(size_t size, int shared)
 {
 	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_POPULATE;
@@ -83,24 +81,9 @@ long alloc_rss_growth_kib(long base_kib)
 	return hwm > base_kib ? hwm - base_kib : 0;
 }
 
-static long thread_preemptions(void)
+long alloc_preemptions(void)
 {
 	struct rusage ru;
 
 	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nivcsw : -1;
-}
-
-void alloc_batch_start(struct alloc_batch *b)
-{
-	b->preemptions = thread_preemptions();
-	b->t0 = bench_now_ns();
-}
-
-double alloc_batch_end(const struct alloc_batch *b, unsigned int ops)
-{
-	uint64_t t1 = bench_now_ns();
-
-	if (thread_preemptions() != b->preemptions)
-		return -1;
-	return (double)(t1 - b->t0) / ops;
 }

@@ -38,21 +38,10 @@ void *alloc_buffer(size_t size, int shared);
 void alloc_buffer_free(void *buf, size_t size);
 
 /*
- * A timed batch.  Besides the clock it notes the calling thread's
- * involuntary context switches: a batch during which the thread was
- * preempted timed the scheduler, not the allocator, and is set aside
- * (counted, not sampled).  Waiting for a lock is a voluntary switch and
- * stays in the figures.
+ * The calling thread's involuntary context switches so far (times it was
+ * preempted), or -1.  A system call: see timed batches in alloc-work.c.
  */
-struct alloc_batch {
-	uint64_t t0;
-	long preemptions;
-};
-
-void alloc_batch_start(struct alloc_batch *b);
-
-/* ns per operation of the batch of @ops operations, or -1 if it was preempted. */
-double alloc_batch_end(const struct alloc_batch *b, unsigned int ops);
+long alloc_preemptions(void);
 
 /*
  * Resets the process's resident-set high-water mark to the current

@@ -11,6 +11,7 @@
 
 #include "alloc-larson.h"
 #include "alloc-util.h"
+#include "bench.h"
 
 /* Live-block slots of the churn workload: about half are in use. */
 #define CHURN_SLOTS 1024
@@ -41,6 +42,20 @@ void alloc_measure_add(struct alloc_measure *m, double ns_per_op)
 		m->preempted++;
 	else if (m->nsamples < m->capacity)
 		m->samples[m->nsamples++] = ns_per_op;
+}
+
+void alloc_set_aside_slowest(double *ns, size_t n, long k)
+{
+	for (; k > 0; k--) {
+		size_t slowest = n;
+
+		for (size_t i = 0; i < n; i++)
+			if (ns[i] >= 0 && (slowest == n || ns[i] > ns[slowest]))
+				slowest = i;
+		if (slowest == n)
+			return;
+		ns[slowest] = -1;
+	}
 }
 
 void alloc_measure_free(struct alloc_measure *m)
@@ -96,11 +111,66 @@ static void free_slots(struct alloc_heap *h, struct slot *slots, size_t nslots)
 		}
 }
 
+/* What a workload's batches work on. */
+struct workload {
+	struct alloc_heap *h;
+	struct slot *slots;
+	size_t nslots;
+	uint64_t rng;
+	size_t failed; /* allocations refused */
+	/* fill: every block handed out, and their bytes */
+	void **blocks;
+	size_t nblocks, cap;
+	uint64_t handed_out;
+	int full;
+};
+
+/*
+ * Times @batches batches of @batch into @m, in groups (see alloc-work.h).
+ * @batch runs ALLOC_BATCH_OPS operations and returns 0, or -1 if it could
+ * not (fill: the arena is full), which ends the run; a short batch is not
+ * comparable and not sampled.  Always inlined, so that @batch, a static
+ * function, is called directly and the timed code is the workload's alone.
+ */
+static inline __attribute__((always_inline)) void timed_batches(struct alloc_measure *m,
+								size_t batches,
+								int (*batch)(struct workload *),
+								struct workload *w)
+{
+	double ns[ALLOC_GROUP_BATCHES];
+	size_t done = 0, n = ALLOC_GROUP_BATCHES;
+
+	while (done < batches && n == ALLOC_GROUP_BATCHES) {
+		long before = alloc_preemptions();
+
+		if (batch(w) < 0) /* untimed, after the system call */
+			break;
+		for (n = 0; n < ALLOC_GROUP_BATCHES && done + n < batches; n++) {
+			uint64_t t0 = bench_now_ns();
+
+			if (batch(w) < 0)
+				break;
+			ns[n] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
+		}
+		alloc_set_aside_slowest(ns, n, alloc_preemptions() - before);
+		for (size_t i = 0; i < n; i++)
+			alloc_measure_add(m, ns[i]);
+		done += n;
+	}
+	m->failed_allocs += w->failed;
+}
+
+static int churn_batch(struct workload *w)
+{
+	for (int i = 0; i < ALLOC_BATCH_OPS; i++)
+		churn_step(w->h, w->slots, w->nslots, &w->rng, &w->failed);
+	return 0;
+}
+
 static int run_churn(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
 {
 	struct slot *slots = alloc_buffer(CHURN_SLOTS * sizeof(*slots), 0);
-	uint64_t rng = p->seed;
-	size_t warm_failed = 0;
+	struct workload w = {.h = h, .slots = slots, .nslots = CHURN_SLOTS, .rng = p->seed};
 
 	if (!slots || alloc_measure_open(m, p->batches) < 0) {
 		alloc_buffer_free(slots, CHURN_SLOTS * sizeof(*slots));
@@ -110,102 +180,93 @@ static int run_churn(struct alloc_heap *h, const struct alloc_params *p, struct 
 
 	/* reach the steady state (about half the slots live) before timing */
 	for (size_t i = 0; i < 8 * CHURN_SLOTS; i++)
-		churn_step(h, slots, CHURN_SLOTS, &rng, &warm_failed);
-	for (size_t b = 0; b < p->batches; b++) {
-		struct alloc_batch batch;
-
-		alloc_batch_start(&batch);
-
-		for (int i = 0; i < ALLOC_BATCH_OPS; i++)
-			churn_step(h, slots, CHURN_SLOTS, &rng, &m->failed_allocs);
-		alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
-	}
+		churn_step(h, slots, CHURN_SLOTS, &w.rng, &w.failed);
+	timed_batches(m, p->batches, churn_batch, &w);
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
-	m->failed_allocs += warm_failed;
 	free_slots(h, slots, CHURN_SLOTS);
 	alloc_buffer_free(slots, CHURN_SLOTS * sizeof(*slots));
 	return 0;
 }
 
+static int pairs64_batch(struct workload *w)
+{
+	for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++) {
+		void *q = w->h->alloc(w->h->ctx, 64);
+
+		if (!q) {
+			w->failed++;
+			continue;
+		}
+		touch(q, 64);
+		w->h->free(w->h->ctx, q);
+	}
+	return 0;
+}
+
 static int run_pairs64(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
 {
+	struct workload w = {.h = h, .rng = p->seed};
+
 	if (alloc_measure_open(m, p->batches) < 0)
 		return -1;
 	long base = alloc_rss_reset();
 
-	for (size_t b = 0; b < p->batches; b++) {
-		struct alloc_batch batch;
-
-		alloc_batch_start(&batch);
-
-		for (int i = 0; i < ALLOC_BATCH_OPS / 2; i++) {
-			void *q = h->alloc(h->ctx, 64);
-
-			if (!q) {
-				m->failed_allocs++;
-				continue;
-			}
-			touch(q, 64);
-			h->free(h->ctx, q);
-		}
-		alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
-	}
+	timed_batches(m, p->batches, pairs64_batch, &w);
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
 	return 0;
 }
 
+/* Random sizes until the first refusal; -1 then, or when @w->blocks is full. */
+static int fill_batch(struct workload *w)
+{
+	if (w->nblocks + ALLOC_BATCH_OPS > w->cap)
+		return -1;
+	for (int i = 0; i < ALLOC_BATCH_OPS; i++) {
+		size_t size = alloc_rand_between(&w->rng, ALLOC_SMALL_MIN, ALLOC_SMALL_MAX);
+		void *q = w->h->alloc(w->h->ctx, size);
+
+		if (!q) {
+			w->full = 1;
+			return -1;
+		}
+		touch(q, size);
+		w->blocks[w->nblocks++] = q;
+		w->handed_out += size;
+	}
+	return 0;
+}
+
 /*
- * Random sizes until the first refusal: every block is at least 32 bytes
- * with its header, so the arena holds at most arena/32 of them.
+ * Every block is at least 32 bytes with its header, so the arena holds at
+ * most arena/32 of them.
  */
 static int run_fill(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
 {
-	size_t cap = h->arena_bytes / 32 + 1, n = 0;
+	size_t cap = h->arena_bytes / 32 + 1;
 	size_t max_batches = cap / ALLOC_BATCH_OPS + 1;
-	void **blocks = alloc_buffer(cap * sizeof(*blocks), 0);
-	uint64_t rng = p->seed, handed_out = 0;
-	int full = 0;
+	struct workload w = {.h = h, .rng = p->seed, .cap = cap};
 
-	if (!blocks || alloc_measure_open(m, max_batches) < 0) {
-		alloc_buffer_free(blocks, cap * sizeof(*blocks));
+	w.blocks = alloc_buffer(cap * sizeof(*w.blocks), 0);
+	if (!w.blocks || alloc_measure_open(m, max_batches) < 0) {
+		alloc_buffer_free(w.blocks, cap * sizeof(*w.blocks));
 		return -1;
 	}
 	long base = alloc_rss_reset();
 
-	while (!full && n + ALLOC_BATCH_OPS <= cap) {
-		struct alloc_batch batch;
-
-		alloc_batch_start(&batch);
-		int i;
-
-		for (i = 0; i < ALLOC_BATCH_OPS; i++) {
-			size_t size = alloc_rand_between(&rng, ALLOC_SMALL_MIN, ALLOC_SMALL_MAX);
-			void *q = h->alloc(h->ctx, size);
-
-			if (!q) {
-				full = 1;
-				break;
-			}
-			touch(q, size);
-			blocks[n++] = q;
-			handed_out += size;
-		}
-		/* the batch that met the end is shorter and not comparable */
-		if (i == ALLOC_BATCH_OPS)
-			alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
-	}
+	timed_batches(m, max_batches, fill_batch, &w);
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
-	if (!full) {
+	if (!w.full) {
 		fprintf(stderr,
-			"mymap-bench-alloc: fill: %zu blocks and no refusal: not bounded?\n", n);
+			"mymap-bench-alloc: fill: %zu blocks and no refusal: not bounded?\n",
+			w.nblocks);
 	} else {
-		m->utilisation = 100.0 * (double)handed_out / (double)h->arena_bytes;
+		m->utilisation = 100.0 * (double)w.handed_out / (double)h->arena_bytes;
 		m->has_utilisation = 1;
 	}
-	while (n)
-		h->free(h->ctx, blocks[--n]);
-	alloc_buffer_free(blocks, cap * sizeof(*blocks));
-	return full ? 0 : -1;
+	while (w.nblocks)
+		h->free(h->ctx, w.blocks[--w.nblocks]);
+	alloc_buffer_free(w.blocks, cap * sizeof(*w.blocks));
+	return w.full ? 0 : -1;
 }
 
 /* Log-uniform in [64 KiB, 4 MiB): a power of two, then uniform within it. */
@@ -218,37 +279,36 @@ static size_t large_size(uint64_t *rng)
 	return lo + (size_t)((r >> 8) % lo);
 }
 
+static int large_batch(struct workload *w)
+{
+	for (int i = 0; i < ALLOC_BATCH_OPS; i++) {
+		struct slot *s = &w->slots[alloc_rand(&w->rng) % w->nslots];
+
+		if (s->ptr) {
+			w->h->free(w->h->ctx, s->ptr);
+			s->ptr = NULL;
+			continue;
+		}
+		s->size = large_size(&w->rng);
+		s->ptr = w->h->alloc(w->h->ctx, s->size);
+		if (s->ptr)
+			touch(s->ptr, s->size);
+		else
+			w->failed++;
+	}
+	return 0;
+}
+
 static int run_large(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
 {
 	struct slot slots[LARGE_SLOTS] = {{0}};
-	uint64_t rng = p->seed;
+	struct workload w = {.h = h, .slots = slots, .nslots = LARGE_SLOTS, .rng = p->seed};
 
 	if (alloc_measure_open(m, p->batches) < 0)
 		return -1;
 	long base = alloc_rss_reset();
 
-	for (size_t b = 0; b < p->batches; b++) {
-		struct alloc_batch batch;
-
-		alloc_batch_start(&batch);
-
-		for (int i = 0; i < ALLOC_BATCH_OPS; i++) {
-			struct slot *s = &slots[alloc_rand(&rng) % LARGE_SLOTS];
-
-			if (s->ptr) {
-				h->free(h->ctx, s->ptr);
-				s->ptr = NULL;
-				continue;
-			}
-			s->size = large_size(&rng);
-			s->ptr = h->alloc(h->ctx, s->size);
-			if (s->ptr)
-				touch(s->ptr, s->size);
-			else
-				m->failed_allocs++;
-		}
-		alloc_measure_add(m, alloc_batch_end(&batch, ALLOC_BATCH_OPS));
-	}
+	timed_batches(m, p->batches, large_batch, &w);
 	m->peak_rss_kib = alloc_rss_growth_kib(base);
 	free_slots(h, slots, LARGE_SLOTS);
 	return 0;

@@ -6,8 +6,15 @@
  * A single allocation or free takes less time than the clock can resolve,
  * so every timed workload measures batches of ALLOC_BATCH_OPS operations
  * and divides: each sample is the mean ns/op of one batch, and the
- * percentiles are taken over the batches (alloc_batch_start() and
- * alloc_batch_end() in alloc-util.h).
+ * percentiles are taken over the batches.
+ *
+ * A batch during which the thread was preempted timed the scheduler, not
+ * the allocator, and is set aside.  Reading the preemption count is a
+ * system call, which leaves caches and branch predictors cold for what
+ * runs next; so it is read once per group of ALLOC_GROUP_BATCHES timed
+ * batches, one untimed batch runs after each read, and a group that saw k
+ * preemptions loses its k slowest batches (a preemption outlasts any
+ * batch).  Waiting for a lock is a voluntary switch and stays in.
  */
 #ifndef MYMAP_BENCH_ALLOC_WORK_H
 #define MYMAP_BENCH_ALLOC_WORK_H
@@ -19,6 +26,8 @@
 
 /* Operations (one allocation, free or realloc) per timed batch. */
 #define ALLOC_BATCH_OPS 64
+/* Timed batches between two readings of the preemption count. */
+#define ALLOC_GROUP_BATCHES 16
 
 /* The smallest and largest request of the random-size workloads. */
 #define ALLOC_SMALL_MIN 16
@@ -64,8 +73,11 @@ const struct alloc_case *alloc_find_case(const char *name);
  */
 int alloc_measure_open(struct alloc_measure *m, size_t batches);
 
-/* Adds one batch's alloc_batch_end() to @m: a sample, or a preempted batch. */
+/* Adds one batch's ns/op to @m as a sample, or, if negative, as a preempted batch. */
 void alloc_measure_add(struct alloc_measure *m, double ns_per_op);
+
+/* Marks the @k slowest of the @n batch times in @ns with -1 (preempted). */
+void alloc_set_aside_slowest(double *ns, size_t n, long k);
 
 /* Releases the samples of @m. */
 void alloc_measure_free(struct alloc_measure *m);

@@ -67,8 +67,9 @@ int alloc_worker_main(int argc, char **argv, const struct alloc_subject *const *
 	size_t arena, workers, seed;
 	int status;
 
-	if (argc != 8 || parse_size(argv[4], &p.batches) || parse_size(argv[5], &arena) ||
-	    parse_size(argv[6], &workers) || parse_size(argv[7], &seed)) {
+	if (argc != 8 || strcmp(argv[1], "--worker") != 0 || parse_size(argv[4], &p.batches) ||
+	    parse_size(argv[5], &arena) || parse_size(argv[6], &workers) ||
+	    parse_size(argv[7], &seed)) {
 		fprintf(stderr,
 			"usage: %s --worker SUBJECT CASE BATCHES ARENA_BYTES WORKERS SEED\n",
 			argv[0]);
@@ -98,6 +99,7 @@ int alloc_worker_main(int argc, char **argv, const struct alloc_subject *const *
 		printf("ops %llu count\n", (unsigned long long)ops);
 		status = 0;
 	}
-	s->close(&h);
+	if (s->close)
+		s->close(&h);
 	return fflush(stdout) == 0 ? status : 1;
 }

@@ -26,8 +26,9 @@
 #define ALLOC_WORKER_TIMEOUT 240
 
 /*
- * Runs the worker command line in @argv (argv[1] is "--worker") against
- * the @n subjects this program carries; returns the exit status.
+ * Runs the worker command line in @argv against the @n subjects this
+ * program carries; returns the exit status (2, after a usage line, when
+ * @argv is not a worker command line).
  */
 int alloc_worker_main(int argc, char **argv, const struct alloc_subject *const *subjects, size_t n);
 

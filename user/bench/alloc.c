@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,7 +235,7 @@ static const char *program_path(const char *program)
  */
 static int run_worker(char *const argv[], char lines[][96], int max)
 {
-	int fds[2], n = 0, status;
+	int fds[2], n = 0, status = 0;
 	pid_t pid;
 	FILE *f;
 
