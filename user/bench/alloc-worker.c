@@ -71,7 +71,8 @@ int alloc_worker_main(int argc, char **argv, const struct alloc_subject *const *
 	    parse_size(argv[5], &arena) || parse_size(argv[6], &workers) ||
 	    parse_size(argv[7], &seed)) {
 		fprintf(stderr,
-			"usage: %s --worker SUBJECT CASE BATCHES ARENA_BYTES WORKERS SEED\n",
+			"usage: %s --worker SUBJECT CASE BATCHES ARENA_BYTES WORKERS SEED\n"
+			"(a worker of mymap-bench-alloc, which runs it: run that instead)\n",
 			argv[0]);
 		return 2;
 	}

@@ -29,27 +29,24 @@
 
 /* Every subject, and the program whose process runs it. */
 struct subject_entry {
-	const struct alloc_subject *local; /* carried by this program, or NULL */
-	const char *name;
-	const char *program; /* sibling program for the others */
-	unsigned int flags;
+	const struct alloc_subject *subject; /* its name and flags */
+	const char *program;		     /* the worker beside this one; NULL: this one */
 };
+
+/* Carried by their own worker programs: only the name and flags here. */
+static const struct alloc_subject jemalloc_elsewhere = {"jemalloc", 0, NULL, NULL};
+static const struct alloc_subject mimalloc_elsewhere = {"mimalloc", 0, NULL, NULL};
 
 static const struct subject_entry catalogue[] = {
-    {&alloc_mymap_anon, "anon", NULL, 0},
-    {&alloc_mymap_memfd, "memfd", NULL, 0},
-    {&alloc_mymap_brk, "brk", NULL, 0},
-    {&alloc_mymap_device, "device", NULL, 0},
-    {&alloc_glibc, "glibc", NULL, 0},
-    {NULL, "jemalloc", "mymap-bench-alloc-jemalloc", 0},
-    {NULL, "mimalloc", "mymap-bench-alloc-mimalloc", 0},
+    {&alloc_mymap_anon, NULL},
+    {&alloc_mymap_memfd, NULL},
+    {&alloc_mymap_brk, NULL},
+    {&alloc_mymap_device, NULL},
+    {&alloc_glibc, NULL},
+    {&jemalloc_elsewhere, "mymap-bench-alloc-jemalloc"},
+    {&mimalloc_elsewhere, "mymap-bench-alloc-mimalloc"},
 };
 #define NSUBJECTS (sizeof(catalogue) / sizeof(catalogue[0]))
-
-static unsigned int entry_flags(const struct subject_entry *e)
-{
-	return e->local ? e->local->flags : e->flags;
-}
 
 /*
  * Timed batches of each case at --scale 1: enough for a p99.9 from tens of
@@ -192,7 +189,7 @@ static int check_lists(struct options *o)
 	const char *subjects[NSUBJECTS], *cases[16];
 
 	for (size_t i = 0; i < NSUBJECTS; i++)
-		subjects[i] = catalogue[i].name;
+		subjects[i] = catalogue[i].subject->name;
 	for (size_t i = 0; i < alloc_ncases; i++)
 		cases[i] = alloc_cases[i].name;
 	if (check_list(o->subjects, subjects, NSUBJECTS, "subject") < 0 ||
@@ -291,7 +288,7 @@ static void worker_argv(const struct subject_entry *e, const char *case_name, si
 	snprintf(buf[3], 32, "%lu", o->seed);
 	argv[0] = (char *)program_path(e->program);
 	argv[1] = "--worker";
-	argv[2] = (char *)e->name;
+	argv[2] = (char *)e->subject->name;
 	argv[3] = (char *)case_name;
 	argv[4] = buf[0];
 	argv[5] = buf[1];
@@ -313,23 +310,23 @@ static void measure(struct run *run, const struct alloc_case *c, const struct su
 	n = run_worker(argv, lines, 16);
 	if (n < 0) {
 		fprintf(stderr, "mymap-bench-alloc: %s on %s failed (see above)\n", c->name,
-			e->name);
+			e->subject->name);
 		run->failures++;
 		return;
 	}
-	snprintf(subject, sizeof(subject), "%s%s", o->prefix, e->name);
+	snprintf(subject, sizeof(subject), "%s%s", o->prefix, e->subject->name);
 	for (int i = 0; i < n; i++) {
 		char metric[32], unit[16];
 		double value;
 
 		if (sscanf(lines[i], "%31s %lf %15s", metric, &value, unit) != 3) {
-			fprintf(stderr, "mymap-bench-alloc: %s: unreadable result '%s'\n", e->name,
-				lines[i]);
+			fprintf(stderr, "mymap-bench-alloc: %s: unreadable result '%s'\n",
+				e->subject->name, lines[i]);
 			run->failures++;
 			continue;
 		}
 		bench_record(run->r, c->name, subject, metric, value, unit);
-		alloc_verdict_note(run->v, c->name, e->name, metric, value);
+		alloc_verdict_note(run->v, c->name, e->subject->name, metric, value);
 	}
 }
 
@@ -383,14 +380,15 @@ static void measure_instructions(struct run *run, const struct subject_entry *e)
 		unlink(out_path);
 		if (n < 0 || ops <= 0 || total <= 0) {
 			fprintf(stderr, "mymap-bench-alloc: callgrind on %s (%zu MiB) failed\n",
-				e->name, heaps_mib[i]);
+				e->subject->name, heaps_mib[i]);
 			run->failures++;
 			continue;
 		}
 		snprintf(case_name, sizeof(case_name), "instr-%zuMiB", heaps_mib[i]);
-		snprintf(subject, sizeof(subject), "%s%s", o->prefix, e->name);
+		snprintf(subject, sizeof(subject), "%s%s", o->prefix, e->subject->name);
 		bench_record(run->r, case_name, subject, "instr_per_op", total / ops, "Ir");
-		alloc_verdict_note(run->v, case_name, e->name, "instr_per_op", total / ops);
+		alloc_verdict_note(run->v, case_name, e->subject->name, "instr_per_op",
+				   total / ops);
 	}
 }
 
@@ -411,14 +409,18 @@ static void print_notes(const struct options *o, FILE *out)
 
 int main(int argc, char **argv)
 {
-	const struct alloc_subject *const local[] = {&alloc_mymap_anon, &alloc_mymap_memfd,
-						     &alloc_mymap_brk, &alloc_mymap_device,
-						     &alloc_glibc};
 	struct options o;
 	int parsed;
 
-	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
-		return alloc_worker_main(argc, argv, local, sizeof(local) / sizeof(local[0]));
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0) {
+		const struct alloc_subject *local[NSUBJECTS];
+		size_t n = 0;
+
+		for (size_t i = 0; i < NSUBJECTS; i++)
+			if (!catalogue[i].program)
+				local[n++] = catalogue[i].subject;
+		return alloc_worker_main(argc, argv, local, n);
+	}
 	parsed = parse_options(argc, argv, &o);
 	if (parsed != 0)
 		return parsed > 0 ? 0 : 2;
@@ -442,8 +444,8 @@ int main(int argc, char **argv)
 		if (!listed(o.cases, ac->name))
 			continue;
 		for (size_t s = 0; s < NSUBJECTS; s++)
-			if (listed(o.subjects, catalogue[s].name) &&
-			    (entry_flags(&catalogue[s]) & ac->needs) == ac->needs)
+			if (listed(o.subjects, catalogue[s].subject->name) &&
+			    (catalogue[s].subject->flags & ac->needs) == ac->needs)
 				measure(&run, ac, &catalogue[s]);
 	}
 	if (o.callgrind == -1)
