@@ -42,3 +42,13 @@ SUITES += lib-multiproc
 .PHONY: suite-lib-multiproc
 suite-lib-multiproc: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_SAN_DIR)/test_multiproc
 	@$(TAP_RUN) $(LIB_TEST_DIR)/test_multiproc memfd \; $(LIB_TEST_SAN_DIR)/test_multiproc memfd
+
+# The same on /dev/mymap, in the VM: refusing the fresh region without
+# MYMAP_CREATE, sharing between processes, the killed holder, and the
+# model test on device memory.
+SUITES += lib-device
+.PHONY: suite-lib-device
+suite-lib-device: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_DIR)/test_model $(BUILD)/mymap.ko
+	@$(TAP_RUN) scripts/vm-run --add $(LIB_TEST_DIR)/test_multiproc \
+		--add $(LIB_TEST_DIR)/test_model --param size=16777216 --timeout 600 -- \
+		sh -c './test_multiproc device; r=$$?; ./test_model device 200000 || r=1; exit $$r'
