@@ -6,11 +6,14 @@
  * most severe "mymap: " line wins over others.
  */
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "tap.h"
 #include "../../user/ctl/kmsg.h"
+
+static const char *const prefixes[] = {"mymap: ", "Loading of ", NULL};
 
 static void parse(void)
 {
@@ -39,30 +42,40 @@ static void parse(void)
 	       "an empty message parses with length 0 (length %zu)", len);
 }
 
-/* Feeds @records (one write each, as /dev/kmsg hands them out) and asks. */
+/*
+ * Feeds @records and asks.  A SOCK_SEQPACKET pair keeps one record per
+ * read(), as /dev/kmsg hands them out.
+ */
 static int find(const char *const *records, char *buf, size_t len)
 {
 	struct kmsg_cursor c;
 	int fds[2], found;
 
-	if (pipe(fds) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) < 0)
 		return -1;
 	for (; *records; records++)
 		if (write(fds[1], *records, strlen(*records)) < 0)
 			return -1;
 	close(fds[1]);
 	c.fd = fds[0];
-	found = kmsg_find_reason(&c, "mymap: ", buf, len);
+	found = kmsg_find_reason(&c, prefixes, buf, len);
 	kmsg_close(&c);
 	return found;
 }
 
 static void reasons(void)
 {
-	/* Written into one pipe, records merge: one record per find() here. */
 	const char *const err_only[] = {"3,10,1,-;mymap: size=0: the region needs a page\n", NULL};
 	const char *const info_only[] = {"6,11,1,-;mymap: loaded\n", NULL};
 	const char *const other[] = {"3,12,1,-;othermod: broken\n", NULL};
+	const char *const notice[] = {"5,13,1,-;Loading of unsigned module is rejected\n", NULL};
+	const char *const debug[] = {"7,14,1,-;mymap: a debug line\n", NULL};
+	const char *const mixed[] = {"5,20,1,-;mymap: module verification failed\n",
+				     "6,21,1,-;mymap: loaded\n",
+				     "3,22,1,-;mymap: first error\n",
+				     "3,23,1,-;mymap: second error\n",
+				     "4,24,1,-;mymap: a warning\n",
+				     NULL};
 	char buf[128] = "";
 
 	tap_ok(find(err_only, buf, sizeof(buf)) == 1 &&
@@ -72,6 +85,16 @@ static void reasons(void)
 	tap_ok(find(info_only, buf, sizeof(buf)) == 0 && buf[0] == '\0',
 	       "an info line is not a reason (got \"%s\")", buf);
 	tap_ok(find(other, buf, sizeof(buf)) == 0, "another module's error is not ours");
+	tap_ok(find(notice, buf, sizeof(buf)) == 1 &&
+		   strcmp(buf, "Loading of unsigned module is rejected") == 0,
+	       "the kernel's signature refusal (notice, no module name) is a reason (got \"%s\")",
+	       buf);
+	buf[0] = '\0';
+	tap_ok(find(debug, buf, sizeof(buf)) == 0, "a debug line is not a reason (got \"%s\")",
+	       buf);
+	tap_ok(find(mixed, buf, sizeof(buf)) == 1 && strcmp(buf, "mymap: first error") == 0,
+	       "among several records the most severe wins, the earliest among equals (got \"%s\")",
+	       buf);
 	tap_ok(find(err_only, buf, 10) == 1 && strlen(buf) == 9,
 	       "a long reason is truncated to the buffer (length %zu)", strlen(buf));
 }
@@ -83,7 +106,7 @@ int main(void)
 
 	parse();
 	reasons();
-	tap_ok(kmsg_find_reason(&c, "mymap: ", buf, sizeof(buf)) == 0,
+	tap_ok(kmsg_find_reason(&c, prefixes, buf, sizeof(buf)) == 0,
 	       "without a readable log there is no reason, and no crash");
 	return tap_done();
 }

@@ -223,4 +223,14 @@ run $ctl load --module ./mymap.ko
 expect "--module also applies modprobe.d options" 0 "loaded: /dev/mymap, 65536 bytes$" ""
 run $ctl unload
 expect "final unload" 0 "^mymap unloaded$" ""
+
+# --- signature enforcement: last, since it cannot be switched off again ------
+rm -f /etc/modprobe.d/mymap.conf
+if echo 1 >/sys/module/module/parameters/sig_enforce; then
+	run $ctl load --module ./mymap.ko
+	expect "load of an unsigned module under sig_enforce: rejected with the kernel's reason" 1 "" \
+		"rejected the signature of \./mymap\.ko \(Key was rejected by service\): kernel says \"Loading of unsigned module is rejected\""
+else
+	fail "module.sig_enforce can be switched on in the guest"
+fi
 echo "vm-test done"

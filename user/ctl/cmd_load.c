@@ -91,6 +91,9 @@ static int insert(struct kmod_module *mod, const struct ctl_args *a, const char 
 	return kmod_module_insert_module(mod, 0, options);
 }
 
+/* Where the kernel's explanation of a refusal starts (see kmsg.h). */
+static const char *const refusal_prefixes[] = {MYMAP_MODULE ": ", "Loading of ", NULL};
+
 /* One line for a refused insert_module: what the kernel said, what to do. */
 static int report_refusal(int err, const char *what, const char *options, const char *reason)
 {
@@ -225,7 +228,7 @@ int cmd_load(const struct ctl_args *a)
 	kmsg_open_at_end(&log);
 	ret = insert(mod, a, options);
 	if (ret < 0) {
-		kmsg_find_reason(&log, MYMAP_MODULE ": ", reason, sizeof(reason));
+		kmsg_find_reason(&log, refusal_prefixes, reason, sizeof(reason));
 		ret = report_refusal(-ret, what, options, reason);
 	} else {
 		ret = wait_for_node(&w, a);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -50,11 +51,22 @@ int kmsg_parse_record(const char *rec, size_t len, int *level, const char **text
 	return 0;
 }
 
-int kmsg_find_reason(struct kmsg_cursor *c, const char *prefix, char *buf, size_t len)
+/* Whether @text (of @len bytes) starts with one of @prefixes. */
+static bool has_prefix(const char *text, size_t len, const char *const *prefixes)
+{
+	for (; *prefixes; prefixes++) {
+		size_t plen = strlen(*prefixes);
+
+		if (len >= plen && memcmp(text, *prefixes, plen) == 0)
+			return true;
+	}
+	return false;
+}
+
+int kmsg_find_reason(struct kmsg_cursor *c, const char *const *prefixes, char *buf, size_t len)
 {
 	static char rec[KMSG_RECORD_MAX];
-	size_t plen = strlen(prefix);
-	int best = LOG_WARNING + 1;
+	int best = LOG_NOTICE + 1;
 
 	if (c->fd < 0)
 		return 0;
@@ -70,10 +82,10 @@ int kmsg_find_reason(struct kmsg_cursor *c, const char *prefix, char *buf, size_
 			break;
 		if (kmsg_parse_record(rec, (size_t)n, &level, &text, &text_len) < 0)
 			continue;
-		if (level >= best || text_len < plen || memcmp(text, prefix, plen) != 0)
+		if (level >= best || !has_prefix(text, text_len, prefixes))
 			continue;
 		best = level;
 		snprintf(buf, len, "%.*s", (int)text_len, text);
 	}
-	return best <= LOG_WARNING;
+	return best <= LOG_NOTICE;
 }

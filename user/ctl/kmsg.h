@@ -22,11 +22,13 @@ void kmsg_open_at_end(struct kmsg_cursor *c);
 
 /*
  * Reads the records logged since the cursor and copies into @buf the
- * message text of the most severe one that starts with @prefix (the
- * earliest among equals), at level warning or worse.  Returns 1 if one
- * was found, 0 if not (or the log cannot be read).
+ * message text of the most severe one that starts with one of @prefixes
+ * (a NULL-terminated list; the earliest among equals), at level notice or
+ * worse: the module's own lines start with "mymap: ", while the kernel's
+ * signature refusal ("Loading of unsigned module is rejected") names no
+ * module.  Returns 1 if one was found, 0 if not (or the log cannot be read).
  */
-int kmsg_find_reason(struct kmsg_cursor *c, const char *prefix, char *buf, size_t len);
+int kmsg_find_reason(struct kmsg_cursor *c, const char *const *prefixes, char *buf, size_t len);
 
 void kmsg_close(struct kmsg_cursor *c);
 
