@@ -87,7 +87,7 @@ static const char usage_extra[] =
     "  --arena MIB      libmymap arena size (default 64; the device's is its region)\n"
     "  --workers N      threads or processes of the larson cases (default 2)\n"
     "  --callgrind      count instructions per operation at 1 and 256 MiB heaps\n"
-    "                   (default: if valgrind is installed)\n";
+    "                   (default: if valgrind is installed)";
 
 /* Takes this program's own options out of argv; the rest go to bench_parse_common(). */
 static int parse_options(int argc, char **argv, struct options *o)
