@@ -29,7 +29,7 @@ for line in sys.stdin:
         docs[name] = doc
 check(len(events) > 0, "watch --json printed events, all valid JSON", f"{len(events)} events")
 for name in ("status-unloaded", "watch-initial", "status-loaded", "status-user", "status-held",
-             "status-heap"):
+             "status-heap", "status-weird"):
     check(name in docs, f"{name} was captured and is valid JSON", "missing or invalid")
 
 
@@ -66,6 +66,7 @@ if "status-user" in docs:
           "status-user: no ioctl values when the node cannot be opened",
           docs["status-user"].get("region"))
 fields("status-held", {"region.mappings": 1, "region.opens": 2})
+fields("status-weird", {"node.group": 'we"ird\\\tgr\u00e9\ufffd', "node.gid": 978})
 fields("status-loaded", {"heap": None})
 fields("status-heap", {"heap.region_size": 8192, "heap.alloc_count": 3, "heap.free_count": 1,
                        "heap.used_blocks": 2, "heap.failed_count": 0,
@@ -106,6 +107,10 @@ def first(action, subsystem):
     return None
 
 
+order = [first(action, "misc") for action in ("add", "change", "remove")]
+check(None not in order and order == sorted(order),
+      "watch saw the misc change event between add and remove",
+      [(e.get("event"), e.get("subsystem")) for e in events])
 for subsystem in ("misc", "module"):
     add, remove = first("add", subsystem), first("remove", subsystem)
     check(add is not None and remove is not None and add < remove,

@@ -138,6 +138,17 @@ run su -s /bin/sh nobody -c "$ctl status --json"
 expect "status --json as a user: works without opening the node" 0 "^\{" ""
 json status-user "$out"
 
+# Strings from the system reach the JSON escaped: a group name holding a
+# quote, a backslash, a tab, UTF-8 and a byte that is not UTF-8.
+printf 'we"ird\\\tgr\303\251\377:x:978:\n' >>/etc/group
+chgrp 978 /dev/mymap
+run $ctl status --json
+expect "status --json with a strange group name" 0 "^\{" ""
+json status-weird "$out"
+chgrp 0 /dev/mymap
+# A change event, as udevadm trigger would cause, reaches watch.
+echo change >/sys/class/misc/mymap/uevent
+
 # --- heap statistics ---------------------------------------------------------
 run $ctl status
 expect "status on a region without a heap says so" 0 "heap: none \(the region holds no libmymap heap\)" ""
