@@ -80,9 +80,16 @@ install: all module dkms-src
 	@if [ -z "$(DESTDIR)" ]; then \
 		getent group mymap >/dev/null || groupadd --system mymap; \
 		udevadm control --reload 2>/dev/null || true; \
+		echo "installed; load with 'mymapctl load', let a user map /dev/mymap with" \
+		     "'usermod -aG mymap USER'"; \
 	fi
 
 uninstall:
+	@# A module DKMS built from the tree below goes with it.
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && \
+	    dkms status "mymap/$(MYMAP_VERSION)" 2>/dev/null | grep -q .; then \
+		dkms remove "mymap/$(MYMAP_VERSION)" --all; \
+	fi
 	rm -f "$(DESTDIR)$(MODULEDIR)/mymap.ko"
 	@# In a staging root holding no other module, depmod's indexes go too.
 	@if [ -n "$(DESTDIR)" ] && [ -z "$$(find "$(DESTDIR)/lib/modules/$(KVER)" -name '*.ko*' 2>/dev/null)" ]; then \
