@@ -216,6 +216,16 @@ printf '%s\n' "$rest" | grep -Eq "^add misc mymap /dev/mymap \(10:[0-9]+\) seqnu
 run $ctl unload
 expect "unload after a plain load" 0 "^mymap unloaded$" ""
 
+# --- a udevd that never answers: the wait is bounded by --timeout -----------
+# libudev takes /run/udev/control as the sign that udevd runs; with no
+# daemon behind it no udevd event comes and the device is never initialized.
+mkdir -p /run/udev && : >/run/udev/control
+run $ctl load --module ./mymap.ko --timeout 1
+expect "load when udevd does not answer: exit 1 after --timeout" 1 "" "loaded but its device node did not appear within 1 s \(Connection timed out\); check that udevd is running"
+rm /run/udev/control
+run $ctl unload
+expect "unload after the timed-out load" 0 "^mymap unloaded$" ""
+
 # --- the installed module: lookup through modules.dep and modprobe.d --------
 tar -xf modules.tar -C /
 run $ctl load
