@@ -99,7 +99,9 @@ expect "load size=1T: a usage error, exit 2" 2 "" "not a byte count"
 run $ctl load --module ./mymap.ko size=0x10000000000
 expect "load size=1 TiB: refused by the kernel with its reason" 1 "" "refused the parameters 'size=1099511627776' .*kernel says \"mymap: "
 run $ctl load --module ./bad-vermagic.ko
-expect "load of a module with another vermagic: exit 1, reason shown" 1 "" "built for another kernel \(Exec format error\): kernel says \"mymap: version magic"
+expect "load of a module with another vermagic: exit 1, reason shown" 1 "" "rejected \./bad-vermagic\.ko: not a module for this kernel \(Exec format error\): kernel says \"mymap: version magic"
+run $ctl load --module ./vm-test.sh
+expect "load of a file that is no module at all: exit 1" 1 "" "rejected \./vm-test\.sh: not a module for this kernel \(Exec format error\); rebuild"
 [ ! -e /sys/module/mymap ] && pass "no refused load left the module behind" ||
 	fail "no refused load left the module behind: /sys/module/mymap exists"
 

@@ -25,7 +25,19 @@ static const char *kernel_release(void)
 	return uname(&u) == 0 ? u.release : "this kernel";
 }
 
-/* The module to insert: the file given with --module, or the installed one. */
+static int not_installed(int err)
+{
+	ctl_error("load",
+		  "module mymap is not installed for kernel %s (%s); install it with "
+		  "'make install' or 'dkms install', or give --module PATH",
+		  kernel_release(), strerror(err));
+	return CTL_EXIT_FAILED;
+}
+
+/*
+ * The module to insert: the file given with --module, or the installed one.
+ * On failure *@mod is left NULL.
+ */
 static int find_module(struct kmod_ctx *ctx, const struct ctl_args *a, struct kmod_module **mod)
 {
 	struct kmod_list *list = NULL;
@@ -49,22 +61,15 @@ static int find_module(struct kmod_ctx *ctx, const struct ctl_args *a, struct km
 		return CTL_EXIT_OK;
 	}
 	ret = kmod_module_new_from_lookup(ctx, MYMAP_MODULE, &list);
-	if (ret < 0 || !list) {
-		ctl_error("load",
-			  "module mymap is not installed for kernel %s (%s); install it with "
-			  "'make install' or give --module PATH",
-			  kernel_release(), strerror(ret < 0 ? -ret : ENOENT));
-		return CTL_EXIT_FAILED;
-	}
+	if (ret < 0 || !list)
+		return not_installed(ret < 0 ? -ret : ENOENT);
 	*mod = kmod_module_get_module(list);
 	kmod_module_unref_list(list);
+	/* Known by name (an alias, a modprobe.d line) but no file to load. */
 	if (!kmod_module_get_path(*mod)) {
-		ctl_error("load",
-			  "module mymap is not installed for kernel %s (No such file or "
-			  "directory); install it with 'make install' or give --module PATH",
-			  kernel_release());
 		kmod_module_unref(*mod);
-		return CTL_EXIT_FAILED;
+		*mod = NULL;
+		return not_installed(ENOENT);
 	}
 	return CTL_EXIT_OK;
 }
@@ -110,8 +115,8 @@ static int report_refusal(int err, const char *what, const char *options, const 
 		return CTL_EXIT_ALREADY_LOADED;
 	case ENOEXEC:
 		ctl_error("load",
-			  "the kernel rejected %s as built for another kernel (%s)%s; rebuild "
-			  "it against %s ('make module', or reinstall with dkms)",
+			  "the kernel rejected %s: not a module for this kernel (%s)%s; "
+			  "rebuild it against %s ('make module', or reinstall with dkms)",
 			  what, strerror(err), because, kernel_release());
 		return CTL_EXIT_FAILED;
 	case EKEYREJECTED:
