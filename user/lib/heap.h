@@ -182,6 +182,16 @@ static inline void mm_list_insert(struct mymap_heap *h, uint32_t at, uint32_t un
 	uint32_t head = hdr->heads[fl][sl];
 	struct mm_links *l = mm_links_at(h, at);
 
+	/*
+	 * A damaged list head must not steer a write: the list is dropped (its
+	 * blocks stay free in the chain, where mymap_heap_check() finds them
+	 * missing from the lists) and the damage counted.
+	 */
+	if (head && mm_unlikely(!mm_free_block_ok(h, head) || mm_links_at(h, head)->prev)) {
+		atomic_fetch_add_explicit(&hdr->counters.integrity_errors, 1, memory_order_relaxed);
+		head = 0;
+	}
+
 	l->next = head;
 	l->prev = 0;
 	if (head)

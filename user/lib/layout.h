@@ -123,7 +123,6 @@ struct mm_header {
 	uint32_t first; /* unit offset of the first block */
 	uint32_t end;	/* unit offset just past the last block */
 	uint64_t generation;
-	uint8_t pad0[24];
 
 	struct mm_lock lock __attribute__((aligned(64)));
 	_Atomic uint64_t roots[MYMAP_ROOT_SLOTS] __attribute__((aligned(64)));
