@@ -46,8 +46,8 @@ static __attribute__((cold)) int damaged(struct mymap_heap *h, const char *what,
  * The head of the first non-empty class that fits @units, or 0 if none.
  * Returns -1 if the bitmaps are damaged.
  */
-static inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned int *pfl,
-			       unsigned int *psl)
+static mm_inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned int *pfl,
+				  unsigned int *psl)
 {
 	const struct mm_header *hdr = h->hdr;
 	unsigned int fl, sl;
@@ -77,7 +77,7 @@ static inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned in
  * Takes a free block of at least @units off its list; returns
  * its unit offset, 0 if none is large enough, -1 (reported) if damaged.
  */
-static inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, const char *what)
+static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, const char *what)
 {
 	unsigned int fl, sl;
 	int64_t found = find_fit(h, units, &fl, &sl);
@@ -124,7 +124,7 @@ static inline void count_alloc(struct mm_counters *c, uint32_t used)
  * its list, leaving @gap units before it and whatever remains after it as
  * free blocks.  Returns the used block's unit offset.
  */
-static inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap, uint32_t units)
+static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap, uint32_t units)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 	uint32_t size = b->size, prev = b->prev;
@@ -134,7 +134,7 @@ static inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap, ui
 	struct mm_counters *c = &h->hdr->counters;
 	struct mm_tx tx;
 
-	tx.n = 0;
+	mm_tx_begin(h, &tx);
 	if (rest < MM_MIN_UNITS) {
 		units += rest;
 		rest = 0;
@@ -239,51 +239,45 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 	return p;
 }
 
+/* Reports a pointer that cannot be a block's (counted as an integrity error). */
+static __attribute__((cold, noinline)) int bad_pointer(struct mymap_heap *h, const void *ptr,
+						       enum mymap_error code, const char *what)
+{
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
+	if (code == MYMAP_ERR_FOREIGN)
+		return mm_fail(code, EINVAL, "%s: pointer %p is not in this heap", what, ptr);
+	return mm_fail(code, EINVAL, "%s: offset %#llx is not the start of a block", what,
+		       (unsigned long long)((const char *)ptr - h->base));
+}
+
 /*
  * Turns @ptr into the unit offset of its header, checking only what needs
  * no lock: inside the arena and on a unit boundary.
  */
-static int block_of(struct mymap_heap *h, const void *ptr, uint32_t *at, const char *what)
+static mm_inline int block_of(struct mymap_heap *h, const void *ptr, uint32_t *at, const char *what)
 {
 	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)h->base;
 	uint64_t off;
 
-	if (p < base + ((uint64_t)h->first << MM_UNIT_SHIFT) + MM_UNIT ||
-	    p >= base + ((uint64_t)h->end << MM_UNIT_SHIFT)) {
-		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
-					  memory_order_relaxed);
-		return mm_fail(MYMAP_ERR_FOREIGN, EINVAL, "%s: pointer %p is not in this heap",
-			       what, ptr);
-	}
+	if (mm_unlikely(p < base + ((uint64_t)h->first << MM_UNIT_SHIFT) + MM_UNIT ||
+			p >= base + ((uint64_t)h->end << MM_UNIT_SHIFT)))
+		return bad_pointer(h, ptr, MYMAP_ERR_FOREIGN, what);
 	off = p - base;
-	if (off & (MM_UNIT - 1)) {
-		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
-					  memory_order_relaxed);
-		return mm_fail(MYMAP_ERR_INTERIOR, EINVAL,
-			       "%s: offset %#llx is not the start of a block", what,
-			       (unsigned long long)off);
-	}
 	*at = (uint32_t)(off >> MM_UNIT_SHIFT) - 1;
-	if (*at > h->end - MM_MIN_UNITS) {
-		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
-					  memory_order_relaxed);
-		return mm_fail(MYMAP_ERR_INTERIOR, EINVAL,
-			       "%s: offset %#llx is not the start of a block", what,
-			       (unsigned long long)off);
-	}
+	if (mm_unlikely((off & (MM_UNIT - 1)) || *at > h->end - MM_MIN_UNITS))
+		return bad_pointer(h, ptr, MYMAP_ERR_INTERIOR, what);
 	return 0;
 }
 
-/* Under the lock: whether @at is a live block; reports why not. */
-static int used_block_ok(struct mymap_heap *h, uint32_t at, const char *what)
+/* Reports why the header at @at is not a live block's. */
+static __attribute__((cold, noinline)) int bad_block(struct mymap_heap *h, uint32_t at,
+						     const char *what)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 	unsigned long long off = ((unsigned long long)at + 1) << MM_UNIT_SHIFT;
 	enum mymap_error code;
 
-	if (mm_likely(mm_block_ok(h, at))) {
-		if (mm_likely(b->state == MM_USED))
-			return 0;
+	if (mm_block_ok(h, at)) {
 		code = b->state == MM_FREE ? MYMAP_ERR_DOUBLE_FREE : MYMAP_ERR_CORRUPT;
 	} else if (b->state == MM_GONE) {
 		/* Freed, then merged into a neighbour: its memory is not yet reused. */
@@ -307,6 +301,14 @@ static int used_block_ok(struct mymap_heap *h, uint32_t at, const char *what)
 	}
 }
 
+/* Under the lock: whether @at is a live block; reports why not. */
+static mm_inline int used_block_ok(struct mymap_heap *h, uint32_t at, const char *what)
+{
+	if (mm_likely(mm_block_ok(h, at) && mm_block_at(h, at)->state == MM_USED))
+		return 0;
+	return bad_block(h, at, what);
+}
+
 /* Checks the physical neighbours of used block @at; fills what free() needs. */
 struct neighbours {
 	uint32_t prev_at, prev_size; /* prev_size 0: not free (or none) */
@@ -314,8 +316,8 @@ struct neighbours {
 	uint32_t follow;	     /* first block after everything merged */
 };
 
-static int check_neighbours(struct mymap_heap *h, uint32_t at, struct neighbours *n,
-			    const char *what)
+static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct neighbours *n,
+				      const char *what)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 	uint32_t size = b->size;
@@ -370,7 +372,7 @@ static int free_locked(struct mymap_heap *h, uint32_t at)
 		mm_list_remove(h, n.next_at, n.next_size);
 	if (n.prev_size)
 		mm_list_remove(h, n.prev_at, n.prev_size);
-	tx.n = 0;
+	mm_tx_begin(h, &tx);
 	mm_tx_put(h, &tx, start, total, start_prev, MM_FREE);
 	if (n.prev_size)
 		mm_tx_put_gone(h, &tx, at);
@@ -392,7 +394,7 @@ static int free_locked(struct mymap_heap *h, uint32_t at)
 
 int mymap_free(struct mymap_heap *heap, void *ptr)
 {
-	uint32_t at;
+	uint32_t at = 0;
 	int ret;
 
 	if (!ptr)
@@ -407,7 +409,7 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 
 size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
 {
-	uint32_t at;
+	uint32_t at = 0;
 	size_t size = 0;
 
 	if (block_of(heap, ptr, &at, "mymap_usable_size") < 0)
@@ -446,7 +448,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 
 	if (n.next_size)
 		mm_list_remove(h, n.next_at, n.next_size);
-	tx.n = 0;
+	mm_tx_begin(h, &tx);
 	mm_tx_put(h, &tx, at, used, prev, MM_USED);
 	if (n.next_size && n.next_at != at + used)
 		mm_tx_put_gone(h, &tx, n.next_at);
@@ -469,7 +471,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 
 void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 {
-	uint32_t at, units = units_for(size);
+	uint32_t at = 0, units = units_for(size);
 	uint64_t old_usable = 0;
 	int done;
 

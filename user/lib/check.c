@@ -170,6 +170,11 @@ static void replay_journal(struct mymap_heap *h)
 	atomic_store(&j->count, 0);
 }
 
+static void relink(struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	mm_list_insert(h, at, units);
+}
+
 void mm_recover(struct mymap_heap *h)
 {
 	struct mm_header *hdr = h->hdr;
@@ -186,7 +191,7 @@ void mm_recover(struct mymap_heap *h)
 	hdr->fl_bitmap = 0;
 	memset(hdr->sl_bitmap, 0, sizeof(hdr->sl_bitmap));
 	memset(hdr->heads, 0, sizeof(hdr->heads));
-	walk_chain(h, &t, false, mm_list_insert);
+	walk_chain(h, &t, false, relink);
 	hdr->counters.in_use = t.in_use;
 	hdr->counters.free = t.free;
 	hdr->counters.used_blocks = t.used_blocks;

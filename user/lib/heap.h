@@ -17,6 +17,7 @@
 
 #define mm_likely(x)   __builtin_expect(!!(x), 1)
 #define mm_unlikely(x) __builtin_expect(!!(x), 0)
+#define mm_inline      inline __attribute__((always_inline))
 
 /*
  * struct mymap_heap - one process's view of a heap.
@@ -46,7 +47,7 @@ static inline struct mm_links *mm_links_at(const struct mymap_heap *h, uint32_t 
 	return (struct mm_links *)(h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT);
 }
 
-static inline uint32_t mm_check_of(uint64_t salt, uint32_t at, uint32_t size, uint32_t state)
+static mm_inline uint32_t mm_check_of(uint64_t salt, uint32_t at, uint32_t size, uint32_t state)
 {
 	uint64_t x = ((uint64_t)at << 32 | size) ^ salt;
 
@@ -65,7 +66,7 @@ static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
  * Whether the header at @at (in the arena) is intact: its canary matches
  * and its size stays inside the arena.
  */
-static inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
+static mm_inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 
@@ -80,54 +81,66 @@ static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
 }
 
 /*
- * A transaction: the new headers one operation writes, each as the two
- * 64-bit words of a struct mm_block (so they are stored and read back in
- * the same widths, which the CPU forwards without a stall).
+ * A transaction: the new headers one operation writes.  On a shared heap
+ * they go to the journal first and reach the headers in mm_tx_commit(); a
+ * private heap dies with its process, so there they are written in place
+ * at once.  Each header is two 64-bit words (struct mm_block in
+ * little-endian order), stored and read back in the same widths, which the
+ * CPU forwards without a stall.
  */
 struct mm_tx {
 	unsigned int n;
-	uint32_t at[MM_JOURNAL_SLOTS];
-	uint64_t word[MM_JOURNAL_SLOTS][2];
+	bool journal;
 };
 
-static inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
-			     uint32_t size, uint32_t prev, uint32_t state)
+static mm_inline void mm_tx_begin(const struct mymap_heap *h, struct mm_tx *tx)
 {
-	unsigned int i = tx->n++;
+	tx->n = 0;
+	tx->journal = h->region.shared;
+}
+
+static mm_inline void mm_tx_write(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
+				  uint64_t w0, uint64_t w1)
+{
+	uint64_t words[2] = {w0, w1};
+	void *dst;
+
+	if (tx->journal) {
+		struct mm_journal_entry *e = &h->hdr->journal.entry[tx->n++];
+
+		e->at = at;
+		dst = &e->block;
+	} else {
+		dst = mm_block_at(h, at);
+	}
+	/* memcpy: the words are a struct mm_block, which C lets us copy bytewise. */
+	memcpy(dst, words, sizeof(words));
+}
+
+static mm_inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
+				uint32_t size, uint32_t prev, uint32_t state)
+{
 	uint32_t check = mm_check_of(h->salt, at, size, state);
 
-	tx->at[i] = at;
-	/* Little-endian layout of struct mm_block: size, prev, state, check. */
-	tx->word[i][0] = (uint64_t)prev << 32 | size;
-	tx->word[i][1] = (uint64_t)check << 32 | state;
+	mm_tx_write(h, tx, at, (uint64_t)prev << 32 | size, (uint64_t)check << 32 | state);
 }
 
 /* Rewrites only the `prev` of the header at @at (its canary does not cover it). */
-static inline void mm_tx_put_prev(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
-				  uint32_t prev)
+static mm_inline void mm_tx_put_prev(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
+				     uint32_t prev)
 {
 	const struct mm_block *b = mm_block_at(h, at);
-	unsigned int i = tx->n++;
 
-	tx->at[i] = at;
-	tx->word[i][0] = (uint64_t)prev << 32 | b->size;
-	tx->word[i][1] = (uint64_t)b->check << 32 | b->state;
+	mm_tx_write(h, tx, at, (uint64_t)prev << 32 | b->size, (uint64_t)b->check << 32 | b->state);
 }
 
 /* Marks the header at @at as no longer a block start (see MM_GONE). */
-static inline void mm_tx_put_gone(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at)
+static mm_inline void mm_tx_put_gone(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at)
 {
 	const struct mm_block *b = mm_block_at(h, at);
-	unsigned int i = tx->n++;
 
-	tx->at[i] = at;
-	tx->word[i][0] = (uint64_t)b->prev << 32 | b->size;
-	tx->word[i][1] = (uint64_t)b->check << 32 | MM_GONE;
-}
-
-static inline void mm_store_block(void *dst, const uint64_t word[2])
-{
-	memcpy(dst, word, 2 * sizeof(uint64_t));
+	mm_tx_write(h, tx, at, (uint64_t)b->prev << 32 | b->size,
+		    (uint64_t)b->check << 32 | MM_GONE);
 }
 
 /*
@@ -145,35 +158,28 @@ static inline void mm_test_point(const char *where)
 }
 
 /*
- * Journals and commits @tx (sets the journal's count: from here a successor replays it),
- * applies it, clears the journal.  A private heap dies with its process,
- * so it skips the commit and applies at once.
+ * Commits a journalled @tx (sets the journal's count: from here a
+ * successor replays it), applies it, clears the journal.
  */
-static inline void mm_tx_commit(struct mymap_heap *h, const struct mm_tx *tx)
+static mm_inline void mm_tx_commit(struct mymap_heap *h, const struct mm_tx *tx)
 {
 	struct mm_journal *j = &h->hdr->journal;
 
-	if (h->region.shared) {
-		for (unsigned int i = 0; i < tx->n; i++) {
-			j->entry[i].at = tx->at[i];
-			mm_store_block(&j->entry[i].block, tx->word[i]);
-		}
-		atomic_store_explicit(&j->count, tx->n, memory_order_release);
-		mm_test_point("journal-committed");
-	}
+	if (!tx->journal)
+		return;
+	atomic_store_explicit(&j->count, tx->n, memory_order_release);
+	mm_test_point("journal-committed");
 	for (unsigned int i = 0; i < tx->n; i++) {
-		mm_store_block(mm_block_at(h, tx->at[i]), tx->word[i]);
+		memcpy(mm_block_at(h, j->entry[i].at), &j->entry[i].block, sizeof(struct mm_block));
 		if (i == 0)
 			mm_test_point("journal-half-applied");
 	}
-	if (h->region.shared) {
-		atomic_store_explicit(&j->count, 0, memory_order_release);
-		mm_test_point("journal-done");
-	}
+	atomic_store_explicit(&j->count, 0, memory_order_release);
+	mm_test_point("journal-done");
 }
 
 /* Free lists. Links are validated by the callers before they are followed. */
-static inline void mm_list_insert(struct mymap_heap *h, uint32_t at, uint32_t units)
+static mm_inline void mm_list_insert(struct mymap_heap *h, uint32_t at, uint32_t units)
 {
 	struct mm_header *hdr = h->hdr;
 	unsigned int fl, sl;
@@ -183,11 +189,12 @@ static inline void mm_list_insert(struct mymap_heap *h, uint32_t at, uint32_t un
 	struct mm_links *l = mm_links_at(h, at);
 
 	/*
-	 * A damaged list head must not steer a write: the list is dropped (its
-	 * blocks stay free in the chain, where mymap_heap_check() finds them
-	 * missing from the lists) and the damage counted.
+	 * A damaged list head must not steer a write outside the arena: the
+	 * list is dropped (its blocks stay free in the chain, where
+	 * mymap_heap_check() finds them missing from the lists) and the damage
+	 * counted.
 	 */
-	if (head && mm_unlikely(!mm_free_block_ok(h, head) || mm_links_at(h, head)->prev)) {
+	if (head && mm_unlikely(!mm_in_arena(h, head) || mm_links_at(h, head)->prev)) {
 		atomic_fetch_add_explicit(&hdr->counters.integrity_errors, 1, memory_order_relaxed);
 		head = 0;
 	}
@@ -202,7 +209,7 @@ static inline void mm_list_insert(struct mymap_heap *h, uint32_t at, uint32_t un
 }
 
 /* Unlinks @at, whose links the caller has checked (mm_list_links_ok). */
-static inline void mm_list_remove(struct mymap_heap *h, uint32_t at, uint32_t units)
+static mm_inline void mm_list_remove(struct mymap_heap *h, uint32_t at, uint32_t units)
 {
 	struct mm_header *hdr = h->hdr;
 	const struct mm_links *l = mm_links_at(h, at);
@@ -226,7 +233,7 @@ static inline void mm_list_remove(struct mymap_heap *h, uint32_t at, uint32_t un
  * Whether free block @at's list neighbours point back at it ("safe
  * unlinking"): a damaged link is caught before it steers a write.
  */
-static inline bool mm_list_links_ok(const struct mymap_heap *h, uint32_t at, uint32_t units)
+static mm_inline bool mm_list_links_ok(const struct mymap_heap *h, uint32_t at, uint32_t units)
 {
 	const struct mm_links *l = mm_links_at(h, at);
 	unsigned int fl, sl;
