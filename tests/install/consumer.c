@@ -33,7 +33,7 @@ int main(void)
 	       "mymap_malloc gives a usable block inside the heap");
 	tap_ok(mymap_free(heap, p) == 0, "mymap_free gives it back");
 	tap_ok(mymap_heap_stats(heap, &stats) == 0 && stats.alloc_count == 1 &&
-		       stats.free_count == 1 && stats.in_use == 0,
+		   stats.free_count == 1 && stats.in_use == 0,
 	       "mymap_heap_stats counts one alloc and one free (alloc %llu, free %llu)",
 	       (unsigned long long)stats.alloc_count, (unsigned long long)stats.free_count);
 	tap_ok(mymap_close(heap) == 0, "mymap_close");
