@@ -34,8 +34,11 @@ suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
 LIB_UNIT_TESTS := test_heap test_errors test_lock
 SUITES += lib
 .PHONY: suite-lib
-suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%)
-	@$(TAP_RUN) $(foreach t,$(LIB_UNIT_TESTS),$(LIB_TEST_DIR)/$(t) \; $(LIB_TEST_SAN_DIR)/$(t) \;)
+suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%) \
+		$(LIB_TEST_DIR)/example_list $(LIB_TEST_SAN_DIR)/example_list
+	@$(TAP_RUN) $(foreach t,$(LIB_UNIT_TESTS),$(LIB_TEST_DIR)/$(t) \; $(LIB_TEST_SAN_DIR)/$(t) \;) \
+		sh -c '$(LIB_TEST_SAN_DIR)/example_list && \
+		echo "ok 1 - the README example (a list shared by two processes) runs clean"'
 
 # Several processes on one memfd heap, and a lock holder killed mid-update.
 SUITES += lib-multiproc
