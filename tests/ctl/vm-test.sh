@@ -6,6 +6,8 @@
 #   json NAME {...}            output of a --json command, checked there
 # Files (added by the host): mymapctl, mymap.ko, bad-vermagic.ko,
 # mymap_hold, mymap_heap_fill, modules.tar (an installed /lib/modules tree).
+# pass/fail only print, so `test && pass || fail` cannot run both.
+# shellcheck disable=SC2015
 ctl=./mymapctl
 err=/tmp/ctl.err
 

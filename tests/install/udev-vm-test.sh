@@ -6,6 +6,8 @@
 # "json NAME {...}" lines for tests/install/run-udev-test on the host.
 # Files: udevadm (which is also systemd-udevd), mymapctl, mymap.ko,
 # 60-mymap.rules.
+# pass/fail only print, so `test && pass || fail` cannot run both.
+# shellcheck disable=SC2015
 pass() { echo "check PASS $*"; }
 fail() { echo "check FAIL $*"; }
 mode_of() { stat -c '%a %U %G' /dev/mymap 2>&1; }
@@ -16,7 +18,7 @@ cp 60-mymap.rules /etc/udev/rules.d/
 ln -s /root/udevadm /root/systemd-udevd
 ./systemd-udevd --daemon 2>/tmp/udevd.err
 if ./udevadm control --ping; then pass "systemd-udevd runs in the guest"; else
-	fail "systemd-udevd runs in the guest: $(cat /tmp/udevd.err | tr '\n' '|')"
+	fail "systemd-udevd runs in the guest: $(tr '\n' '|' </tmp/udevd.err)"
 fi
 
 mkfifo /tmp/watch
