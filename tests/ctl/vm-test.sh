@@ -258,4 +258,12 @@ if echo 1 >/sys/module/module/parameters/sig_enforce; then
 else
 	fail "module.sig_enforce can be switched on in the guest"
 fi
+# And then no module loading at all, which cannot be undone either.
+if echo 1 >/proc/sys/kernel/modules_disabled; then
+	run $ctl load --module ./mymap.ko
+	expect "load with kernel.modules_disabled=1: exit 6" 6 "" \
+		"the kernel does not allow loading modules \(Operation not permitted\); check kernel.modules_disabled"
+else
+	fail "kernel.modules_disabled can be set in the guest"
+fi
 echo "vm-test done"
