@@ -26,20 +26,28 @@
  * Concurrency: every call that reads or changes the heap's structure takes
  * the heap lock once.  The lock is a word in the heap header, so it covers
  * all threads of all processes using the heap.  Uncontended it costs one
- * compare-and-swap to take and one store to release, and no system call.
- * A waiter spins briefly, then sleeps (futex on anon, memfd and brk; the
- * driver's MYMAP_IOC_WAIT on the device, where futexes cannot work).
+ * compare-and-swap to take and one store (plus a load of the sleepers
+ * flag) to release, and no system call.  A private heap (anon without
+ * MYMAP_SHARED, brk) in a process that has a single thread skips the lock,
+ * as glibc's malloc does.  A waiter spins briefly, yields, then sleeps
+ * (futex on anon, memfd and brk; the driver's MYMAP_IOC_WAIT on the device,
+ * where futexes cannot work) for at most 2 ms at a time.
  *
  * Death of a lock holder: the lock word holds the owner's identity, its pid
  * and its start time from /proc/PID/stat, so a reused pid is never taken
- * for the old owner.  A waiter that finds the owner gone takes the lock
- * over, replays the dead owner's unfinished update from the heap's journal
- * (every change to block headers is first written there), rebuilds the free
- * lists and statistics from the block chain, and carries on; the heap's
- * generation and `recoveries` count go up by one.  Blocks the dead process
- * had allocated stay allocated: the heap cannot know whether they were
- * handed on.  Processes sharing a heap must share a PID namespace and
- * see /proc.
+ * for the old owner.  A waiter that has seen the same owner for 2 ms checks
+ * whether that process still lives (a zombie counts as dead); if not, it
+ * takes the lock over by compare-and-swap on the identity (one waiter
+ * wins), replays the dead owner's unfinished update from the heap's journal
+ * (every change to block headers of a shared heap is written there first),
+ * rebuilds the free lists and statistics from the block chain, and carries
+ * on; the heap's generation and `recoveries` count go up by one.  Blocks
+ * the dead process had allocated stay allocated (the heap cannot know
+ * whether they were handed on), and so does a block it was in the middle
+ * of allocating.  `alloc_count`, `free_count` and `failed_count` may miss
+ * the dead owner's last call.  Processes sharing a heap must share a PID
+ * namespace and see /proc.  A process stopped (SIGSTOP) while holding the
+ * lock is alive: the others wait for it.
  *
  * Errors: a failing call returns NULL or -1 (or 0 where stated) and sets
  * errno to a standard code; mymap_last_error() gives the finer reason
@@ -126,7 +134,10 @@ struct mymap_stats {
 	uint64_t region_size;	   /* bytes of the whole region; constant */
 	uint64_t in_use;	   /* usable bytes of allocated blocks; may decrease */
 	uint64_t free;		   /* usable bytes of free blocks; may decrease */
-	uint64_t largest_free;	   /* largest request that would succeed now */
+	uint64_t largest_free;	   /* usable bytes of the largest free block; a
+				    * request that large may still fail: it is
+				    * rounded up by at most 1/16 to its size
+				    * class before the search */
 	uint64_t peak_in_use;	   /* highest `in_use` seen; never decreases */
 	uint64_t used_blocks;	   /* allocated blocks; may decrease */
 	uint64_t free_blocks;	   /* free blocks; may decrease */
@@ -286,8 +297,10 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 int mymap_free(struct mymap_heap *heap, void *ptr);
 
 /*
- * The usable size of @ptr's block (at least what was asked for); 0 with
- * errno set as for mymap_free() if @ptr is not a live block.  Constant time.
+ * The usable size of @ptr's block: at least what was asked for, and less
+ * than 48 bytes more (rounding to 16 bytes, plus a remainder too small to
+ * be a block of its own).  0 with errno set as for mymap_free() if @ptr is
+ * not a live block.  Takes the heap lock once; constant time.
  */
 size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr);
 
