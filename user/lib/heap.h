@@ -26,14 +26,17 @@
  * @salt:   copy of hdr->salt (constant after format).
  * @first:  copy of hdr->first.
  * @end:    copy of hdr->end.
+ * (@first and @end are 64-bit here although they fit 32 bits: header
+ * writes are 32-bit stores, which C's aliasing rules then cannot confuse
+ * with these fields, so the compiler keeps them in registers.)
  * @region: the backend's mapping.
  */
 struct mymap_heap {
 	char *base;
 	struct mm_header *hdr;
 	uint64_t salt;
-	uint32_t first;
-	uint32_t end;
+	uint64_t first;
+	uint64_t end;
 	struct mm_region region;
 };
 
@@ -84,9 +87,7 @@ static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
  * A transaction: the new headers one operation writes.  On a shared heap
  * they go to the journal first and reach the headers in mm_tx_commit(); a
  * private heap dies with its process, so there they are written in place
- * at once.  Each header is two 64-bit words (struct mm_block in
- * little-endian order), stored and read back in the same widths, which the
- * CPU forwards without a stall.
+ * at once.
  */
 struct mm_tx {
 	unsigned int n;
@@ -100,10 +101,9 @@ static mm_inline void mm_tx_begin(const struct mymap_heap *h, struct mm_tx *tx)
 }
 
 static mm_inline void mm_tx_write(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
-				  uint64_t w0, uint64_t w1)
+				  uint32_t size, uint32_t prev, uint32_t state, uint32_t check)
 {
-	uint64_t words[2] = {w0, w1};
-	void *dst;
+	struct mm_block *dst;
 
 	if (tx->journal) {
 		struct mm_journal_entry *e = &h->hdr->journal.entry[tx->n++];
@@ -113,16 +113,16 @@ static mm_inline void mm_tx_write(const struct mymap_heap *h, struct mm_tx *tx, 
 	} else {
 		dst = mm_block_at(h, at);
 	}
-	/* memcpy: the words are a struct mm_block, which C lets us copy bytewise. */
-	memcpy(dst, words, sizeof(words));
+	dst->size = size;
+	dst->prev = prev;
+	dst->state = state;
+	dst->check = check;
 }
 
 static mm_inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
 				uint32_t size, uint32_t prev, uint32_t state)
 {
-	uint32_t check = mm_check_of(h->salt, at, size, state);
-
-	mm_tx_write(h, tx, at, (uint64_t)prev << 32 | size, (uint64_t)check << 32 | state);
+	mm_tx_write(h, tx, at, size, prev, state, mm_check_of(h->salt, at, size, state));
 }
 
 /* Rewrites only the `prev` of the header at @at (its canary does not cover it). */
@@ -131,7 +131,7 @@ static mm_inline void mm_tx_put_prev(const struct mymap_heap *h, struct mm_tx *t
 {
 	const struct mm_block *b = mm_block_at(h, at);
 
-	mm_tx_write(h, tx, at, (uint64_t)prev << 32 | b->size, (uint64_t)b->check << 32 | b->state);
+	mm_tx_write(h, tx, at, b->size, prev, b->state, b->check);
 }
 
 /* Marks the header at @at as no longer a block start (see MM_GONE). */
@@ -139,8 +139,7 @@ static mm_inline void mm_tx_put_gone(const struct mymap_heap *h, struct mm_tx *t
 {
 	const struct mm_block *b = mm_block_at(h, at);
 
-	mm_tx_write(h, tx, at, (uint64_t)b->prev << 32 | b->size,
-		    (uint64_t)b->check << 32 | MM_GONE);
+	mm_tx_write(h, tx, at, b->size, b->prev, MM_GONE, b->check);
 }
 
 /*
@@ -170,7 +169,7 @@ static mm_inline void mm_tx_commit(struct mymap_heap *h, const struct mm_tx *tx)
 	atomic_store_explicit(&j->count, tx->n, memory_order_release);
 	mm_test_point("journal-committed");
 	for (unsigned int i = 0; i < tx->n; i++) {
-		memcpy(mm_block_at(h, j->entry[i].at), &j->entry[i].block, sizeof(struct mm_block));
+		*mm_block_at(h, j->entry[i].at) = j->entry[i].block;
 		if (i == 0)
 			mm_test_point("journal-half-applied");
 	}
