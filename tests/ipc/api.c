@@ -185,7 +185,9 @@ static void test_message_errors(void)
 	struct mymap_channel *tx, *rx;
 	struct mymap_loan loan, view;
 	char big[128] = {0}, small[4];
-	struct itimerval tick = {.it_value = {.tv_usec = 50000}};
+	/* Repeating: a tick that lands before the recv sleeps must not be the only one. */
+	struct itimerval tick = {.it_value = {.tv_usec = 50000}, .it_interval = {.tv_usec = 50000}};
+	struct itimerval off = {0};
 	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
 	ssize_t n;
 	int err;
@@ -250,6 +252,7 @@ static void test_message_errors(void)
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &tick, NULL);
 	n = mymap_channel_recv(rx, big, sizeof(big), MYMAP_CHANNEL_FOREVER);
+	setitimer(ITIMER_REAL, &off, NULL);
 	tap_ok(n == -EINTR, "a blocked recv interrupted by a signal returns -EINTR (%zd)", n);
 
 	mymap_channel_close(tx);
