@@ -274,6 +274,40 @@ static void test_offsets(void)
 	mymap_close(h);
 }
 
+/* On the host there is no module: each way of not finding it is explained. */
+static void test_no_device(void)
+{
+	struct mymap_heap *h;
+	char path[] = "/tmp/mymap-not-a-device-XXXXXX";
+	int fd;
+
+	if (access("/dev/mymap", F_OK) == 0) {
+		tap_diag("/dev/mymap exists here: skipping the checks for its absence");
+		return;
+	}
+	unsetenv("MYMAP_DEVICE");
+	h = mymap_open_device(0);
+	tap_ok(!h && errno == ENODEV && mymap_last_error() == MYMAP_ERR_NO_DEVICE &&
+		   strstr(mymap_last_message(), "insmod"),
+	       "device: without the module, ENODEV and a message saying how to load it (%s)",
+	       mymap_last_message());
+	setenv("MYMAP_DEVICE", "/nonexistent/mymap", 1);
+	h = mymap_open_device(0);
+	tap_ok(!h && errno == ENODEV && strstr(mymap_last_message(), "/nonexistent/mymap"),
+	       "device: MYMAP_DEVICE naming a missing node: ENODEV naming it (%s)",
+	       mymap_last_message());
+	fd = mkstemp(path);
+	setenv("MYMAP_DEVICE", path, 1);
+	h = mymap_open_device(0);
+	tap_ok(!h && errno == ENOTTY && mymap_last_error() == MYMAP_ERR_SYSTEM,
+	       "device: MYMAP_DEVICE naming a plain file is refused: it answers no "
+	       "MYMAP_IOC_INFO (%s)",
+	       mymap_last_message());
+	unsetenv("MYMAP_DEVICE");
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_open_fresh();
@@ -281,6 +315,7 @@ int main(void)
 	test_calls();
 	test_exhaustion();
 	test_offsets();
+	test_no_device();
 	tap_ok(mymap_strerror(MYMAP_ERR_DOUBLE_FREE)[0] && mymap_strerror((enum mymap_error)999)[0],
 	       "every error code has a text");
 	return tap_done();
