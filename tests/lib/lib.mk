@@ -12,6 +12,9 @@ $(LIB_TEST_DIR)/%: $(OBJ)/tests/lib/%.o $(BUILD)/lib/libmymap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LDLIBS)
 
+# Tests that reach into the heap's layout (user/lib/layout.h).
+$(OBJ)/tests/lib/test_lock.o $(SAN)/obj/tests/lib/test_lock.o: CFLAGS += -Iuser/lib
+
 $(LIB_TEST_SAN_DIR)/%: $(SAN)/obj/tests/lib/%.o $(SAN)/lib/libmymap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LIB_LDLIBS)

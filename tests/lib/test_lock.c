@@ -14,9 +14,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -232,6 +234,86 @@ static void test_wait_wake(void)
 	mymap_close(h);
 }
 
+/*
+ * Four processes open one unformatted region with MYMAP_CREATE at the same
+ * moment: exactly one formats it, the others attach, and every block each
+ * of them allocated is still there afterwards.
+ */
+static void test_format_race(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	int fd = mymap_heap_fd(h), clean = 0, status;
+	unsigned char *base = mymap_heap_base(h);
+	pid_t pid[4];
+	struct mymap_stats st;
+
+	/* A start line outside the heap, so the four opens really overlap. */
+	_Atomic int *go =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	memset(base, 0xee, 4096); /* something that is not a heap */
+	for (int i = 0; i < 4; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			atomic_fetch_add(go, 1);
+			while (atomic_load(go) < 4)
+				;
+			struct mymap_heap *mine = mymap_open_fd(fd, MYMAP_CREATE);
+
+			_exit(mine && mymap_malloc(mine, 100) ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			clean++;
+	struct mymap_heap *after = mymap_open_fd(fd, 0);
+	bool whole = after && mymap_heap_stats(after, &st) == 0 && mymap_heap_check(after) == 0;
+
+	tap_ok(clean == 4 && whole && st.used_blocks == 4,
+	       "4 processes racing to open a fresh region with MYMAP_CREATE format it once: "
+	       "all 4 of their blocks survive (%d ok, %llu blocks)",
+	       clean, whole ? (unsigned long long)st.used_blocks : 0ULL);
+	mymap_close(after);
+	mymap_close(h);
+	munmap((void *)go, 4096);
+}
+
+/* A format whose process died half way is taken over by the next MYMAP_CREATE. */
+static void test_format_takeover(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mm_header *hdr = mymap_heap_base(h);
+	int fd = mymap_heap_fd(h), status;
+	uint64_t dead_id = 0;
+	int fds[2];
+
+	if (pipe(fds) < 0)
+		return;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint64_t id = mymap_self_id();
+
+		_exit(write(fds[1], &id, sizeof(id)) == sizeof(id) ? 0 : 1);
+	}
+	if (read(fds[0], &dead_id, sizeof(dead_id)) != sizeof(dead_id))
+		dead_id = 0;
+	waitpid(pid, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	/* What a formatter leaves when it dies after claiming the region. */
+	atomic_store(&hdr->magic, MM_FORMATTING);
+	atomic_store(&hdr->lock.owner, dead_id);
+	struct mymap_heap *again = mymap_open_fd(fd, MYMAP_CREATE);
+
+	tap_ok(again && mymap_heap_check(again) == 0,
+	       "a region left half formatted by a dead process is formatted by the next "
+	       "MYMAP_CREATE");
+	mymap_close(again);
+	mymap_close(h);
+}
+
 int main(void)
 {
 	test_identity();
@@ -240,5 +322,7 @@ int main(void)
 	test_recovery("journal-half-applied");
 	test_recovery("journal-done");
 	test_wait_wake();
+	test_format_race();
+	test_format_takeover();
 	return tap_done();
 }
