@@ -12,6 +12,12 @@ $(LIB_TEST_DIR)/%: $(OBJ)/tests/lib/%.o $(BUILD)/lib/libmymap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LDLIBS)
 
+# The README example linked against the shared library, as a user would.
+$(LIB_TEST_DIR)/example_list_so: $(OBJ)/tests/lib/example_list.o $(BUILD)/lib/libmymap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -L$(BUILD)/lib -Wl,-rpath,$(CURDIR)/$(BUILD)/lib -lmymap \
+		$(LIB_LDLIBS)
+
 # Tests that reach into the heap's layout (user/lib/layout.h).
 $(OBJ)/tests/lib/test_lock.o $(SAN)/obj/tests/lib/test_lock.o: CFLAGS += -Iuser/lib
 
@@ -38,8 +44,10 @@ LIB_UNIT_TESTS := test_heap test_errors test_lock
 SUITES += lib
 .PHONY: suite-lib
 suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%) \
-		$(LIB_TEST_DIR)/example_list $(LIB_TEST_SAN_DIR)/example_list
+		$(LIB_TEST_DIR)/example_list $(LIB_TEST_SAN_DIR)/example_list \
+		$(LIB_TEST_DIR)/example_list_so
 	@$(TAP_RUN) $(foreach t,$(LIB_UNIT_TESTS),$(LIB_TEST_DIR)/$(t) \; $(LIB_TEST_SAN_DIR)/$(t) \;) \
+		tests/lib/check-so $(BUILD)/lib $(LIB_TEST_DIR)/example_list_so \; \
 		sh -c '$(LIB_TEST_SAN_DIR)/example_list && \
 		echo "ok 1 - the README example (a list shared by two processes) runs clean"'
 

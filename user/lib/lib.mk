@@ -23,9 +23,11 @@ $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fno-semantic-interposition -MMD -MP -c -o $@ $<
 
-$(LIB_SO): $(LIB_PIC_OBJ)
+# Only the mymap_* API is exported (user/lib/libmymap.map).
+$(LIB_SO): $(LIB_PIC_OBJ) user/lib/libmymap.map
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libmymap.so.1 -Wl,--no-undefined -o $@ $^ $(LIB_LDLIBS)
+	$(CC) -shared -Wl,-soname,libmymap.so.1 -Wl,--no-undefined \
+		-Wl,--version-script=user/lib/libmymap.map -o $@ $(LIB_PIC_OBJ) $(LIB_LDLIBS)
 
 $(LIB_DIR)/libmymap.so: $(LIB_SO)
 	ln -sf libmymap.so.1 $@
