@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ipc-baseline.c - pipe, unix socket, memcpy and cache-line baselines. */
+#include "ipc-baseline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WARMUP 20
+#define PIPE_BUFFER (1 << 20)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, unsigned char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Two connected descriptors for @path: [0] the caller's end, [1] the
+ * child's; for a pipe, the caller reads and the child writes, and a
+ * second pipe in @back goes the other way (NULL: not needed).
+ */
+static int open_path(enum ipc_kernel_path path, int fds[2], int back[2])
+{
+	if (path == IPC_UNIX_STREAM) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
+			return -errno;
+		if (back)
+			back[0] = back[1] = -1;
+		return 0;
+	}
+	int p[2];
+
+	if (pipe(p))
+		return -errno;
+	/* Default 64 KiB; 1 MiB, the unprivileged limit, is a fairer match. */
+	fcntl(p[0], F_SETPIPE_SZ, PIPE_BUFFER);
+	fds[0] = p[0];
+	fds[1] = p[1];
+	if (back) {
+		if (pipe(p))
+			return -errno;
+		fcntl(p[0], F_SETPIPE_SZ, PIPE_BUFFER);
+		/* back[0]: the caller writes; back[1]: the child reads. */
+		back[0] = p[1];
+		back[1] = p[0];
+	}
+	return 0;
+}
+
+static void close_all(int fds[2], int back[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		if (back && back[i] >= 0)
+			close(back[i]);
+	}
+}
+
+static int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -ECHILD;
+	return 0;
+}
+
+int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count,
+		      struct ipc_rate *out)
+{
+	unsigned char *buf = malloc(size);
+	int fds[2], err = buf ? open_path(path, fds, NULL) : -ENOMEM;
+	uint64_t t0 = 0;
+	pid_t pid;
+
+	if (err) {
+		free(buf);
+		return err;
+	}
+	memset(buf, 0x5a, size);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		for (uint64_t i = 0; i < count; i++)
+			if (write_all(fds[1], buf, size))
+				_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	for (uint64_t i = 0; i < count && !err; i++) {
+		if (read_all(fds[0], buf, size))
+			err = -EIO;
+		if (i == 0)
+			t0 = now_ns();
+	}
+	out->seconds = (double)(now_ns() - t0) / 1e9;
+	out->messages = count - 1;
+	out->bytes = (count - 1) * size;
+	out->sleeps = 0;
+	close_all(fds, NULL);
+	free(buf);
+	if (reap(pid) && !err)
+		err = -ECHILD;
+	return err;
+}
+
+int ipc_baseline_pingpong(enum ipc_kernel_path path, size_t size, uint32_t iters, double *rtt_ns)
+{
+	unsigned char *buf = calloc(1, size);
+	int fds[2], back[2], err = buf ? open_path(path, fds, back) : -ENOMEM;
+	/* Socket: one descriptor each way; pipes: read one, write the other. */
+	int my_in, my_out, child_in, child_out;
+	pid_t pid;
+
+	if (err) {
+		free(buf);
+		return err;
+	}
+	my_in = fds[0];
+	child_out = fds[1];
+	my_out = path == IPC_UNIX_STREAM ? fds[0] : back[0];
+	child_in = path == IPC_UNIX_STREAM ? fds[1] : back[1];
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		for (uint32_t i = 0; i < iters + WARMUP; i++)
+			if (read_all(child_in, buf, size) || write_all(child_out, buf, size))
+				_exit(1);
+		_exit(0);
+	}
+	for (uint32_t i = 0; i < iters + WARMUP && !err; i++) {
+		uint64_t t = now_ns();
+
+		if (write_all(my_out, buf, size) || read_all(my_in, buf, size))
+			err = -EIO;
+		else if (i >= WARMUP)
+			rtt_ns[i - WARMUP] = (double)(now_ns() - t);
+	}
+	close_all(fds, back);
+	free(buf);
+	if (reap(pid) && !err)
+		err = -ECHILD;
+	return err;
+}
+
+int ipc_baseline_memcpy(size_t size, uint64_t count, size_t window, struct ipc_rate *out)
+{
+	size_t slots = window > size ? window / size : 1;
+	unsigned char *src = malloc(slots * size), *dst = malloc(size);
+	uint64_t t0;
+
+	if (!src || !dst) {
+		free(src);
+		free(dst);
+		return -ENOMEM;
+	}
+	memset(src, 0x5a, slots * size);
+	memset(dst, 0, size);
+	t0 = now_ns();
+	for (uint64_t i = 0; i < count; i++) {
+		memcpy(dst, src + (i % slots) * size, size);
+		/* Each copy must happen: make the destination observable. */
+		__asm__ volatile("" : : "r"(dst) : "memory");
+	}
+	out->seconds = (double)(now_ns() - t0) / 1e9;
+	out->messages = count;
+	out->bytes = count * size;
+	out->sleeps = 0;
+	free(src);
+	free(dst);
+	return 0;
+}
+
+int ipc_baseline_cacheline(uint32_t iters, double *rtt_ns)
+{
+	_Atomic uint32_t *line = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t rounds = iters + WARMUP;
+	pid_t pid;
+	int err = 0;
+
+	if (line == MAP_FAILED)
+		return -errno;
+	atomic_store(line, 0);
+	pid = fork();
+	if (pid == 0) {
+		/* Odd values are pings, even ones pongs. */
+		for (uint32_t i = 0; i < rounds; i++) {
+			while (atomic_load_explicit(line, memory_order_acquire) != 2 * i + 1)
+				;
+			atomic_store_explicit(line, 2 * i + 2, memory_order_release);
+		}
+		_exit(0);
+	}
+	for (uint32_t i = 0; i < rounds; i++) {
+		uint64_t t = now_ns();
+
+		atomic_store_explicit(line, 2 * i + 1, memory_order_release);
+		while (atomic_load_explicit(line, memory_order_acquire) != 2 * i + 2)
+			;
+		if (i >= WARMUP)
+			rtt_ns[i - WARMUP] = (double)(now_ns() - t);
+	}
+	err = reap(pid);
+	munmap((void *)line, 4096);
+	return err;
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipc.c - the ipc benchmark: a channel against a pipe, a unix stream
+ * socket and memcpy, at 64 B, 4 KiB, 64 KiB and 1 MiB, in one run.
+ *
+ * Subjects (each prefixed with --prefix, "vm-" inside the VM):
+ *   device        a MESSAGES channel in a heap on /dev/mymap (--device)
+ *   memfd         the same channel in a heap on a memfd
+ *   memfd-view    the same, the receiver reading in place (recv_view)
+ *                 instead of copying out
+ *   pipe, unix    the kernel's ways, a child writing and the caller reading
+ *   memcpy        the same bytes copied once in one process, the source
+ *                 walking through a window as large as the channel's ring:
+ *                 the ceiling
+ *   cacheline     one line bounced between two processes: the latency floor
+ * Metrics: bytes_per_s and msgs_per_s (streaming, the receiver's clock,
+ * the median of three runs);
+ * rtt_busy_* (both sides busy-poll; channels only) and rtt_block_* (the
+ * channels sleep at once, through futex or MYMAP_IOC_WAIT; pipes and
+ * sockets block in the kernel) as median and p99 in ns; oneway_busy_ns,
+ * half the median busy round trip at 64 B.  The targets are printed as
+ * information after the table; they are never a pass/fail.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "ipc-baseline.h"
+#include "ipc-measure.h"
+#include "mymap.h"
+#include "mymap_channel.h"
+
+#define HEAP_BYTES (64u << 20)
+
+struct size_case {
+	const char *name;
+	size_t size;
+	uint64_t count;	      /* streaming messages at scale 1 */
+	uint32_t busy_iters;  /* ping-pong round trips */
+	uint32_t block_iters;
+};
+
+static const struct size_case cases[] = {
+	{"64B", 64, 400000, 20000, 5000},
+	{"4KiB", 4096, 32768, 5000, 2000},
+	{"64KiB", 65536, 2048, 500, 300},
+	{"1MiB", 1 << 20, 128, 60, 40},
+};
+
+struct bench_run {
+	struct bench_results *results;
+	const char *prefix;
+	double scale;
+	/* Kept for the targets. */
+	double rate[4][8];
+	double rtt_busy[4][8];
+	double rtt_block[4][8];
+	double cacheline_oneway;
+};
+
+enum subject_index {
+	S_DEVICE,
+	S_MEMFD,
+	S_MEMFD_VIEW,
+	S_PIPE,
+	S_UNIX,
+	S_MEMCPY,
+	S_COUNT,
+};
+
+static const char *const subject_names[S_COUNT] = {
+	"device", "memfd", "memfd-view", "pipe", "unix", "memcpy",
+};
+
+static void record(struct bench_run *b, const char *c, const char *subject, const char *metric,
+		   double value, const char *unit)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s", b->prefix, subject);
+	bench_record(b->results, c, name, metric, value, unit);
+}
+
+static uint64_t scaled(double scale, uint64_t n, uint64_t floor)
+{
+	uint64_t v = (uint64_t)((double)n * scale);
+
+	return v < floor ? floor : v;
+}
+
+/* Throughput runs per figure; the median one is recorded (the machine is shared). */
+#define RATE_RUNS 3
+
+/* The run of median throughput among @n (sorts @r). */
+static const struct ipc_rate *median_rate(struct ipc_rate *r, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && r[j].bytes / r[j].seconds < r[j - 1].bytes / r[j - 1].seconds;
+		     j--) {
+			struct ipc_rate t = r[j];
+
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
+	return &r[n / 2];
+}
+
+static void record_rate(struct bench_run *b, int ci, int si, const struct ipc_rate *r)
+{
+	double bps = r->seconds > 0 ? (double)r->bytes / r->seconds : 0;
+
+	b->rate[ci][si] = bps;
+	record(b, cases[ci].name, subject_names[si], "bytes_per_s", bps, "B/s");
+	record(b, cases[ci].name, subject_names[si], "msgs_per_s",
+	       r->seconds > 0 ? (double)r->messages / r->seconds : 0, "1/s");
+}
+
+/* Records median and p99 of @n round trips as "@metric_median" and "@metric_p99". */
+static double record_rtt(struct bench_run *b, int ci, int si, const char *metric, double *v,
+			 size_t n)
+{
+	char name[48];
+	double median = bench_median(v, n);
+
+	snprintf(name, sizeof(name), "%s_median", metric);
+	record(b, cases[ci].name, subject_names[si], name, median, "ns");
+	snprintf(name, sizeof(name), "%s_p99", metric);
+	record(b, cases[ci].name, subject_names[si], name, bench_percentile(v, n, 99), "ns");
+	return median;
+}
+
+static void warn(const char *what, const char *subject, const char *c, int err)
+{
+	fprintf(stderr, "mymap-bench-ipc: %s %s at %s: %s\n", what, subject, c, strerror(-err));
+}
+
+/* Throughput and both ping-pongs of a channel in @heap. */
+static void measure_channel(struct bench_run *b, struct mymap_heap *heap, int ci, int si,
+			    double *rtt)
+{
+	const struct size_case *c = &cases[ci];
+	uint64_t count = scaled(b->scale, c->count, 16);
+	uint32_t busy = (uint32_t)scaled(b->scale, c->busy_iters, 10);
+	uint32_t block = (uint32_t)scaled(b->scale, c->block_iters, 10);
+	enum ipc_consume consume = si == S_MEMFD_VIEW ? IPC_CONSUME_VIEW : IPC_CONSUME_COPY;
+	struct ipc_rate r[RATE_RUNS];
+	int err = 0;
+
+	for (int i = 0; i < RATE_RUNS && !err; i++)
+		err = ipc_measure_rate(heap, c->size, count, MYMAP_CHANNEL_SPIN_DEFAULT, consume,
+				       &r[i]);
+	if (err)
+		warn("throughput of", subject_names[si], c->name, err);
+	else
+		record_rate(b, ci, si, median_rate(r, RATE_RUNS));
+	if (si == S_MEMFD_VIEW)
+		return;
+	err = ipc_measure_pingpong(heap, c->size, busy, MYMAP_CHANNEL_SPIN_FOREVER, rtt);
+	if (err)
+		warn("busy ping-pong of", subject_names[si], c->name, err);
+	else
+		b->rtt_busy[ci][si] = record_rtt(b, ci, si, "rtt_busy", rtt, busy);
+	err = ipc_measure_pingpong(heap, c->size, block, 0, rtt);
+	if (err)
+		warn("blocking ping-pong of", subject_names[si], c->name, err);
+	else
+		b->rtt_block[ci][si] = record_rtt(b, ci, si, "rtt_block", rtt, block);
+}
+
+static void measure_kernel_path(struct bench_run *b, enum ipc_kernel_path path, int ci, int si,
+				double *rtt)
+{
+	const struct size_case *c = &cases[ci];
+	uint32_t block = (uint32_t)scaled(b->scale, c->block_iters, 10);
+	struct ipc_rate r[RATE_RUNS];
+	int err = 0;
+
+	for (int i = 0; i < RATE_RUNS && !err; i++)
+		err = ipc_baseline_rate(path, c->size, scaled(b->scale, c->count, 16), &r[i]);
+	if (err)
+		warn("throughput of", subject_names[si], c->name, err);
+	else
+		record_rate(b, ci, si, median_rate(r, RATE_RUNS));
+	err = ipc_baseline_pingpong(path, c->size, block, rtt);
+	if (err)
+		warn("ping-pong of", subject_names[si], c->name, err);
+	else
+		b->rtt_block[ci][si] = record_rtt(b, ci, si, "rtt_block", rtt, block);
+}
+
+static void measure_case(struct bench_run *b, int ci, struct mymap_heap *device,
+			 struct mymap_heap *memfd, double *rtt)
+{
+	struct ipc_rate r[RATE_RUNS];
+	int err = 0;
+
+	if (device)
+		measure_channel(b, device, ci, S_DEVICE, rtt);
+	measure_channel(b, memfd, ci, S_MEMFD, rtt);
+	measure_channel(b, memfd, ci, S_MEMFD_VIEW, rtt);
+	measure_kernel_path(b, IPC_PIPE, ci, S_PIPE, rtt);
+	measure_kernel_path(b, IPC_UNIX_STREAM, ci, S_UNIX, rtt);
+	/* The ceiling never waits: more copies for a measurable time. */
+	for (int i = 0; i < RATE_RUNS && !err; i++)
+		err = ipc_baseline_memcpy(cases[ci].size, scaled(b->scale, cases[ci].count * 4, 64),
+					  (size_t)ipc_measure_capacity(cases[ci].size) *
+						  cases[ci].size,
+					  &r[i]);
+	if (!err)
+		record_rate(b, ci, S_MEMCPY, median_rate(r, RATE_RUNS));
+}
+
+static void measure_cacheline(struct bench_run *b, double *rtt)
+{
+	uint32_t iters = (uint32_t)scaled(b->scale, 20000, 100);
+	char name[64];
+
+	if (ipc_baseline_cacheline(iters, rtt) != 0) {
+		fprintf(stderr, "mymap-bench-ipc: cache-line ping-pong failed\n");
+		return;
+	}
+	b->cacheline_oneway = bench_median(rtt, iters) / 2;
+	snprintf(name, sizeof(name), "%scacheline", b->prefix);
+	bench_record(b->results, "64B", name, "oneway_busy_ns", b->cacheline_oneway, "ns");
+}
+
+static void target(const char *what, double ratio, const char *op, double bound)
+{
+	bool met = strcmp(op, ">=") == 0 ? ratio >= bound : ratio <= bound;
+
+	if (ratio <= 0) {
+		printf("target: %s: not measured\n", what);
+		return;
+	}
+	printf("target: %s: %.2f (want %s %.2f) %s\n", what, ratio, op, bound,
+	       met ? "met" : "missed");
+}
+
+/* The targets, from this run's figures only. */
+static void print_targets(struct bench_run *b, bool device)
+{
+	int ch = device ? S_DEVICE : S_MEMFD;
+	double pipe = b->rate[1][S_PIPE], copy = b->rate[1][S_MEMCPY];
+	double oneway = b->rtt_busy[0][ch] / 2;
+
+	printf("\n(%s figures; compare only within this run)\n",
+	       b->prefix[0] ? "VM" : "host");
+	target(device ? "4KiB throughput, device channel / pipe" : "4KiB throughput, memfd channel / pipe",
+	       pipe > 0 ? b->rate[1][ch] / pipe : 0, ">=", 3.0);
+	target(device ? "4KiB throughput, device channel / memcpy"
+		      : "4KiB throughput, memfd channel / memcpy",
+	       copy > 0 ? b->rate[1][ch] / copy : 0, ">=", 0.5);
+	if (b->cacheline_oneway > 0)
+		printf("        64B busy one-way: channel %.0f ns, cache line %.0f ns\n", oneway,
+		       b->cacheline_oneway);
+	target("64B busy-poll one-way latency / cache-line transfer",
+	       b->cacheline_oneway > 0 ? oneway / b->cacheline_oneway : 0, "<=", 2.0);
+	if (device)
+		target("64B blocking ping-pong, driver wait/wake / futex (memfd)",
+		       b->rtt_block[0][S_MEMFD] > 0
+			       ? b->rtt_block[0][S_DEVICE] / b->rtt_block[0][S_MEMFD]
+			       : 0,
+		       "<=", 1.5);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_run b = {.prefix = "", .scale = 1.0};
+	struct mymap_heap *device = NULL, *memfd;
+	const char *out;
+	bool use_device = false;
+	double *rtt;
+	int help, first, rest = 1;
+
+	/* Take this suite's own options out; bench_parse_common knows the rest. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--device") == 0)
+			use_device = true;
+		else if (strcmp(argv[i], "--prefix") == 0 && i + 1 < argc)
+			b.prefix = argv[++i];
+		else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
+			b.scale = atof(argv[++i]);
+		else
+			argv[rest++] = argv[i];
+	}
+	first = bench_parse_common(rest, argv, "ipc",
+				   " [--device] [--prefix STR] [--scale F]\n"
+				   "  --device    also measure a channel on /dev/mymap (in the VM)\n"
+				   "  --prefix S  put S before every subject name (vm- in the VM)\n"
+				   "  --scale F   multiply message and round-trip counts by F",
+				   &out, &help);
+	if (first < 0)
+		return help ? 0 : 2;
+	if (first < rest || b.scale <= 0) {
+		fprintf(stderr, "mymap-bench-ipc: unexpected argument %s; see --help\n",
+			first < rest ? argv[first] : "--scale");
+		return 2;
+	}
+	if (use_device) {
+		device = mymap_open_device(MYMAP_FORMAT);
+		if (!device) {
+			fprintf(stderr, "mymap-bench-ipc: %s; load the module (make module, "
+					"scripts/vm-run) or leave out --device\n",
+				mymap_last_message());
+			return 1;
+		}
+	}
+	memfd = mymap_open_memfd(HEAP_BYTES, 0);
+	rtt = malloc(sizeof(double) * 40000);
+	b.results = bench_open("ipc", out);
+	if (!memfd || !rtt || !b.results) {
+		fprintf(stderr, "mymap-bench-ipc: %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	measure_cacheline(&b, rtt);
+	for (int ci = 0; ci < (int)(sizeof(cases) / sizeof(cases[0])); ci++) {
+		measure_case(&b, ci, device, memfd, rtt);
+		if (ci == 0) {
+			double oneway = b.rtt_busy[0][use_device ? S_DEVICE : S_MEMFD] / 2;
+
+			record(&b, "64B", subject_names[use_device ? S_DEVICE : S_MEMFD],
+			       "oneway_busy_ns", oneway, "ns");
+		}
+	}
+	bench_print_table(b.results, stdout);
+	print_targets(&b, use_device);
+	bench_close(b.results);
+	mymap_close(memfd);
+	mymap_close(device);
+	free(rtt);
+	return 0;
+}
