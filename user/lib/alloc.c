@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "error.h"
 #include "heap.h"
 #include "lock.h"
@@ -74,22 +75,17 @@ static mm_inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned
 }
 
 /*
- * Takes a free block of at least @units off its list; returns
- * its unit offset, 0 if none is large enough, -1 (reported) if damaged.
+ * Takes a free block of at least @units off its list; returns its unit
+ * offset, 0 if none is large enough (see no_room), -1 (reported) if
+ * damaged.
  */
 static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, const char *what)
 {
 	unsigned int fl, sl;
 	int64_t found = find_fit(h, units, &fl, &sl);
 
-	if (mm_unlikely(found <= 0)) {
-		if (found < 0)
-			return damaged(h, what, 0);
-		h->hdr->counters.failed_count++;
-		mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
-			(unsigned long long)usable_of(units));
-		return 0;
-	}
+	if (mm_unlikely(found <= 0))
+		return found < 0 ? damaged(h, what, 0) : 0;
 	uint32_t at = (uint32_t)found;
 
 	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_block_at(h, at)->size < units ||
@@ -108,6 +104,29 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 			h->hdr->fl_bitmap &= ~(1ULL << fl);
 	}
 	return at;
+}
+
+/*
+ * take_free_block() for a request: when nothing fits, the cached blocks go
+ * back to the heap (where they may merge into a fit) and the search runs
+ * once more; a request that still fails is counted and reported.
+ */
+static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what)
+{
+	int64_t at = take_free_block(h, units, what);
+
+	if (mm_likely(at != 0))
+		return at;
+	if (h->cache.blocks) {
+		mm_cache_flush(h);
+		at = take_free_block(h, units, what);
+		if (at != 0)
+			return at;
+	}
+	h->hdr->counters.failed_count++;
+	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
+		(unsigned long long)usable_of(units));
+	return 0;
 }
 
 static inline void count_alloc(struct mm_counters *c, uint32_t used)
@@ -172,10 +191,16 @@ static inline void *payload_of(struct mymap_heap *h, uint32_t at)
 void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
-
-	mm_lock(heap);
-	int64_t at = take_free_block(heap, units, "mymap_malloc");
 	void *p = NULL;
+
+	if (mm_cache_usable(heap)) {
+		p = mm_cache_pop(heap, units);
+		if (p)
+			return p;
+	}
+	mm_lock(heap);
+	mm_cache_drain(heap);
+	int64_t at = take_for_request(heap, units, "mymap_malloc");
 
 	if (mm_likely(at > 0))
 		p = payload_of(heap, carve(heap, (uint32_t)at, 0, units));
@@ -223,7 +248,8 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 	void *p = NULL;
 
 	mm_lock(heap);
-	int64_t found = take_free_block(heap, need, "mymap_aligned_alloc");
+	mm_cache_drain(heap);
+	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc");
 
 	if (found > 0) {
 		uint32_t at = (uint32_t)found;
@@ -278,7 +304,8 @@ static __attribute__((cold, noinline)) int bad_block(struct mymap_heap *h, uint3
 	enum mymap_error code;
 
 	if (mm_block_ok(h, at)) {
-		code = b->state == MM_FREE ? MYMAP_ERR_DOUBLE_FREE : MYMAP_ERR_CORRUPT;
+		code = b->state == MM_FREE || b->state == MM_CACHED ? MYMAP_ERR_DOUBLE_FREE
+								    : MYMAP_ERR_CORRUPT;
 	} else if (b->state == MM_GONE) {
 		/* Freed, then merged into a neighbour: its memory is not yet reused. */
 		code = MYMAP_ERR_DOUBLE_FREE;
@@ -392,6 +419,24 @@ static int free_locked(struct mymap_heap *h, uint32_t at)
 	return 0;
 }
 
+void mm_cache_flush(struct mymap_heap *h)
+{
+	struct mm_counters *c = &h->hdr->counters;
+
+	for (unsigned int bin = 0; bin < MM_CACHE_BINS; bin++)
+		while (h->cache.count[bin]) {
+			uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
+
+			h->cache.blocks--;
+			mm_set_state(h, at, MM_USED);
+			/* The cache counted the free already; free_locked() counts it again. */
+			c->in_use += usable_of(mm_block_at(h, at)->size);
+			c->used_blocks++;
+			c->free_count--;
+			free_locked(h, at);
+		}
+}
+
 int mymap_free(struct mymap_heap *heap, void *ptr)
 {
 	uint32_t at = 0;
@@ -401,7 +446,11 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 		return 0;
 	if (block_of(heap, ptr, &at, "mymap_free") < 0)
 		return -1;
+	if (mm_cache_usable(heap) && mm_block_ok(heap, at) &&
+	    mm_block_at(heap, at)->state == MM_USED && mm_cache_push(heap, at))
+		return 0;
 	mm_lock(heap);
+	mm_cache_drain(heap);
 	ret = free_locked(heap, at);
 	mm_unlock(heap);
 	return ret;

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "heap.h"
+#include "cache.h"
 #include "lock.h"
 
 /* What a walk of the block chain found. */
@@ -45,7 +46,7 @@ static int walk_chain(struct mymap_heap *h, struct chain_totals *t, bool strict,
 			return bad("block header damaged", at);
 		if (b->prev != prev_size)
 			return bad("block does not follow its predecessor", at);
-		if (b->state == MM_USED) {
+		if (b->state == MM_USED || b->state == MM_CACHED) {
 			t->in_use += ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
 			t->used_blocks++;
 			prev_free = false;
@@ -141,6 +142,8 @@ int mymap_heap_check(struct mymap_heap *heap)
 	if (!heap)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_check: no heap");
 	mm_lock(heap);
+	if (heap->cache.blocks)
+		mm_cache_flush(heap);
 	ret = check_locked(heap);
 	mm_unlock(heap);
 	if (ret < 0)

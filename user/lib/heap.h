@@ -30,7 +30,17 @@
  * writes are 32-bit stores, which C's aliasing rules then cannot confuse
  * with these fields, so the compiler keeps them in registers.)
  * @region: the backend's mapping.
+ * @cache:  small freed blocks kept for reuse (private heaps, cache.c).
  */
+#define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
+#define MM_CACHE_DEPTH 7
+
+struct mm_cache {
+	uint32_t blocks;
+	uint8_t count[MM_CACHE_BINS];
+	uint32_t at[MM_CACHE_BINS][MM_CACHE_DEPTH];
+};
+
 struct mymap_heap {
 	char *base;
 	struct mm_header *hdr;
@@ -38,6 +48,7 @@ struct mymap_heap {
 	uint64_t first;
 	uint64_t end;
 	struct mm_region region;
+	struct mm_cache cache;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)

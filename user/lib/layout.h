@@ -42,12 +42,14 @@
 /* A header that stopped being a block start when its block was merged
  * into a neighbour: kept recognisable so a second free is named. */
 #define MM_GONE 0x454e4f47u /* "GONE" */
+/* Freed into the process's block cache (private heaps only, cache.c). */
+#define MM_CACHED 0x48434143u /* "CACH" */
 
 /*
  * struct mm_block - the 16 bytes before every payload.
  * @size:  the block's size in units, header included.
  * @prev:  the size in units of the block just before it; 0 for the first.
- * @state: MM_USED, MM_FREE or MM_GONE.
+ * @state: MM_USED, MM_FREE, MM_CACHED or MM_GONE.
  * @check: canary over @size, @state, the block's own offset and the heap's
  *         salt, so a damaged or misplaced header is recognised.  @prev is
  *         left out (a neighbour's change rewrites it alone); it is checked

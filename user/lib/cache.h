@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cache.h - small freed blocks kept in the handle for the next request of
+ * their size, on private heaps.
+ *
+ * A private heap (anon without MYMAP_SHARED, brk) in a process with a
+ * single thread has exactly one user, so a freed block of up to 1 KiB can
+ * wait in the handle instead of going back through the free lists, the
+ * way glibc's tcache serves churn.  A cached block keeps its place in the
+ * block chain with the state MM_CACHED: a second free of it is named, and
+ * neighbours do not merge with it.  Statistics, heap checks, a request
+ * that finds no free block, and the process starting a second thread
+ * return every cached block to the heap first (mm_cache_flush), so nothing
+ * outside the handle ever sees the cache.  Shared heaps never cache: a
+ * block hidden in one process would be lost to the others.
+ */
+#ifndef MYMAP_CACHE_H
+#define MYMAP_CACHE_H
+
+#include "heap.h"
+#include "lock.h"
+
+/* Returns every cached block to the heap; the caller holds the lock (alloc.c). */
+void mm_cache_flush(struct mymap_heap *h);
+
+/* Whether the cache may be used now: the heap has a single user. */
+static mm_inline bool mm_cache_usable(const struct mymap_heap *h)
+{
+	return !mm_lock_needed(h);
+}
+
+/* Under the lock, in a multi-threaded process: empties what the cache held before. */
+static mm_inline void mm_cache_drain(struct mymap_heap *h)
+{
+	if (mm_unlikely(h->cache.blocks) && mm_lock_needed(h))
+		mm_cache_flush(h);
+}
+
+static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint32_t state)
+{
+	struct mm_block *b = mm_block_at(h, at);
+
+	b->state = state;
+	b->check = mm_check_of(h->salt, at, b->size, state);
+}
+
+/* A cached block of exactly @units, made live again, or NULL. */
+static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
+{
+	uint32_t bin = units - MM_MIN_UNITS;
+	struct mm_counters *c = &h->hdr->counters;
+
+	if (bin >= MM_CACHE_BINS || !h->cache.count[bin])
+		return NULL;
+	uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
+
+	h->cache.blocks--;
+	mm_set_state(h, at, MM_USED);
+	c->in_use += ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+	if (c->in_use > c->peak_in_use)
+		c->peak_in_use = c->in_use;
+	c->used_blocks++;
+	c->alloc_count++;
+	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
+}
+
+/* Caches the live block at @at if it is small and its bin has room. */
+static mm_inline bool mm_cache_push(struct mymap_heap *h, uint32_t at)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t bin = b->size - MM_MIN_UNITS;
+	struct mm_counters *c = &h->hdr->counters;
+
+	if (bin >= MM_CACHE_BINS || h->cache.count[bin] == MM_CACHE_DEPTH)
+		return false;
+	h->cache.at[bin][h->cache.count[bin]++] = at;
+	h->cache.blocks++;
+	mm_set_state(h, at, MM_CACHED);
+	c->in_use -= ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
+	c->used_blocks--;
+	c->free_count++;
+	return true;
+}
+
+#endif /* MYMAP_CACHE_H */
