@@ -45,6 +45,15 @@ static int mymap_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* close(2) of a descriptor: its own process's waits through it must end. */
+static int mymap_flush(struct file *file, fl_owner_t id)
+{
+	struct mymap_file *mf = file->private_data;
+
+	mymap_waitq_cancel_file(&mf->dev->waitq, file, current->files);
+	return 0;
+}
+
 static int mymap_release(struct inode *inode, struct file *file)
 {
 	struct mymap_file *mf = file->private_data;
@@ -96,8 +105,12 @@ static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 	struct mymap_region *region = &mf->dev->region;
 	int ret;
 
-	/* A private copy-on-write view of device memory makes no sense. */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * A private copy-on-write view of device memory makes no sense.
+	 * VM_MAYSHARE, not VM_SHARED: the kernel drops VM_SHARED from a
+	 * MAP_SHARED mapping of a file opened read-only.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	/* The region holds data, never code. */
 	if (vma->vm_flags & VM_EXEC)
@@ -168,13 +181,16 @@ static long ioctl_info(struct mymap_file *mf, void __user *argp)
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static long ioctl_wait(struct mymap_file *mf, void __user *argp)
+static long ioctl_wait(struct file *file, void __user *argp)
 {
+	struct mymap_file *mf = file->private_data;
+	struct mymap_dev *dev = mf->dev;
 	struct mymap_wait arg;
 
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
-	return mymap_waitq_wait(&mf->dev->waitq, &mf->dev->region, &arg);
+	return mymap_waitq_wait(&dev->waitq, &dev->region, &dev->sessions,
+				file, &arg);
 }
 
 static long ioctl_wake(struct mymap_file *mf, void __user *argp)
@@ -205,7 +221,7 @@ static long mymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MYMAP_IOC_INFO:
 		return ioctl_info(mf, argp);
 	case MYMAP_IOC_WAIT:
-		return ioctl_wait(mf, argp);
+		return ioctl_wait(file, argp);
 	case MYMAP_IOC_WAKE:
 		return ioctl_wake(mf, argp);
 	case MYMAP_IOC_ALIVE:
@@ -218,6 +234,7 @@ static long mymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 const struct file_operations mymap_fops = {
 	.owner = THIS_MODULE,
 	.open = mymap_open,
+	.flush = mymap_flush,
 	.release = mymap_release,
 	.mmap = mymap_mmap,
 	.read = mymap_read,

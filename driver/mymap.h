@@ -19,6 +19,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct file;
+struct files_struct;
 struct mymap_wait;
 struct mymap_wake;
 
@@ -84,11 +86,14 @@ extern const struct file_operations mymap_fops;
 void mymap_waitq_init(struct mymap_waitq *wq);
 long mymap_waitq_wait(struct mymap_waitq *wq,
 		      const struct mymap_region *region,
+		      struct xarray *sessions, const struct file *file,
 		      const struct mymap_wait *arg);
 long mymap_waitq_wake(struct mymap_waitq *wq,
 		      const struct mymap_region *region,
 		      const struct mymap_wake *arg);
 void mymap_waitq_wake_all(struct mymap_waitq *wq, int error);
+void mymap_waitq_cancel_file(struct mymap_waitq *wq, const struct file *file,
+			     const struct files_struct *files);
 
 /* sysfs.c */
 extern const struct attribute_group *mymap_groups[];

@@ -28,9 +28,9 @@ static size_t chunk_len(const struct mymap_region *region, unsigned int i)
 }
 
 /*
- * Reserved pages are never swapped or reclaimed; remap_pfn_range maps them
- * without taking page references, so the flag also documents that the
- * driver, not the mm, owns their lifetime.
+ * remap_pfn_range maps the pages without taking references (VM_PFNMAP):
+ * marking them reserved says the same to the rest of the kernel, that the
+ * driver, not the mm, owns them and their lifetime.
  */
 static void set_reserved(void *addr, size_t len, bool reserved)
 {

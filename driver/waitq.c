@@ -10,8 +10,12 @@
  * No wake-up is lost: a waiter compares the word and queues itself under
  * waitq->lock, and a waker, which stores to the word before it asks for
  * the wake, takes the same lock.  Either the waiter saw the new value, or
- * it was queued before the waker looked.
+ * it was queued before the waker looked.  A peer's death is not lost
+ * either: release() forgets the session before it takes the lock to end
+ * the waits, so a waiter checking its peer under the lock sees one or the
+ * other.
  */
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -24,6 +28,7 @@
  * struct mymap_waiter - one sleeping MYMAP_IOC_WAIT, on its own stack.
  * @node:   in waitq->waiters while queued.
  * @offset: the word it waits on.
+ * @file:   the open file it waits through.
  * @task:   the sleeper.
  * @result: 1 while asleep; then 0 (woken) or a negative errno, set under
  *          waitq->lock by whoever dequeues it.
@@ -31,6 +36,7 @@
 struct mymap_waiter {
 	struct list_head node;
 	u64 offset;
+	const struct file *file;
 	struct task_struct *task;
 	int result;
 };
@@ -48,7 +54,7 @@ void mymap_waitq_init(struct mymap_waitq *wq)
 static void dequeue_waiter(struct mymap_waiter *w, int result)
 {
 	list_del_init(&w->node);
-	w->result = result;
+	WRITE_ONCE(w->result, result);
 	wake_up_process(w->task);
 }
 
@@ -58,26 +64,45 @@ static u32 *checked_word(const struct mymap_region *region, u64 offset,
 	return flags ? NULL : mymap_region_word(region, offset);
 }
 
+/*
+ * Called with wq->lock held: 0 if the caller may sleep, else why not.
+ * The session table is read under the lock on purpose (see the top).
+ */
+static int may_sleep(u32 *word, const struct mymap_wait *arg,
+		     struct xarray *sessions)
+{
+	if (READ_ONCE(*word) != arg->expected)
+		return -EAGAIN;
+	if (arg->peer && !xa_load(sessions, arg->peer))
+		return -EPIPE;
+	return 0;
+}
+
 /**
  * mymap_waitq_wait() - MYMAP_IOC_WAIT.
- * @wq:     the device's sleepers.
- * @region: the region holding the word.
- * @arg:    the user's request.
+ * @wq:       the device's sleepers.
+ * @region:   the region holding the word.
+ * @sessions: the device's open files, by session id.
+ * @file:     the open file the caller waits through.
+ * @arg:      the user's request.
  *
  * Return: 0 when woken by MYMAP_IOC_WAKE; -EAGAIN if the word did not hold
- * @arg->expected; -ETIMEDOUT; -EINTR on a signal; -EPIPE if an open file of
- * the device was closed meanwhile (a peer may have died); -EINVAL for bad
- * flags or a misaligned or outside offset.
+ * @arg->expected; -ETIMEDOUT; -ERESTARTNOHAND on a signal (EINTR if a
+ * handler runs, else the wait restarts); -EPIPE if @arg->peer is gone or
+ * an open file of the device was closed meanwhile; -EBADF if another
+ * thread closed @file; -EINVAL for bad flags or a misaligned or outside
+ * offset.
  */
 long mymap_waitq_wait(struct mymap_waitq *wq,
 		      const struct mymap_region *region,
+		      struct xarray *sessions, const struct file *file,
 		      const struct mymap_wait *arg)
 {
 	u32 *word = checked_word(region, arg->offset, arg->flags);
-	struct mymap_waiter w = { .offset = arg->offset, .task = current,
-				  .result = 1 };
+	struct mymap_waiter w = { .offset = arg->offset, .file = file,
+				  .task = current, .result = 1 };
 	ktime_t expires = KTIME_MAX;
-	int result = 0;
+	int result;
 
 	if (!word)
 		return -EINVAL;
@@ -87,9 +112,10 @@ long mymap_waitq_wait(struct mymap_waitq *wq,
 							   KTIME_MAX)));
 
 	spin_lock(&wq->lock);
-	if (READ_ONCE(*word) != arg->expected) {
+	result = may_sleep(word, arg, sessions);
+	if (result) {
 		spin_unlock(&wq->lock);
-		return -EAGAIN;
+		return result;
 	}
 	list_add_tail(&w.node, &wq->waiters);
 	set_current_state(TASK_INTERRUPTIBLE);
@@ -98,8 +124,12 @@ long mymap_waitq_wait(struct mymap_waitq *wq,
 	for (;;) {
 		if (READ_ONCE(w.result) != 1)
 			break;
+		/*
+		 * Only a signal whose handler runs ends the wait for good; a
+		 * stop/continue or a ptrace attach restarts the ioctl.
+		 */
 		if (signal_pending(current)) {
-			result = -EINTR;
+			result = -ERESTARTNOHAND;
 			break;
 		}
 		if (arg->timeout_ns) {
@@ -168,5 +198,29 @@ void mymap_waitq_wake_all(struct mymap_waitq *wq, int error)
 	spin_lock(&wq->lock);
 	list_for_each_entry_safe(w, next, &wq->waiters, node)
 		dequeue_waiter(w, error);
+	spin_unlock(&wq->lock);
+}
+
+/**
+ * mymap_waitq_cancel_file() - close(2) of @file by a thread of @files.
+ * @wq:    the device's sleepers.
+ * @file:  the open file being closed.
+ * @files: the descriptor table it is closed in.
+ *
+ * Ends with -EBADF the waits through @file of the threads sharing @files:
+ * their descriptor is gone, and release() cannot run while they wait.
+ * A forked child closing its copy leaves its parent's waits alone.
+ */
+void mymap_waitq_cancel_file(struct mymap_waitq *wq, const struct file *file,
+			     const struct files_struct *files)
+{
+	struct mymap_waiter *w, *next;
+
+	spin_lock(&wq->lock);
+	list_for_each_entry_safe(w, next, &wq->waiters, node) {
+		/* The sleeper is inside the ioctl: its ->files is stable. */
+		if (w->file == file && w->task->files == files)
+			dequeue_waiter(w, -EBADF);
+	}
 	spin_unlock(&wq->lock);
 }

@@ -44,18 +44,29 @@ struct mymap_info {
  * @expected:   sleep only while the word still holds this value.
  * @flags:      must be 0.
  * @timeout_ns: relative timeout; 0 waits without a time limit.
+ * @peer:       0, or a session id (see MYMAP_IOC_ALIVE): sleep only while
+ *              that open file exists.
  *
- * The comparison and the queueing happen under the lock MYMAP_IOC_WAKE
- * takes, so a wake that follows a store to the word is never lost.
- * Returns 0 when woken, and fails with EAGAIN (the word differed),
- * ETIMEDOUT, EINTR (a signal arrived), or EINVAL (bad offset, alignment
- * or flags).
+ * The comparisons and the queueing happen under the lock that
+ * MYMAP_IOC_WAKE and the closing of a file take, so neither a wake that
+ * follows a store to the word nor the death of @peer is ever missed.
+ * Returns 0 when woken, or fails with:
+ *   EAGAIN     the word did not hold @expected;
+ *   ETIMEDOUT  @timeout_ns passed;
+ *   EINTR      a signal handler ran (a stop/continue, or a ptrace attach,
+ *              restarts the wait instead, with its full timeout);
+ *   EPIPE      @peer is gone, or any open file of the device was closed
+ *              while waiting (a peer may have died: check and wait again);
+ *   EBADF      another thread of this process closed the file waited on;
+ *   EINVAL     bad offset, alignment or flags;
+ *   EFAULT     the argument could not be read.
  */
 struct mymap_wait {
 	__u64 offset;
 	__u32 expected;
 	__u32 flags;
 	__u64 timeout_ns;
+	__u64 peer;
 };
 
 /*
@@ -64,7 +75,8 @@ struct mymap_wait {
  * @count:  wake at most this many waiters (oldest first).
  * @flags:  must be 0.
  *
- * Returns the number of waiters woken (0 or more); EINVAL as for WAIT.
+ * Returns the number of waiters woken (0 or more); EINVAL or EFAULT as
+ * for WAIT.
  */
 struct mymap_wake {
 	__u64 offset;

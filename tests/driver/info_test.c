@@ -41,6 +41,23 @@ static void check_counts(void)
 	       sysfs_number("mappings"));
 	munmap(three, page);
 	munmap((char *)three + 2 * page, page);
+
+	/* mprotect of the middle page splits one VMA into three. */
+	char *prot = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	long base = sysfs_number("mappings");
+
+	mprotect(prot + page, page, PROT_READ);
+	tap_ok(sysfs_number("mappings") == base + 2, "an mprotect split counts its parts (+%ld)",
+	       sysfs_number("mappings") - base);
+	/* mremap to a new place: one VMA opened there, one closed here. */
+	char *spot = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *moved = mremap(prot, page, page, MREMAP_MAYMOVE | MREMAP_FIXED, spot);
+
+	tap_ok(moved != MAP_FAILED && sysfs_number("mappings") == base + 2,
+	       "an mremap move keeps the count (%ld, want %ld)", sysfs_number("mappings"),
+	       base + 2);
+	munmap(moved, page);
+	munmap(prot + page, 2 * page);
 	for (int i = 0; i < 3; i++)
 		if (maps[i])
 			munmap(maps[i], page);

@@ -118,6 +118,12 @@ static void check_refusals(int fd, int rdonly_fd)
 		       "largest page-aligned offset");
 	expect_refused(fd, page, rw, MAP_PRIVATE, 0, EINVAL, "MAP_PRIVATE");
 	expect_refused(fd, page, PROT_READ | PROT_EXEC, MAP_SHARED, 0, EPERM, "PROT_EXEC");
+	expect_refused(fd, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, 0, EINVAL,
+		       "MAP_PRIVATE and PROT_EXEC: the first rule decides");
+	expect_refused(fd, page, PROT_READ | PROT_EXEC, MAP_SHARED, size, EPERM,
+		       "PROT_EXEC outside the region: the second rule decides");
+	expect_refused(fd, page, rw, MAP_SHARED, -(off_t)page, EOVERFLOW,
+		       "negative offset (kernel rule)");
 	expect_refused(fd, 0, rw, MAP_SHARED, 0, EINVAL, "zero length (kernel rule)");
 	expect_refused(fd, page, rw, MAP_SHARED, 1, EINVAL, "unaligned offset (kernel rule)");
 	expect_refused(rdonly_fd, page, rw, MAP_SHARED, 0, EACCES,
@@ -139,6 +145,71 @@ static void check_refusals(int fd, int rdonly_fd)
 	q = mremap(p, 2 * page, page, 0);
 	tap_ok(q == p, "mremap may shrink it: %s", q == MAP_FAILED ? strerror(errno) : "success");
 	munmap(p, page);
+}
+
+/* A read-only open may still map the region shared, for reading. */
+static void check_read_only_mapping(int rdonly_fd)
+{
+	unsigned char *p;
+	int err = try_map(rdonly_fd, page, PROT_READ, MAP_SHARED, 0, (void **)&p);
+
+	if (tap_ok(err == 0, "PROT_READ MAP_SHARED of a read-only open: %s", errname(err))) {
+		unsigned char first[16] = {0};
+
+		if (pread(rdonly_fd, first, sizeof(first), 0) != sizeof(first))
+			tap_diag("pread: %s", strerror(errno));
+		tap_ok(memcmp(p, first, sizeof(first)) == 0,
+		       "it shows what read(2) returns (byte 9: %u and %u)", p[9], first[9]);
+		munmap(p, page);
+	}
+}
+
+/* The VMA flags the driver sets, as /proc/self/smaps names them. */
+static void check_vma_flags(int fd)
+{
+	char line[512], flags[512] = "";
+	char *p;
+	int err = try_map(fd, page, PROT_READ | PROT_WRITE, MAP_SHARED, 0, (void **)&p);
+	unsigned long start = 0, end = 0;
+	bool in_vma = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!tap_ok(err == 0 && f, "map a page and read smaps: %s", errname(err)))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		/* A VMA's first line is "start-end perms ..."; fields are "Name: ...". */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in_vma = start == (unsigned long)p;
+		else if (in_vma && strncmp(line, "VmFlags:", 8) == 0)
+			snprintf(flags, sizeof(flags), "%s", line + 8);
+	}
+	fclose(f);
+	flags[strcspn(flags, "\n")] = '\0';
+	tap_ok(strstr(flags, " dd") && strstr(flags, " de"),
+	       "VM_DONTDUMP (dd: core dumps leave it out) and VM_DONTEXPAND (de) are set:%s",
+	       flags);
+	tap_ok(!strstr(flags, " ex") && !strstr(flags, " me"),
+	       "neither VM_EXEC (ex) nor VM_MAYEXEC (me):%s", flags);
+	munmap(p, page);
+}
+
+/* A mapping that starts in one kmalloc chunk and ends in the next. */
+static void check_chunk_crossing(int fd)
+{
+	const size_t chunk = 4u << 20;
+	unsigned char *p, buf[2 * 4096];
+	int err;
+
+	if (size <= chunk)
+		return;
+	err = try_map(fd, 2 * page, PROT_READ, MAP_SHARED, chunk - page, (void **)&p);
+	if (tap_ok(err == 0, "map two pages across the first chunk boundary: %s", errname(err))) {
+		bool same = pread(fd, buf, 2 * page, chunk - page) == 2 * page &&
+			    memcmp(p, buf, 2 * page) == 0;
+
+		tap_ok(same, "it shows the bytes read(2) finds at offset %zu", chunk - page);
+		munmap(p, 2 * page);
+	}
 }
 
 static void check_fork_shares(int fd)
@@ -193,6 +264,9 @@ int main(void)
 	check_refusals(fd, rdonly_fd);
 	check_fork_shares(fd);
 	check_matches_read(fd);
+	check_chunk_crossing(fd);
+	check_read_only_mapping(rdonly_fd);
+	check_vma_flags(fd);
 	check_unprivileged();
 	tap_ok(sysfs_number("mappings") == 0, "no mapping is left counted");
 	close(rdonly_fd);

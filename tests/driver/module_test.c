@@ -115,6 +115,37 @@ static void check_refused_param(const char *param, int want, const char *log_tex
 		tap_ok(kernel_log_has(log_text), "the kernel log says why: \"%s\"", log_text);
 }
 
+/* Each of load and unload logs one line, and no kernel address. */
+static void check_log_lines(void)
+{
+	char rec[1024];
+	int ready = 0, removed = 0, other = 0;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ssize_t n;
+
+	/* Only what this load and unload log: start reading at the end. */
+	if (!tap_ok(fd >= 0 && lseek(fd, 0, SEEK_END) >= 0 && load("size=8192") == 0 &&
+			unload() == 0,
+		    "load and unload once more, reading the log"))
+		return;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, "mymap: /dev/mymap ready: 8192 bytes in 1 chunks"))
+			ready++;
+		else if (strstr(rec, "mymap: /dev/mymap removed"))
+			removed++;
+		else if (strstr(rec, "mymap"))
+			other++;
+	}
+	close(fd);
+	tap_ok(ready == 1 && removed == 1,
+	       "one line at load, one at unload (%d ready, %d removed lines for size=8192)", ready,
+	       removed);
+	tap_ok(other == 0, "the module logs nothing else (%d other lines)", other);
+}
+
 static void check_params(void)
 {
 	char too_big[64];
@@ -197,6 +228,7 @@ static void check_unload_refused_while_used(void)
 /* The region is pinned memory: loading takes it, unloading gives it back. */
 static void check_memory_returned(void)
 {
+	/* MemAvailable drifts by a few MiB on its own (per-CPU free lists). */
 	const long region_kib = 64 * 1024, slack_kib = 8 * 1024;
 	long before = mem_available_kib(), loaded, after;
 
@@ -239,6 +271,11 @@ static void check_cycles(void)
 			bad++;
 	}
 	tap_ok(bad == 0, "%d load/map/unmap/unload cycles: %d failures", cycles, bad);
+	/*
+	 * MemAvailable drifts by a few MiB on its own, so one lost region is
+	 * below what this can see; a leak in the load/unload path repeats in
+	 * every cycle, 50 MiB or more, far above the bound.
+	 */
 	tap_ok(before - mem_available_kib() < 8 * 1024, "the cycles leak no memory (%ld KiB)",
 	       before - mem_available_kib());
 }
@@ -253,5 +290,6 @@ int main(void)
 	check_unload_refused_while_used();
 	check_memory_returned();
 	check_cycles();
+	check_log_lines();
 	return tap_done();
 }
