@@ -13,7 +13,7 @@
 static struct mymap_heap *heap;
 
 static const struct mymap_channel_config messages = {
-	.kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 64, .capacity = 4};
+    .kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 64, .capacity = 4};
 
 static struct mymap_channel *open_ok(const char *name, enum mymap_channel_role role)
 {
@@ -85,7 +85,7 @@ static void test_names(void)
 static void test_directory_full(void)
 {
 	struct mymap_channel_config small = {
-		.kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 8, .capacity = 2};
+	    .kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 8, .capacity = 2};
 	struct mymap_channel_info info[MYMAP_CHANNEL_DIR_ENTRIES];
 	char name[16];
 	int created = 0, err, n;
@@ -100,7 +100,7 @@ static void test_directory_full(void)
 	       created, err);
 	n = mymap_channel_list(heap, info, MYMAP_CHANNEL_DIR_ENTRIES);
 	tap_ok(n == MYMAP_CHANNEL_DIR_ENTRIES && strcmp(info[5].name, "full-5") == 0 &&
-		       info[5].config.capacity == 2 && info[5].config.msg_size == 8,
+		   info[5].config.capacity == 2 && info[5].config.msg_size == 8,
 	       "list reports all %d with their names and shapes (%d)", MYMAP_CHANNEL_DIR_ENTRIES,
 	       n);
 	for (int i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
@@ -113,7 +113,7 @@ static void test_directory_full(void)
 static void test_places(void)
 {
 	struct mymap_channel_config mpmc = {
-		.kind = MYMAP_CHANNEL_MPMC, .msg_size = 16, .capacity = 8};
+	    .kind = MYMAP_CHANNEL_MPMC, .msg_size = 16, .capacity = 8};
 	struct mymap_channel *tx, *tx2 = NULL, *many[17] = {0};
 	struct mymap_channel_info info;
 	int err, opened = 0;

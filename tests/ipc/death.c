@@ -20,14 +20,15 @@
 
 #include "ipctest.h"
 
-#define MSG_SIZE 64
+#define MSG_SIZE    64
 #define PATIENCE_NS 20000000000ll /* 20 s: a hang, not a slow machine */
 
 static struct mymap_heap *heap;
 
 static void make_channel(const char *name, enum mymap_channel_kind kind, uint32_t capacity)
 {
-	struct mymap_channel_config cfg = {.kind = kind, .msg_size = MSG_SIZE, .capacity = capacity};
+	struct mymap_channel_config cfg = {
+	    .kind = kind, .msg_size = MSG_SIZE, .capacity = capacity};
 
 	mymap_channel_remove(heap, name);
 	if (mymap_channel_create(heap, name, &cfg) != 0) {
@@ -94,8 +95,9 @@ static void test_sender_killed(void)
 			in_order = false;
 		after++;
 	}
-	tap_ok(in_order, "sender killed: every message up to its death arrived, in order (%llu "
-			 "of them after the kill)",
+	tap_ok(in_order,
+	       "sender killed: every message up to its death arrived, in order (%llu "
+	       "of them after the kill)",
 	       (unsigned long long)after);
 	tap_ok(n == -ECONNRESET,
 	       "sender killed: the receiver gets -ECONNRESET once drained, not a hang (%zd)", n);
@@ -186,8 +188,7 @@ static void test_writer_killed(void)
 			mymap_channel_write(w, out, sizeof(out), MYMAP_CHANNEL_FOREVER);
 		}
 	}
-	while (total < 200000 &&
-	       (n = mymap_channel_read(rx, buf, sizeof(buf), PATIENCE_NS)) > 0) {
+	while (total < 200000 && (n = mymap_channel_read(rx, buf, sizeof(buf), PATIENCE_NS)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			intact &= buf[i] == (unsigned char)((total + (uint64_t)i) % 251);
 		total += (uint64_t)n;
@@ -215,8 +216,8 @@ static pid_t spawn_loan_holder(const char *name, enum mymap_channel_role role, i
 		struct mymap_channel *ch = open_or_die(name, role);
 		struct mymap_loan loan;
 		int err = role == MYMAP_CHANNEL_SENDER
-				  ? mymap_channel_reserve(ch, &loan, MYMAP_CHANNEL_FOREVER)
-				  : mymap_channel_recv_view(ch, &loan, MYMAP_CHANNEL_FOREVER);
+			      ? mymap_channel_reserve(ch, &loan, MYMAP_CHANNEL_FOREVER)
+			      : mymap_channel_recv_view(ch, &loan, MYMAP_CHANNEL_FOREVER);
 
 		if (write(pipe_w[1], &err, sizeof(err)) != sizeof(err))
 			_exit(102);

@@ -73,7 +73,8 @@ __attribute__((unused)) static int run_workers(struct mymap_heap *heap, int n, b
 		struct worker_thread w[64];
 
 		for (int i = 0; i < n; i++) {
-			w[i] = (struct worker_thread){.heap = heap, .index = i, .fn = fn, .arg = arg};
+			w[i] =
+			    (struct worker_thread){.heap = heap, .index = i, .fn = fn, .arg = arg};
 			pthread_create(&w[i].thread, NULL, worker_thread_main, &w[i]);
 		}
 		for (int i = 0; i < n; i++)

@@ -19,11 +19,11 @@
 #include "stream.h"
 #include "tap.h"
 
-#define OPS	    200000
-#define MSG_SIZE    48
-#define CAPACITY    8
-#define STREAM_CAP  256
-#define FIFO_SLOTS  (STREAM_CAP * 2)
+#define OPS	   200000
+#define MSG_SIZE   48
+#define CAPACITY   8
+#define STREAM_CAP 256
+#define FIFO_SLOTS (STREAM_CAP * 2)
 
 /* xorshift64*: reproducible from the seed printed in the TAP output. */
 static uint64_t rng_state;
@@ -148,7 +148,8 @@ static void test_stream(uint32_t start)
 			fill(buf, (uint32_t)len, rng());
 			n = ipc_stream_write(&w, buf, len);
 			if (n != expect) {
-				bad = "write accepted a different number of bytes than there was room";
+				bad = "write accepted a different number of bytes than there was "
+				      "room";
 				break;
 			}
 			for (size_t i = 0; i < n; i++)
@@ -279,8 +280,7 @@ static void test_mpmc_repair(uint32_t start)
 		got++;
 	}
 	tap_ok(got == 5 && order_ok,
-	       "mpmc repair: the 5 live messages arrive in order, the void cell skipped (%u)",
-	       got);
+	       "mpmc repair: the 5 live messages arrive in order, the void cell skipped (%u)", got);
 	for (seq = 0; seq < CAPACITY; seq++)
 		if (!ipc_mpmc_claim_write(q, 1, &c))
 			break;

@@ -200,7 +200,7 @@ static void run_shape(struct mymap_heap *heap, const struct shape *s, uint64_t m
 		      bool threads)
 {
 	struct mymap_channel_config cfg = {
-		.kind = s->kind, .msg_size = MSG_SIZE, .capacity = s->capacity};
+	    .kind = s->kind, .msg_size = MSG_SIZE, .capacity = s->capacity};
 	uint64_t per = messages / (uint64_t)s->producers, total = per * (uint64_t)s->producers;
 	uint64_t once = 0, dup = 0, lost = 0;
 	struct run *run = mymap_calloc(heap, 1, sizeof(*run) + total);
@@ -323,12 +323,12 @@ static void run_stream(struct mymap_heap *heap, uint64_t bytes, bool threads)
 int main(int argc, char **argv)
 {
 	static const struct shape shapes[] = {
-		{"stress-msg-1x1", MYMAP_CHANNEL_MESSAGES, 64, 1, 1, false, false},
-		{"stress-loan-1x1", MYMAP_CHANNEL_MESSAGES, 64, 1, 1, true, false},
-		{"stress-block-1x1", MYMAP_CHANNEL_MESSAGES, 4, 1, 1, false, true},
-		{"stress-mpmc-4x1", MYMAP_CHANNEL_MPMC, 64, 4, 1, false, false},
-		{"stress-mpmc-1x3", MYMAP_CHANNEL_MPMC, 64, 1, 3, true, false},
-		{"stress-mpmc-3x3", MYMAP_CHANNEL_MPMC, 16, 3, 3, false, true},
+	    {"stress-msg-1x1", MYMAP_CHANNEL_MESSAGES, 64, 1, 1, false, false},
+	    {"stress-loan-1x1", MYMAP_CHANNEL_MESSAGES, 64, 1, 1, true, false},
+	    {"stress-block-1x1", MYMAP_CHANNEL_MESSAGES, 4, 1, 1, false, true},
+	    {"stress-mpmc-4x1", MYMAP_CHANNEL_MPMC, 64, 4, 1, false, false},
+	    {"stress-mpmc-1x3", MYMAP_CHANNEL_MPMC, 64, 1, 3, true, false},
+	    {"stress-mpmc-3x3", MYMAP_CHANNEL_MPMC, 16, 3, 3, false, true},
 	};
 	const char *backend = "memfd";
 	uint64_t messages = 400000;
@@ -338,10 +338,10 @@ int main(int argc, char **argv)
 	int opt;
 
 	static const struct option longopts[] = {
-		{"backend", required_argument, NULL, 'b'},
-		{"threads", no_argument, NULL, 't'},
-		{"messages", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"threads", no_argument, NULL, 't'},
+	    {"messages", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
 	};
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opt == 'b')

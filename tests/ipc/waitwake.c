@@ -19,20 +19,19 @@
 
 #include "driver/devtest.h"
 
-#define WAITERS	   6
-#define WORD_A	   4096 /* offsets of the words used, in the region */
-#define WORD_B	   4160
-#define COUNTER	   8192 /* children announce themselves here */
-#define LONG_NS	   20000000000ull
+#define WAITERS 6
+#define WORD_A	4096 /* offsets of the words used, in the region */
+#define WORD_B	4160
+#define COUNTER 8192 /* children announce themselves here */
+#define LONG_NS 20000000000ull
 
 static int dev_fd;
 static char *region;
 
-static int do_wait(int fd, uint64_t offset, uint32_t expected, uint32_t flags,
-		   uint64_t timeout_ns)
+static int do_wait(int fd, uint64_t offset, uint32_t expected, uint32_t flags, uint64_t timeout_ns)
 {
 	struct mymap_wait w = {
-		.offset = offset, .expected = expected, .flags = flags, .timeout_ns = timeout_ns};
+	    .offset = offset, .expected = expected, .flags = flags, .timeout_ns = timeout_ns};
 
 	return ioctl(fd, MYMAP_IOC_WAIT, &w) == 0 ? 0 : errno;
 }
@@ -270,8 +269,7 @@ static void test_alive(void)
 	}
 	distinct = ids[0] && ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2];
 	tap_ok(distinct, "INFO gives each open file its own nonzero session id (%llu %llu %llu)",
-	       (unsigned long long)ids[0], (unsigned long long)ids[1],
-	       (unsigned long long)ids[2]);
+	       (unsigned long long)ids[0], (unsigned long long)ids[1], (unsigned long long)ids[2]);
 	err = alive(fds[0], ids[1]);
 	tap_ok(err == 0, "ALIVE of another open file's session is 0 (%s)", errname(err));
 	err = alive(fds[0], ids[0]);

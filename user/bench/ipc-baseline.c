@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WARMUP 20
+#define WARMUP	    20
 #define PIPE_BUFFER (1 << 20)
 
 static uint64_t now_ns(void)
@@ -107,8 +107,7 @@ static int reap(pid_t pid)
 	return 0;
 }
 
-int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count,
-		      struct ipc_rate *out)
+int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count, struct ipc_rate *out)
 {
 	unsigned char *buf = malloc(size);
 	int fds[2], err = buf ? open_path(path, fds, NULL) : -ENOMEM;
@@ -217,8 +216,8 @@ int ipc_baseline_memcpy(size_t size, uint64_t count, size_t window, struct ipc_r
 
 int ipc_baseline_cacheline(uint32_t iters, double *rtt_ns)
 {
-	_Atomic uint32_t *line = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	_Atomic uint32_t *line =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint32_t rounds = iters + WARMUP;
 	pid_t pid;
 	int err = 0;

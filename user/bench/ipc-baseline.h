@@ -20,8 +20,7 @@ enum ipc_kernel_path {
 };
 
 /* A child writes @count messages of @size bytes; the caller reads them all. */
-int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count,
-		      struct ipc_rate *out);
+int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count, struct ipc_rate *out);
 
 /* @iters round trips of @size bytes through @path, as ipc_measure_pingpong. */
 int ipc_baseline_pingpong(enum ipc_kernel_path path, size_t size, uint32_t iters, double *rtt_ns);

@@ -37,9 +37,9 @@ uint32_t ipc_measure_capacity(size_t size)
 static int create(struct mymap_heap *heap, const char *name, size_t size)
 {
 	struct mymap_channel_config cfg = {
-		.kind = MYMAP_CHANNEL_MESSAGES,
-		.msg_size = (uint32_t)size,
-		.capacity = ipc_measure_capacity(size),
+	    .kind = MYMAP_CHANNEL_MESSAGES,
+	    .msg_size = (uint32_t)size,
+	    .capacity = ipc_measure_capacity(size),
 	};
 
 	mymap_channel_remove(heap, name);

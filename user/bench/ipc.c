@@ -38,16 +38,16 @@
 struct size_case {
 	const char *name;
 	size_t size;
-	uint64_t count;	      /* streaming messages at scale 1 */
-	uint32_t busy_iters;  /* ping-pong round trips */
+	uint64_t count;	     /* streaming messages at scale 1 */
+	uint32_t busy_iters; /* ping-pong round trips */
 	uint32_t block_iters;
 };
 
 static const struct size_case cases[] = {
-	{"64B", 64, 400000, 20000, 5000},
-	{"4KiB", 4096, 32768, 5000, 2000},
-	{"64KiB", 65536, 2048, 500, 300},
-	{"1MiB", 1 << 20, 128, 60, 40},
+    {"64B", 64, 400000, 20000, 5000},
+    {"4KiB", 4096, 32768, 5000, 2000},
+    {"64KiB", 65536, 2048, 500, 300},
+    {"1MiB", 1 << 20, 128, 60, 40},
 };
 
 struct bench_run {
@@ -72,7 +72,7 @@ enum subject_index {
 };
 
 static const char *const subject_names[S_COUNT] = {
-	"device", "memfd", "memfd-view", "pipe", "unix", "memcpy",
+    "device", "memfd", "memfd-view", "pipe", "unix", "memcpy",
 };
 
 static void record(struct bench_run *b, const char *c, const char *subject, const char *metric,
@@ -98,8 +98,8 @@ static uint64_t scaled(double scale, uint64_t n, uint64_t floor)
 static const struct ipc_rate *median_rate(struct ipc_rate *r, int n)
 {
 	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && r[j].bytes / r[j].seconds < r[j - 1].bytes / r[j - 1].seconds;
-		     j--) {
+		for (int j = i;
+		     j > 0 && r[j].bytes / r[j].seconds < r[j - 1].bytes / r[j - 1].seconds; j--) {
 			struct ipc_rate t = r[j];
 
 			r[j] = r[j - 1];
@@ -205,10 +205,9 @@ static void measure_case(struct bench_run *b, int ci, struct mymap_heap *device,
 	measure_kernel_path(b, IPC_UNIX_STREAM, ci, S_UNIX, rtt);
 	/* The ceiling never waits: more copies for a measurable time. */
 	for (int i = 0; i < RATE_RUNS && !err; i++)
-		err = ipc_baseline_memcpy(cases[ci].size, scaled(b->scale, cases[ci].count * 4, 64),
-					  (size_t)ipc_measure_capacity(cases[ci].size) *
-						  cases[ci].size,
-					  &r[i]);
+		err = ipc_baseline_memcpy(
+		    cases[ci].size, scaled(b->scale, cases[ci].count * 4, 64),
+		    (size_t)ipc_measure_capacity(cases[ci].size) * cases[ci].size, &r[i]);
 	if (!err)
 		record_rate(b, ci, S_MEMCPY, median_rate(r, RATE_RUNS));
 }
@@ -246,9 +245,9 @@ static void print_targets(struct bench_run *b, bool device)
 	double pipe = b->rate[1][S_PIPE], copy = b->rate[1][S_MEMCPY];
 	double oneway = b->rtt_busy[0][ch] / 2;
 
-	printf("\n(%s figures; compare only within this run)\n",
-	       b->prefix[0] ? "VM" : "host");
-	target(device ? "4KiB throughput, device channel / pipe" : "4KiB throughput, memfd channel / pipe",
+	printf("\n(%s figures; compare only within this run)\n", b->prefix[0] ? "VM" : "host");
+	target(device ? "4KiB throughput, device channel / pipe"
+		      : "4KiB throughput, memfd channel / pipe",
 	       pipe > 0 ? b->rate[1][ch] / pipe : 0, ">=", 3.0);
 	target(device ? "4KiB throughput, device channel / memcpy"
 		      : "4KiB throughput, memfd channel / memcpy",
@@ -261,8 +260,8 @@ static void print_targets(struct bench_run *b, bool device)
 	if (device)
 		target("64B blocking ping-pong, driver wait/wake / futex (memfd)",
 		       b->rtt_block[0][S_MEMFD] > 0
-			       ? b->rtt_block[0][S_DEVICE] / b->rtt_block[0][S_MEMFD]
-			       : 0,
+			   ? b->rtt_block[0][S_DEVICE] / b->rtt_block[0][S_MEMFD]
+			   : 0,
 		       "<=", 1.5);
 }
 
@@ -286,12 +285,13 @@ int main(int argc, char **argv)
 		else
 			argv[rest++] = argv[i];
 	}
-	first = bench_parse_common(rest, argv, "ipc",
-				   " [--device] [--prefix STR] [--scale F]\n"
-				   "  --device    also measure a channel on /dev/mymap (in the VM)\n"
-				   "  --prefix S  put S before every subject name (vm- in the VM)\n"
-				   "  --scale F   multiply message and round-trip counts by F",
-				   &out, &help);
+	first =
+	    bench_parse_common(rest, argv, "ipc",
+			       " [--device] [--prefix STR] [--scale F]\n"
+			       "  --device    also measure a channel on /dev/mymap (in the VM)\n"
+			       "  --prefix S  put S before every subject name (vm- in the VM)\n"
+			       "  --scale F   multiply message and round-trip counts by F",
+			       &out, &help);
 	if (first < 0)
 		return help ? 0 : 2;
 	if (first < rest || b.scale <= 0) {
@@ -302,8 +302,9 @@ int main(int argc, char **argv)
 	if (use_device) {
 		device = mymap_open_device(MYMAP_FORMAT);
 		if (!device) {
-			fprintf(stderr, "mymap-bench-ipc: %s; load the module (make module, "
-					"scripts/vm-run) or leave out --device\n",
+			fprintf(stderr,
+				"mymap-bench-ipc: %s; load the module (make module, "
+				"scripts/vm-run) or leave out --device\n",
 				mymap_last_message());
 			return 1;
 		}

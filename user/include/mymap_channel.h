@@ -229,8 +229,8 @@ int mymap_channel_format_at(struct mymap_heap *heap, uint64_t offset,
  * frees it.  Returns 0, -EBADMSG (no channel there), -EBUSY, -EINVAL,
  * -ENOMEM, or an errno of MYMAP_IOC_INFO on a device heap.
  */
-int mymap_channel_attach_at(struct mymap_heap *heap, uint64_t offset,
-			    enum mymap_channel_role role, struct mymap_channel **out);
+int mymap_channel_attach_at(struct mymap_heap *heap, uint64_t offset, enum mymap_channel_role role,
+			    struct mymap_channel **out);
 
 /* ---- Using an endpoint ---- */
 

@@ -44,31 +44,30 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: mymap-ipc COMMAND [OPTIONS]\n"
-		"Channels in a libmymap heap (see mymap_channel.h).\n\n"
-		"commands:\n"
-		"  create NAME      make a channel (--kind, --size, --capacity)\n"
-		"  send NAME        send standard input, or --generate BYTES of a test\n"
-		"                   pattern; prints bytes, messages and a checksum\n"
-		"  recv NAME        receive until the sender closes; writes the data to\n"
-		"                   standard output, or with --checksum only the totals\n"
-		"  list             the channels of the heap\n"
-		"  remove NAME      remove a channel\n"
-		"  pingpong         round trips through two channels to a forked echo\n"
-		"  bench            stream through a channel to a forked receiver\n\n"
-		"options:\n"
-		"  --backend B      device (default) or memfd (pingpong, bench only)\n"
-		"  --kind K         stream (default), messages or mpmc\n"
-		"  --size B         message size (default 4096; stream: chunk size)\n"
-		"  --capacity N     messages in flight, or stream bytes (default 64 / 1 MiB)\n"
-		"  --generate BYTES send a pattern instead of standard input\n"
-		"  --create         send: create the channel if it does not exist\n"
-		"  --checksum       recv: print totals and checksum instead of the data\n"
-		"  --iterations N   pingpong round trips (default 10000)\n"
-		"  --busy           pingpong: busy-poll instead of sleeping\n"
-		"  --count N        bench: messages to stream (default 100000)\n"
-		"  -h, --help       this text\n");
+	fprintf(f, "usage: mymap-ipc COMMAND [OPTIONS]\n"
+		   "Channels in a libmymap heap (see mymap_channel.h).\n\n"
+		   "commands:\n"
+		   "  create NAME      make a channel (--kind, --size, --capacity)\n"
+		   "  send NAME        send standard input, or --generate BYTES of a test\n"
+		   "                   pattern; prints bytes, messages and a checksum\n"
+		   "  recv NAME        receive until the sender closes; writes the data to\n"
+		   "                   standard output, or with --checksum only the totals\n"
+		   "  list             the channels of the heap\n"
+		   "  remove NAME      remove a channel\n"
+		   "  pingpong         round trips through two channels to a forked echo\n"
+		   "  bench            stream through a channel to a forked receiver\n\n"
+		   "options:\n"
+		   "  --backend B      device (default) or memfd (pingpong, bench only)\n"
+		   "  --kind K         stream (default), messages or mpmc\n"
+		   "  --size B         message size (default 4096; stream: chunk size)\n"
+		   "  --capacity N     messages in flight, or stream bytes (default 64 / 1 MiB)\n"
+		   "  --generate BYTES send a pattern instead of standard input\n"
+		   "  --create         send: create the channel if it does not exist\n"
+		   "  --checksum       recv: print totals and checksum instead of the data\n"
+		   "  --iterations N   pingpong round trips (default 10000)\n"
+		   "  --busy           pingpong: busy-poll instead of sleeping\n"
+		   "  --count N        bench: messages to stream (default 100000)\n"
+		   "  -h, --help       this text\n");
 }
 
 /* One line: what failed, why, and what to do. */
@@ -106,10 +105,11 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 static int create_channel(struct mymap_heap *heap, const char *name, const struct options *o)
 {
 	struct mymap_channel_config cfg = {
-		.kind = o->kind,
-		.msg_size = o->size,
-		.capacity = o->capacity ? o->capacity
-					: o->kind == MYMAP_CHANNEL_STREAM ? 1u << 20 : 64,
+	    .kind = o->kind,
+	    .msg_size = o->size,
+	    .capacity = o->capacity			  ? o->capacity
+			: o->kind == MYMAP_CHANNEL_STREAM ? 1u << 20
+							  : 64,
 	};
 
 	return mymap_channel_create(heap, name, &cfg);
@@ -142,12 +142,12 @@ static int cmd_send(struct mymap_heap *heap, const char *name, const struct opti
 	err = mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &ch);
 	if (err)
 		return fail(name, -err,
-			    err == -ENOENT ? "create it first (mymap-ipc create, or send --create)"
+			    err == -ENOENT  ? "create it first (mymap-ipc create, or send --create)"
 			    : err == -EBUSY ? "another live sender holds it"
 					    : NULL);
 	chunk = mymap_channel_config(ch)->kind == MYMAP_CHANNEL_STREAM
-			? o->size
-			: mymap_channel_config(ch)->msg_size;
+		    ? o->size
+		    : mymap_channel_config(ch)->msg_size;
 	buf = malloc(chunk);
 	if (!buf)
 		return fail("allocate a buffer", ENOMEM, NULL);
@@ -193,12 +193,12 @@ static int cmd_recv(struct mymap_heap *heap, const char *name, const struct opti
 	err = mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &ch);
 	if (err)
 		return fail(name, -err,
-			    err == -ENOENT ? "create it first (mymap-ipc create)"
+			    err == -ENOENT  ? "create it first (mymap-ipc create)"
 			    : err == -EBUSY ? "another live receiver holds it"
 					    : NULL);
 	size = mymap_channel_config(ch)->kind == MYMAP_CHANNEL_STREAM
-		       ? CHUNK
-		       : mymap_channel_config(ch)->msg_size;
+		   ? CHUNK
+		   : mymap_channel_config(ch)->msg_size;
 	buf = malloc(size);
 	if (!buf)
 		return fail("allocate a buffer", ENOMEM, NULL);
@@ -221,7 +221,9 @@ static int cmd_recv(struct mymap_heap *heap, const char *name, const struct opti
 	fprintf(o->checksum ? stdout : stderr,
 		"received %llu bytes in %llu reads, checksum %016llx (%s; slept %llu times)\n",
 		(unsigned long long)bytes, (unsigned long long)messages, (unsigned long long)sum,
-		n == -EPIPE ? "the sender closed" : n == -ECONNRESET ? "the sender died" : "error",
+		n == -EPIPE	   ? "the sender closed"
+		: n == -ECONNRESET ? "the sender died"
+				   : "error",
 		(unsigned long long)st.sleeps);
 	free(buf);
 	mymap_channel_close(ch);
@@ -245,8 +247,7 @@ static int cmd_list(struct mymap_heap *heap)
 	for (int i = 0; i < n; i++)
 		printf("%-24s %-8s %9u %9u %8u %8u %8u\n", info[i].name,
 		       kind_name(info[i].config.kind), info[i].config.msg_size,
-		       info[i].config.capacity, info[i].senders, info[i].receivers,
-		       info[i].queued);
+		       info[i].config.capacity, info[i].senders, info[i].receivers, info[i].queued);
 	return 0;
 }
 
@@ -287,18 +288,18 @@ static int cmd_bench(struct mymap_heap *heap, const struct options *o)
 static int parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"backend", required_argument, NULL, 'b'},
-		{"kind", required_argument, NULL, 'k'},
-		{"size", required_argument, NULL, 's'},
-		{"capacity", required_argument, NULL, 'c'},
-		{"generate", required_argument, NULL, 'g'},
-		{"count", required_argument, NULL, 'n'},
-		{"iterations", required_argument, NULL, 'i'},
-		{"create", no_argument, NULL, 'C'},
-		{"checksum", no_argument, NULL, 'S'},
-		{"busy", no_argument, NULL, 'B'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"size", required_argument, NULL, 's'},
+	    {"capacity", required_argument, NULL, 'c'},
+	    {"generate", required_argument, NULL, 'g'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"iterations", required_argument, NULL, 'i'},
+	    {"create", no_argument, NULL, 'C'},
+	    {"checksum", no_argument, NULL, 'S'},
+	    {"busy", no_argument, NULL, 'B'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -353,11 +354,11 @@ static int parse(int argc, char **argv, struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = {
-		.backend = "device",
-		.kind = MYMAP_CHANNEL_STREAM,
-		.size = 4096,
-		.count = 100000,
-		.iterations = 10000,
+	    .backend = "device",
+	    .kind = MYMAP_CHANNEL_STREAM,
+	    .size = 4096,
+	    .count = 100000,
+	    .iterations = 10000,
 	};
 	const char *cmd = argc > 1 ? argv[1] : "";
 	struct mymap_heap *heap;
@@ -374,15 +375,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	name = first < argc - 1 ? argv[1 + first] : NULL;
-	bool needs_name = !strcmp(cmd, "create") || !strcmp(cmd, "send") ||
-			  !strcmp(cmd, "recv") || !strcmp(cmd, "remove");
+	bool needs_name = !strcmp(cmd, "create") || !strcmp(cmd, "send") || !strcmp(cmd, "recv") ||
+			  !strcmp(cmd, "remove");
 
 	if (needs_name && !name) {
 		fprintf(stderr, "mymap-ipc: %s needs a channel NAME; see mymap-ipc --help\n", cmd);
 		return 2;
 	}
-	if (!needs_name && strcmp(cmd, "list") && strcmp(cmd, "pingpong") &&
-	    strcmp(cmd, "bench")) {
+	if (!needs_name && strcmp(cmd, "list") && strcmp(cmd, "pingpong") && strcmp(cmd, "bench")) {
 		fprintf(stderr, "mymap-ipc: unknown command '%s'; see mymap-ipc --help\n", cmd);
 		return 2;
 	}

@@ -13,9 +13,9 @@
 #include "align.h"
 
 /* The largest msg_size: a slot must stay far below 2^32 bytes. */
-#define IPC_MSG_SIZE_MAX   (64u << 20)
-#define IPC_STREAM_MIN	   64u
-#define IPC_CAPACITY_MAX   (1u << 31)
+#define IPC_MSG_SIZE_MAX (64u << 20)
+#define IPC_STREAM_MIN	 64u
+#define IPC_CAPACITY_MAX (1u << 31)
 
 static uint64_t header_bytes(void)
 {
@@ -103,12 +103,13 @@ void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config
 int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail)
 {
 	struct mymap_channel_config cfg = {
-		.kind = c->kind,
-		.msg_size = c->msg_size ? c->msg_size : 1,
-		.capacity = c->capacity,
+	    .kind = c->kind,
+	    .msg_size = c->msg_size ? c->msg_size : 1,
+	    .capacity = c->capacity,
 	};
 
-	if (avail < sizeof(*c) || __atomic_load_n(&c->magic, __ATOMIC_ACQUIRE) != IPC_CHANNEL_MAGIC ||
+	if (avail < sizeof(*c) ||
+	    __atomic_load_n(&c->magic, __ATOMIC_ACQUIRE) != IPC_CHANNEL_MAGIC ||
 	    c->version != IPC_CHANNEL_VERSION || !config_valid(&cfg))
 		return -EBADMSG;
 	if (c->ring_off != header_bytes() || c->bytes != mymap_channel_bytes(&cfg) ||
@@ -260,10 +261,10 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 	ch->region = *region;
 	ch->shm = c;
 	ch->config = (struct mymap_channel_config){
-		.kind = c->kind,
-		.msg_size = c->msg_size,
-		.capacity = c->capacity,
-		.start_index = c->start_index,
+	    .kind = c->kind,
+	    .msg_size = c->msg_size,
+	    .capacity = c->capacity,
+	    .start_index = c->start_index,
 	};
 	ch->side = side;
 	ch->place = (uint16_t)place;
@@ -358,8 +359,8 @@ int mymap_channel_format_at(struct mymap_heap *heap, uint64_t offset,
 	return 0;
 }
 
-int mymap_channel_attach_at(struct mymap_heap *heap, uint64_t offset,
-			    enum mymap_channel_role role, struct mymap_channel **out)
+int mymap_channel_attach_at(struct mymap_heap *heap, uint64_t offset, enum mymap_channel_role role,
+			    struct mymap_channel **out)
 {
 	struct ipc_region region;
 	struct ipc_channel *c;

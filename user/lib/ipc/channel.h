@@ -61,14 +61,14 @@ struct ipc_side {
 struct ipc_channel {
 	uint32_t magic;
 	uint32_t version;
-	uint32_t kind;	    /* enum mymap_channel_kind */
-	uint32_t places;    /* endpoints per side: 1, or MAX_ENDPOINTS for MPMC */
+	uint32_t kind;	 /* enum mymap_channel_kind */
+	uint32_t places; /* endpoints per side: 1, or MAX_ENDPOINTS for MPMC */
 	uint32_t msg_size;
 	uint32_t capacity;
 	uint32_t start_index;
 	uint32_t reserved;
-	uint64_t ring_off;  /* from the start of this struct */
-	uint64_t bytes;	    /* all of it, ring included */
+	uint64_t ring_off; /* from the start of this struct */
+	uint64_t bytes;	   /* all of it, ring included */
 	struct ipc_lock lock;
 	_Atomic uint32_t removed; /* unlinked from its directory: free at last close */
 	struct ipc_side side[2];

@@ -18,14 +18,12 @@ int ipc_lock(struct ipc_lock *l)
 	for (;;) {
 		uint64_t seen = 0;
 
-		if (atomic_compare_exchange_weak_explicit(&l->holder, &seen, self,
-							  memory_order_acquire,
-							  memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			&l->holder, &seen, self, memory_order_acquire, memory_order_relaxed))
 			return 0;
 		if (seen && ++tries % LOCK_CHECK_EVERY == 0 && !mymap_id_alive(seen) &&
-		    atomic_compare_exchange_strong_explicit(&l->holder, &seen, self,
-							    memory_order_acquire,
-							    memory_order_relaxed))
+		    atomic_compare_exchange_strong_explicit(
+			&l->holder, &seen, self, memory_order_acquire, memory_order_relaxed))
 			return 1;
 		if (tries < 16) {
 			sched_yield();

@@ -135,7 +135,7 @@ static struct ipc_dir_entry *lookup(struct ipc_directory *d, const char *name)
 {
 	for (uint32_t i = 0; i < d->entries; i++)
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_acquire) ==
-			    IPC_ENTRY_READY &&
+			IPC_ENTRY_READY &&
 		    strcmp(d->entry[i].name, name) == 0)
 			return &d->entry[i];
 	return NULL;
@@ -300,10 +300,10 @@ static void fill_info(struct ipc_region *r, const struct ipc_dir_entry *e,
 	if (!c)
 		return;
 	info->config = (struct mymap_channel_config){
-		.kind = c->kind,
-		.msg_size = c->msg_size,
-		.capacity = c->capacity,
-		.start_index = c->start_index,
+	    .kind = c->kind,
+	    .msg_size = c->msg_size,
+	    .capacity = c->capacity,
+	    .start_index = c->start_index,
 	};
 	info->bytes = c->bytes;
 	info->senders = ipc_channel_attached(c, IPC_SENDERS);

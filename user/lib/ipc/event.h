@@ -54,8 +54,8 @@ static inline _Atomic uint32_t *ipc_event_epoch(struct ipc_event *ev)
  */
 static inline uint32_t ipc_event_prepare(struct ipc_event *ev)
 {
-	uint64_t prev = atomic_fetch_add_explicit(&ev->word, IPC_EVENT_SLEEPER,
-						  memory_order_acq_rel);
+	uint64_t prev =
+	    atomic_fetch_add_explicit(&ev->word, IPC_EVENT_SLEEPER, memory_order_acq_rel);
 
 	return (uint32_t)(prev >> 32);
 }
@@ -67,8 +67,8 @@ static inline void ipc_event_cancel(struct ipc_event *ev)
 }
 
 /* Sleeps while the epoch equals @ticket; see ipc_wait() for the returns. */
-static inline int ipc_event_sleep(const struct ipc_region *r, struct ipc_event *ev,
-				  uint32_t ticket, uint64_t timeout_ns)
+static inline int ipc_event_sleep(const struct ipc_region *r, struct ipc_event *ev, uint32_t ticket,
+				  uint64_t timeout_ns)
 {
 	return ipc_wait(r, ipc_event_epoch(ev), ticket, timeout_ns);
 }

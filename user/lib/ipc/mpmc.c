@@ -34,7 +34,8 @@ static uint16_t state_owner(uint64_t s)
 
 static struct ipc_mpmc_cell *cell_at(struct ipc_mpmc *q, uint32_t pos)
 {
-	return (struct ipc_mpmc_cell *)((char *)q + q->data_off + (size_t)(pos & q->mask) * q->stride);
+	return (struct ipc_mpmc_cell *)((char *)q + q->data_off +
+					(size_t)(pos & q->mask) * q->stride);
 }
 
 static uint32_t stride_for(uint32_t cell_size)
@@ -60,7 +61,8 @@ void ipc_mpmc_format(struct ipc_mpmc *q, uint32_t cell_size, uint32_t capacity, 
 	for (uint32_t i = 0; i < capacity; i++) {
 		uint32_t pos = start + i;
 
-		atomic_init(&cell_at(q, pos)->state, make_state(pos, PHASE_EMPTY, IPC_MPMC_NO_OWNER));
+		atomic_init(&cell_at(q, pos)->state,
+			    make_state(pos, PHASE_EMPTY, IPC_MPMC_NO_OWNER));
 	}
 }
 
@@ -81,8 +83,8 @@ bool ipc_mpmc_claim_write(struct ipc_mpmc *q, uint16_t owner, struct ipc_mpmc_cl
 
 		if (lag == 0 && state_phase(s) == PHASE_EMPTY) {
 			if (atomic_compare_exchange_weak_explicit(
-				    &cell->state, &s, make_state(pos, PHASE_WRITING, owner),
-				    memory_order_acquire, memory_order_relaxed)) {
+				&cell->state, &s, make_state(pos, PHASE_WRITING, owner),
+				memory_order_acquire, memory_order_relaxed)) {
 				help_advance(&q->enq, pos);
 				c->cell = cell;
 				c->pos = pos;
@@ -119,8 +121,8 @@ bool ipc_mpmc_claim_read(struct ipc_mpmc *q, uint16_t owner, struct ipc_mpmc_cla
 
 		if (lag == 0 && (phase == PHASE_FULL || phase == PHASE_VOID)) {
 			if (!atomic_compare_exchange_weak_explicit(
-				    &cell->state, &s, make_state(pos, PHASE_READING, owner),
-				    memory_order_acquire, memory_order_relaxed))
+				&cell->state, &s, make_state(pos, PHASE_READING, owner),
+				memory_order_acquire, memory_order_relaxed))
 				continue;
 			help_advance(&q->deq, pos);
 			c->cell = cell;
@@ -167,9 +169,8 @@ unsigned int ipc_mpmc_repair(struct ipc_mpmc *q, uint16_t owner)
 		else
 			continue;
 		/* Fails only if another repairer got there first. */
-		if (atomic_compare_exchange_strong_explicit(&cell->state, &s, to,
-							    memory_order_release,
-							    memory_order_relaxed))
+		if (atomic_compare_exchange_strong_explicit(
+			&cell->state, &s, to, memory_order_release, memory_order_relaxed))
 			repaired++;
 	}
 	return repaired;

@@ -53,8 +53,8 @@ static int peer_gone(struct mymap_channel *ch, bool deep)
 	if (!atomic_load_explicit(&s->attaches, memory_order_relaxed))
 		return 0;
 	return atomic_load_explicit(&s->last_exit, memory_order_relaxed) == IPC_EXIT_DIED
-		       ? -ECONNRESET
-		       : -EPIPE;
+		   ? -ECONNRESET
+		   : -EPIPE;
 }
 
 /* The event this endpoint sleeps on: receivers wait for data, senders for space. */
