@@ -3,7 +3,8 @@
  * fuzz_heap.c - libFuzzer target: an input is a sequence of heap
  * operations, some of which damage the heap on purpose.
  *
- * Every input starts from a freshly formatted heap.  The heap must never
+ * Every input starts from a freshly formatted heap, shared (memfd) or
+ * private (anon, with its block cache) as its first byte says.  The heap must never
  * crash or touch memory outside its region (ASan, UBSan watch), whatever
  * the damage; as long as an input has damaged nothing, every operation
  * must succeed or fail with ENOMEM, block contents must survive, and
@@ -33,7 +34,8 @@ struct live {
 	unsigned char fill;
 };
 
-static struct mymap_heap *heap;
+/* Two heaps: a shared one (journal, lock) and a private one (block cache). */
+static struct mymap_heap *shared_heap, *private_heap, *heap;
 
 struct input {
 	const uint8_t *data;
@@ -74,11 +76,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool damaged = false;
 	unsigned char *base;
 
-	if (!heap) {
-		heap = mymap_open_memfd(HEAP_SIZE, 0);
-		if (!heap)
+	if (!shared_heap) {
+		shared_heap = mymap_open_memfd(HEAP_SIZE, 0);
+		private_heap = mymap_open_anon(HEAP_SIZE, 0);
+		if (!shared_heap || !private_heap)
 			abort();
 	}
+	/* The first byte picks the heap. */
+	heap = take(&in, 1) & 1 ? private_heap : shared_heap;
+	/* The handle's cache refers to the old format: empty it by a check first. */
+	mymap_heap_check(heap);
 	mm_format(heap);
 	base = mymap_heap_base(heap);
 	while (in.left) {

@@ -428,6 +428,8 @@ void mm_cache_flush(struct mymap_heap *h)
 			uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
 
 			h->cache.blocks--;
+			if (!mm_cached_ok(h, at, bin + MM_MIN_UNITS))
+				continue;
 			mm_set_state(h, at, MM_USED);
 			/* The cache counted the free already; free_locked() counts it again. */
 			c->in_use += usable_of(mm_block_at(h, at)->size);

@@ -44,6 +44,20 @@ static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint
 	b->check = mm_check_of(h->salt, at, b->size, state);
 }
 
+/*
+ * Whether the cached block at @at is as the cache left it: a block damaged
+ * while cached (a write after free) is dropped, never handed out again.
+ */
+static mm_inline bool mm_cached_ok(struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+
+	if (mm_likely(mm_block_ok(h, at) && b->state == MM_CACHED && b->size == units))
+		return true;
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
+	return false;
+}
+
 /* A cached block of exactly @units, made live again, or NULL. */
 static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 {
@@ -55,6 +69,8 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
 
 	h->cache.blocks--;
+	if (mm_unlikely(!mm_cached_ok(h, at, units)))
+		return NULL;
 	mm_set_state(h, at, MM_USED);
 	c->in_use += ((uint64_t)units - 1) << MM_UNIT_SHIFT;
 	if (c->in_use > c->peak_in_use)
