@@ -45,8 +45,9 @@ static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint
 }
 
 /*
- * Whether the cached block at @at is as the cache left it: a block damaged
- * while cached (a write after free) is dropped, never handed out again.
+ * Whether the cached block at @at is as the cache left it, canary
+ * included: a block damaged while cached (a write after free) is dropped,
+ * never returned to the heap.
  */
 static mm_inline bool mm_cached_ok(struct mymap_heap *h, uint32_t at, uint32_t units)
 {
@@ -69,8 +70,16 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
 
 	h->cache.blocks--;
-	if (mm_unlikely(!mm_cached_ok(h, at, units)))
+	/*
+	 * Size and state are all that matter here (the canary is rewritten):
+	 * a block damaged while cached is dropped, never handed out again.
+	 */
+	const struct mm_block *b = mm_block_at(h, at);
+
+	if (mm_unlikely(b->size != units || b->state != MM_CACHED)) {
+		atomic_fetch_add_explicit(&c->integrity_errors, 1, memory_order_relaxed);
 		return NULL;
+	}
 	mm_set_state(h, at, MM_USED);
 	c->in_use += ((uint64_t)units - 1) << MM_UNIT_SHIFT;
 	if (c->in_use > c->peak_in_use)
