@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int write_all(int fd, const unsigned char *buf, size_t len)
+/* Writes (@out) or reads all @len bytes, whatever the kernel splits them into. */
+static int transfer_all(int fd, unsigned char *buf, size_t len, bool out)
 {
 	while (len) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n = out ? write(fd, buf, len) : read(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -40,19 +42,14 @@ static int write_all(int fd, const unsigned char *buf, size_t len)
 	return 0;
 }
 
+static int write_all(int fd, unsigned char *buf, size_t len)
+{
+	return transfer_all(fd, buf, len, true);
+}
+
 static int read_all(int fd, unsigned char *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = read(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return transfer_all(fd, buf, len, false);
 }
 
 /*

@@ -38,21 +38,16 @@ static struct ipc_mpmc_cell *cell_at(struct ipc_mpmc *q, uint32_t pos)
 					(size_t)(pos & q->mask) * q->stride);
 }
 
-static uint32_t stride_for(uint32_t cell_size)
-{
-	return (uint32_t)ipc_align_up(sizeof(struct ipc_mpmc_cell) + cell_size, IPC_CACHE_LINE);
-}
-
 size_t ipc_mpmc_data_bytes(uint32_t cell_size, uint32_t capacity)
 {
-	return (size_t)stride_for(cell_size) * capacity;
+	return (size_t)ipc_slot_stride(sizeof(struct ipc_mpmc_cell), cell_size) * capacity;
 }
 
 void ipc_mpmc_format(struct ipc_mpmc *q, uint32_t cell_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
 	q->cell_size = cell_size;
-	q->stride = stride_for(cell_size);
+	q->stride = ipc_slot_stride(sizeof(struct ipc_mpmc_cell), cell_size);
 	q->capacity = capacity;
 	q->mask = capacity - 1;
 	q->data_off = data_off;

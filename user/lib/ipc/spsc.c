@@ -9,21 +9,16 @@ static struct ipc_spsc_slot *slot_at(const struct ipc_spsc_end *e, uint32_t inde
 	return (struct ipc_spsc_slot *)(e->slots + (size_t)(index & e->q->mask) * e->q->stride);
 }
 
-static uint32_t stride_for(uint32_t slot_size)
-{
-	return (uint32_t)ipc_align_up(sizeof(struct ipc_spsc_slot) + slot_size, IPC_CACHE_LINE);
-}
-
 size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
 {
-	return (size_t)stride_for(slot_size) * capacity;
+	return (size_t)ipc_slot_stride(sizeof(struct ipc_spsc_slot), slot_size) * capacity;
 }
 
 void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
 	q->slot_size = slot_size;
-	q->stride = stride_for(slot_size);
+	q->stride = ipc_slot_stride(sizeof(struct ipc_spsc_slot), slot_size);
 	q->capacity = capacity;
 	q->mask = capacity - 1;
 	q->data_off = data_off;

@@ -307,16 +307,24 @@ static int try_recv(struct mymap_channel *ch, void *arg)
 	return 0;
 }
 
-ssize_t mymap_channel_recv(struct mymap_channel *ch, void *buf, size_t size, int64_t timeout_ns)
+/* Waits for a message as @a asks; a dropped corrupt one still frees a slot. */
+static int receive(struct mymap_channel *ch, struct recv_args *a, int64_t timeout_ns)
 {
-	struct recv_args a = {.buf = buf, .size = size};
 	int ret = check_message_endpoint(ch, IPC_RECEIVERS);
 
 	if (ret)
 		return ret;
-	ret = wait_for(ch, try_recv, &a, timeout_ns);
+	ret = wait_for(ch, try_recv, a, timeout_ns);
 	if (ret == -EBADMSG)
 		notify_peer(ch);
+	return ret;
+}
+
+ssize_t mymap_channel_recv(struct mymap_channel *ch, void *buf, size_t size, int64_t timeout_ns)
+{
+	struct recv_args a = {.buf = buf, .size = size};
+	int ret = receive(ch, &a, timeout_ns);
+
 	if (ret)
 		return ret;
 	notify_peer(ch);
@@ -326,14 +334,8 @@ ssize_t mymap_channel_recv(struct mymap_channel *ch, void *buf, size_t size, int
 int mymap_channel_recv_view(struct mymap_channel *ch, struct mymap_loan *view, int64_t timeout_ns)
 {
 	struct recv_args a = {.view = view};
-	int ret = check_message_endpoint(ch, IPC_RECEIVERS);
 
-	if (ret)
-		return ret;
-	ret = wait_for(ch, try_recv, &a, timeout_ns);
-	if (ret == -EBADMSG)
-		notify_peer(ch);
-	return ret;
+	return receive(ch, &a, timeout_ns);
 }
 
 int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view)
