@@ -29,7 +29,7 @@
  * compare-and-swap to take and one store (plus a load of the sleepers
  * flag) to release, and no system call.  A private heap (anon without
  * MYMAP_SHARED, brk) in a process that has a single thread skips the lock,
- * as glibc's malloc does, and keeps up to 7 freed blocks of each size up
+ * as glibc's malloc does, and keeps up to 16 freed blocks of each size up
  * to 1 KiB in the handle for the next request of that size (as glibc's
  * tcache); statistics, checks, a request that finds no room and the
  * process's second thread return them to the heap first, so the cache is

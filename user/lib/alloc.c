@@ -533,8 +533,14 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	mm_lock(heap);
 	done = used_block_ok(heap, at, "mymap_realloc");
 	if (done == 0) {
-		old_usable = usable_of(mm_block_at(heap, at)->size);
-		done = resize_in_place(heap, at, units);
+		uint32_t have = mm_block_at(heap, at)->size;
+
+		old_usable = usable_of(have);
+		/* Already the right size, to within a block too small to split off. */
+		if (units <= have && have - units < MM_MIN_UNITS)
+			done = 1;
+		else
+			done = resize_in_place(heap, at, units);
 	}
 	mm_unlock(heap);
 	if (done)

@@ -33,7 +33,7 @@
  * @cache:  small freed blocks kept for reuse (private heaps, cache.c).
  */
 #define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
-#define MM_CACHE_DEPTH 7
+#define MM_CACHE_DEPTH 16
 
 struct mm_cache {
 	uint32_t blocks;
