@@ -50,7 +50,8 @@
  *   carry the offset of a heap block.
  *
  * Blocking: an operation that cannot proceed first spins (see
- * mymap_channel_set_spin), then sleeps: futex(2) on shared memfd or
+ * mymap_channel_set_spin), yields the core a few times (unless the spin
+ * is 0), then sleeps: futex(2) on shared memfd or
  * anonymous memory, the driver's MYMAP_IOC_WAIT/WAKE on /dev/mymap.  A
  * sleeper wakes at least every MYMAP_CHANNEL_LIVENESS_NS to check that
  * its peers are alive; on the device it is also woken whenever any file of
@@ -303,9 +304,10 @@ int mymap_channel_recv_view(struct mymap_channel *ch, struct mymap_loan *view, i
 int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view);
 
 /*
- * How many times a blocked operation re-checks the ring before it sleeps
- * (MYMAP_CHANNEL_SPIN_DEFAULT; 0 sleeps at once; MYMAP_CHANNEL_SPIN_FOREVER
- * busy-polls and never sleeps, peers' deaths still being noticed).
+ * How many times a blocked operation re-checks the ring before it yields
+ * and then sleeps (MYMAP_CHANNEL_SPIN_DEFAULT; 0 sleeps at once, without
+ * yielding; MYMAP_CHANNEL_SPIN_FOREVER busy-polls and never sleeps, peers'
+ * deaths still being noticed).  Affects only this endpoint.
  */
 void mymap_channel_set_spin(struct mymap_channel *ch, uint32_t iterations);
 

@@ -5,10 +5,14 @@
  * (spin, then sleep on an event, checking its peers between sleeps).
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
 #include "channel.h"
+
+/* Yields after spinning, before sleeping; none when told not to spin. */
+#define YIELDS_BEFORE_SLEEP 4
 
 /* One attempt at an operation: 0 done, -EAGAIN not now, or an error. */
 typedef int (*attempt_fn)(struct mymap_channel *ch, void *arg);
@@ -130,6 +134,18 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 			if (deadline && now_ns() >= deadline)
 				return -ETIMEDOUT;
 		}
+	}
+	/*
+	 * Before sleeping, give the core away a few times: when the peer
+	 * waits for this very core (more runnable processes than cores), a
+	 * yield lets it run at once, where a sleep costs two system calls
+	 * and a wake-up latency.
+	 */
+	for (uint32_t i = 0; ch->spin && i < YIELDS_BEFORE_SLEEP; i++) {
+		sched_yield();
+		ret = attempt(ch, arg);
+		if (ret != -EAGAIN)
+			return ret;
 	}
 
 	for (;;) {
