@@ -7,9 +7,10 @@
  * Shapes: messages 1->1 (copying, and with the zero-copy loans), a byte
  * stream 1->1, MPMC 4->1 (per-producer order), 1->3 and 3->3 (each message
  * exactly once), and a blocking 1->1 with a tiny ring and no spinning, so
- * both sides sleep and wake constantly.  Workers are forked processes
- * sharing the heap, or threads with --threads (for ThreadSanitizer, which
- * does not follow processes).
+ * both sides sleep and wake constantly.  Every ring's indices start 1000
+ * below 2^32, so all shapes wrap around while they run.  Workers are
+ * forked processes sharing the heap, or threads with --threads (for
+ * ThreadSanitizer, which does not follow processes).
  *
  * usage: stress [--backend memfd|device] [--threads] [--messages N]
  */
@@ -20,6 +21,8 @@
 #include "ipctest.h"
 
 #define MSG_SIZE 256
+/* Every ring's indices start here, so they wrap past 2^32 under load. */
+#define WRAP_START (UINT32_MAX - 1000)
 
 struct shape {
 	const char *name;
@@ -199,8 +202,10 @@ static void participant(struct mymap_heap *heap, int index, void *arg)
 static void run_shape(struct mymap_heap *heap, const struct shape *s, uint64_t messages,
 		      bool threads)
 {
-	struct mymap_channel_config cfg = {
-	    .kind = s->kind, .msg_size = MSG_SIZE, .capacity = s->capacity};
+	struct mymap_channel_config cfg = {.kind = s->kind,
+					   .msg_size = MSG_SIZE,
+					   .capacity = s->capacity,
+					   .start_index = WRAP_START};
 	uint64_t per = messages / (uint64_t)s->producers, total = per * (uint64_t)s->producers;
 	uint64_t once = 0, dup = 0, lost = 0;
 	struct run *run = mymap_calloc(heap, 1, sizeof(*run) + total);
@@ -299,7 +304,8 @@ static void stream_worker(struct mymap_heap *heap, int index, void *arg)
 
 static void run_stream(struct mymap_heap *heap, uint64_t bytes, bool threads)
 {
-	struct mymap_channel_config cfg = {.kind = MYMAP_CHANNEL_STREAM, .capacity = 8192};
+	struct mymap_channel_config cfg = {
+	    .kind = MYMAP_CHANNEL_STREAM, .capacity = 8192, .start_index = WRAP_START};
 	struct stream_run *sr = mymap_calloc(heap, 1, sizeof(*sr));
 	int err = mymap_channel_create(heap, "stress-stream", &cfg), crashed;
 
