@@ -116,17 +116,23 @@ static void test_sender_killed(void)
 	mymap_channel_remove(heap, "death-sender");
 }
 
-/* A child that receives @count messages, then stops reading (but lives). */
-static pid_t spawn_stalled_receiver(const char *name, int count)
+/*
+ * A child that receives @count messages, says so on @done, then stops
+ * reading (but lives).
+ */
+static pid_t spawn_stalled_receiver(const char *name, int count, int done)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		struct mymap_channel *ch = open_or_die(name, MYMAP_CHANNEL_RECEIVER);
 		uint64_t seq;
+		char byte = 1;
 
 		for (int i = 0; i < count; i++)
 			mymap_channel_recv(ch, &seq, sizeof(seq), MYMAP_CHANNEL_FOREVER);
+		if (write(done, &byte, 1) != 1)
+			_exit(103);
 		for (;;)
 			pause();
 	}
@@ -138,18 +144,25 @@ static void test_receiver_killed(bool reap_first)
 	const char *name = "death-receiver";
 	struct mymap_channel *tx = NULL;
 	uint64_t seq = 0;
-	int err, status;
+	int err, status, done[2];
+	char byte = 0;
 	pid_t pid;
 
 	make_channel(name, MYMAP_CHANNEL_MESSAGES, 16);
 	mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx);
-	pid = spawn_stalled_receiver(name, 10);
-	/* Fill the ring: the receiver stops after 10. */
-	while ((err = mymap_channel_send(tx, &seq, sizeof(seq), 2000000000)) == 0)
+	if (pipe(done))
+		return;
+	pid = spawn_stalled_receiver(name, 10, done[1]);
+	for (; seq < 10; seq++)
+		mymap_channel_send(tx, &seq, sizeof(seq), PATIENCE_NS);
+	/* Once the 10 are read, exactly the 16 slots are free: fill them. */
+	if (read(done[0], &byte, 1) != 1)
+		byte = 0;
+	while ((err = mymap_channel_send(tx, &seq, sizeof(seq), 0)) == 0)
 		seq++;
-	tap_ok(err == -ETIMEDOUT && seq == 26,
-	       "receiver stalled: the sender fills 16 slots after 10 were read, then waits (%d "
-	       "after %llu)",
+	tap_ok(byte == 1 && err == -EAGAIN && seq == 26,
+	       "receiver stalled: after 10 were read the sender fills the 16 slots, then the ring "
+	       "is full (%d after %llu)",
 	       err, (unsigned long long)seq);
 	kill(pid, SIGKILL);
 	if (reap_first)
@@ -160,6 +173,8 @@ static void test_receiver_killed(bool reap_first)
 	       reap_first ? "reaped" : "a zombie", err);
 	if (!reap_first)
 		waitpid(pid, &status, 0);
+	close(done[0]);
+	close(done[1]);
 	mymap_channel_close(tx);
 	mymap_channel_remove(heap, name);
 }
