@@ -176,8 +176,12 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		ch->stats.sleeps++;
 		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
 		ipc_event_cancel(ev);
-		if (woke == -EINTR)
-			return -EINTR;
+		/*
+		 * A signal ends the wait; so does a failure that would repeat
+		 * at once (EBADF: the heap's device file was closed under us).
+		 */
+		if (woke && woke != -EAGAIN && woke != -ETIMEDOUT && woke != -EPIPE)
+			return woke;
 		/* A timed-out slice or a closed device file: look at the peers. */
 		deep = woke == -ETIMEDOUT || woke == -EPIPE;
 		if (deep)
