@@ -13,12 +13,6 @@ static inline uint64_t ipc_align_up(uint64_t x, uint64_t a)
 	return (x + a - 1) & ~(a - 1);
 }
 
-/* Bytes from one slot to the next: a @header and @payload bytes, in whole lines. */
-static inline uint32_t ipc_slot_stride(uint64_t header, uint32_t payload)
-{
-	return (uint32_t)ipc_align_up(header + payload, IPC_CACHE_LINE);
-}
-
 static inline int ipc_is_pow2(uint64_t x)
 {
 	return x && !(x & (x - 1));

@@ -2,8 +2,6 @@
 /* mpmc.c - the multi-producer multi-consumer queue with per-cell owners. */
 #include "mpmc.h"
 
-#include "align.h"
-
 enum cell_phase {
 	PHASE_EMPTY = 0,
 	PHASE_WRITING = 1,
@@ -34,23 +32,18 @@ static uint16_t state_owner(uint64_t s)
 
 static struct ipc_mpmc_cell *cell_at(struct ipc_mpmc *q, uint32_t pos)
 {
-	return (struct ipc_mpmc_cell *)((char *)q + q->data_off +
-					(size_t)(pos & q->mask) * q->stride);
+	return ipc_slot(q, &q->cells, pos);
 }
 
 size_t ipc_mpmc_data_bytes(uint32_t cell_size, uint32_t capacity)
 {
-	return (size_t)ipc_slot_stride(sizeof(struct ipc_mpmc_cell), cell_size) * capacity;
+	return ipc_slots_bytes(sizeof(struct ipc_mpmc_cell), cell_size, capacity);
 }
 
 void ipc_mpmc_format(struct ipc_mpmc *q, uint32_t cell_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
-	q->cell_size = cell_size;
-	q->stride = ipc_slot_stride(sizeof(struct ipc_mpmc_cell), cell_size);
-	q->capacity = capacity;
-	q->mask = capacity - 1;
-	q->data_off = data_off;
+	ipc_slots_init(&q->cells, sizeof(struct ipc_mpmc_cell), cell_size, capacity, data_off);
 	atomic_init(&q->enq, start);
 	atomic_init(&q->deq, start);
 	for (uint32_t i = 0; i < capacity; i++) {
@@ -141,16 +134,16 @@ bool ipc_mpmc_claim_read(struct ipc_mpmc *q, uint16_t owner, struct ipc_mpmc_cla
 
 void ipc_mpmc_release(struct ipc_mpmc *q, struct ipc_mpmc_claim *c)
 {
-	atomic_store_explicit(&c->cell->state,
-			      make_state(c->pos + q->capacity, PHASE_EMPTY, IPC_MPMC_NO_OWNER),
-			      memory_order_release);
+	atomic_store_explicit(
+	    &c->cell->state, make_state(c->pos + q->cells.capacity, PHASE_EMPTY, IPC_MPMC_NO_OWNER),
+	    memory_order_release);
 }
 
 unsigned int ipc_mpmc_repair(struct ipc_mpmc *q, uint16_t owner)
 {
 	unsigned int repaired = 0;
 
-	for (uint32_t i = 0; i < q->capacity; i++) {
+	for (uint32_t i = 0; i < q->cells.capacity; i++) {
 		struct ipc_mpmc_cell *cell = cell_at(q, i);
 		uint64_t s = atomic_load_explicit(&cell->state, memory_order_acquire);
 		uint64_t to;
@@ -160,7 +153,8 @@ unsigned int ipc_mpmc_repair(struct ipc_mpmc *q, uint16_t owner)
 		if (state_phase(s) == PHASE_WRITING)
 			to = make_state(state_pos(s), PHASE_VOID, IPC_MPMC_NO_OWNER);
 		else if (state_phase(s) == PHASE_READING)
-			to = make_state(state_pos(s) + q->capacity, PHASE_EMPTY, IPC_MPMC_NO_OWNER);
+			to = make_state(state_pos(s) + q->cells.capacity, PHASE_EMPTY,
+					IPC_MPMC_NO_OWNER);
 		else
 			continue;
 		/* Fails only if another repairer got there first. */

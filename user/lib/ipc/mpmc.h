@@ -33,13 +33,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slots.h"
+
 /* In the region.  The cells follow at data_off from the start of this. */
 struct ipc_mpmc {
-	uint32_t cell_size; /* payload bytes per cell */
-	uint32_t stride;
-	uint32_t capacity; /* cells, a power of two */
-	uint32_t mask;
-	uint64_t data_off;
+	struct ipc_slots cells;
 	_Alignas(64) _Atomic uint32_t enq;
 	_Alignas(64) _Atomic uint32_t deq;
 } __attribute__((aligned(64)));

@@ -2,26 +2,20 @@
 /* spsc.c - the single-producer single-consumer message ring. */
 #include "spsc.h"
 
-#include "align.h"
-
 static struct ipc_spsc_slot *slot_at(const struct ipc_spsc_end *e, uint32_t index)
 {
-	return (struct ipc_spsc_slot *)(e->slots + (size_t)(index & e->q->mask) * e->q->stride);
+	return ipc_slot(e->q, &e->q->slots, index);
 }
 
 size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
 {
-	return (size_t)ipc_slot_stride(sizeof(struct ipc_spsc_slot), slot_size) * capacity;
+	return ipc_slots_bytes(sizeof(struct ipc_spsc_slot), slot_size, capacity);
 }
 
 void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
-	q->slot_size = slot_size;
-	q->stride = ipc_slot_stride(sizeof(struct ipc_spsc_slot), slot_size);
-	q->capacity = capacity;
-	q->mask = capacity - 1;
-	q->data_off = data_off;
+	ipc_slots_init(&q->slots, sizeof(struct ipc_spsc_slot), slot_size, capacity, data_off);
 	atomic_init(&q->head, start);
 	atomic_init(&q->tail, start);
 }
@@ -29,7 +23,6 @@ void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, 
 void ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, int producer)
 {
 	e->q = q;
-	e->slots = (char *)q + q->data_off;
 	if (producer) {
 		/* Only this side writes head, so the relaxed value is the truth. */
 		e->mine = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -42,10 +35,10 @@ void ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, int producer)
 
 void *ipc_spsc_reserve(struct ipc_spsc_end *e)
 {
-	if (e->mine - e->theirs == e->q->capacity) {
+	if (e->mine - e->theirs == e->q->slots.capacity) {
 		/* Pairs with the consumer's release of tail in ipc_spsc_release(). */
 		e->theirs = atomic_load_explicit(&e->q->tail, memory_order_acquire);
-		if (e->mine - e->theirs == e->q->capacity)
+		if (e->mine - e->theirs == e->q->slots.capacity)
 			return NULL;
 	}
 	return slot_at(e, e->mine)->payload;

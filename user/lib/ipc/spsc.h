@@ -30,13 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "slots.h"
+
 /* In the region.  The slots follow at data_off from the start of this. */
 struct ipc_spsc {
-	uint32_t slot_size; /* payload bytes per slot */
-	uint32_t stride;    /* bytes from one slot to the next */
-	uint32_t capacity;  /* slots, a power of two */
-	uint32_t mask;	    /* capacity - 1 */
-	uint64_t data_off;
+	struct ipc_slots slots;
 	_Alignas(64) _Atomic uint32_t head;
 	_Alignas(64) _Atomic uint32_t tail;
 } __attribute__((aligned(64)));
@@ -51,7 +49,6 @@ struct ipc_spsc_slot {
 /* One side's private view. */
 struct ipc_spsc_end {
 	struct ipc_spsc *q;
-	char *slots;
 	uint32_t mine;	 /* my index: head for the producer, tail for the consumer */
 	uint32_t theirs; /* last seen index of the other side */
 };
