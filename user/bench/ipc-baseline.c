@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc-affinity.h"
+
 #define WARMUP	    20
 #define PIPE_BUFFER (1 << 20)
 
@@ -116,8 +118,7 @@ int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count, st
 		return err;
 	}
 	memset(buf, 0x5a, size);
-	fflush(NULL);
-	pid = fork();
+	pid = ipc_fork_pinned();
 	if (pid == 0) {
 		close(fds[0]);
 		for (uint64_t i = 0; i < count; i++)
@@ -160,8 +161,7 @@ int ipc_baseline_pingpong(enum ipc_kernel_path path, size_t size, uint32_t iters
 	child_out = fds[1];
 	my_out = path == IPC_UNIX_STREAM ? fds[0] : back[0];
 	child_in = path == IPC_UNIX_STREAM ? fds[1] : back[1];
-	fflush(NULL);
-	pid = fork();
+	pid = ipc_fork_pinned();
 	if (pid == 0) {
 		for (uint32_t i = 0; i < iters + WARMUP; i++)
 			if (read_all(child_in, buf, size) || write_all(child_out, buf, size))
@@ -222,7 +222,7 @@ int ipc_baseline_cacheline(uint32_t iters, double *rtt_ns)
 	if (line == MAP_FAILED)
 		return -errno;
 	atomic_store(line, 0);
-	pid = fork();
+	pid = ipc_fork_pinned();
 	if (pid == 0) {
 		/* Odd values are pings, even ones pongs. */
 		for (uint32_t i = 0; i < rounds; i++) {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipc-affinity.h"
 #include "mymap_channel.h"
 
 #define WARMUP 20
@@ -129,8 +130,7 @@ int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint3
 	err = create(heap, name, size);
 	if (err)
 		return err;
-	fflush(NULL);
-	pid = fork();
+	pid = ipc_fork_pinned();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
@@ -194,8 +194,7 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 		err = create(heap, pong, size);
 	if (err)
 		return err;
-	fflush(NULL);
-	pid = fork();
+	pid = ipc_fork_pinned();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)

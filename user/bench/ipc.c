@@ -13,6 +13,9 @@
  *                 walking through a window as large as the channel's ring:
  *                 the ceiling
  *   cacheline     one line bounced between two processes: the latency floor
+ * Both processes of every subject run pinned, the caller (receiver) on
+ * one CPU and the forked peer on another, the same two for all subjects
+ * (ipc-affinity.h).
  * Metrics: bytes_per_s and msgs_per_s (streaming, the receiver's clock,
  * the median of three runs);
  * rtt_busy_* (both sides busy-poll; channels only) and rtt_block_* (the
@@ -29,6 +32,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "ipc-affinity.h"
 #include "ipc-baseline.h"
 #include "ipc-measure.h"
 #include "mymap.h"
@@ -289,7 +293,8 @@ static void print_targets(struct bench_run *b, bool device)
 	double pipe = b->rate[1][S_PIPE], copy = b->rate[1][S_MEMCPY];
 	double oneway = b->rtt_busy[0][ch] / 2;
 
-	printf("\n(%s figures; compare only within this run)\n", b->prefix[0] ? "VM" : "host");
+	printf("\n(%s figures; compare only within this run; %s)\n", b->prefix[0] ? "VM" : "host",
+	       ipc_affinity_describe());
 	target(device ? "4KiB throughput, device channel / pipe"
 		      : "4KiB throughput, memfd channel / pipe",
 	       pipe > 0 ? b->rate[1][ch] / pipe : 0, ">=", 3.0);

@@ -3,7 +3,7 @@
 # adds the channel on /dev/mymap.  A TCG guest is many times slower than
 # the host: its figures compare only with each other.
 IPC_BENCH := $(BIN)/mymap-bench-ipc
-IPC_BENCH_OBJ := $(addprefix $(OBJ)/user/bench/,ipc.o ipc-measure.o ipc-baseline.o bench.o)
+IPC_BENCH_OBJ := $(addprefix $(OBJ)/user/bench/,ipc.o ipc-measure.o ipc-baseline.o ipc-affinity.o bench.o)
 IPC_BENCH_JSONL := $(BUILD)/bench/ipc.jsonl
 IPC_BENCH_VM_SCALE := 0.1
 

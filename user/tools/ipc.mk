@@ -4,7 +4,7 @@
 PROGRAMS += $(BIN)/mymap-ipc
 DEMOS += ipc
 
-$(BIN)/mymap-ipc: $(OBJ)/user/tools/mymap-ipc.o $(OBJ)/user/bench/ipc-measure.o \
+$(BIN)/mymap-ipc: $(OBJ)/user/tools/mymap-ipc.o $(OBJ)/user/bench/ipc-measure.o $(OBJ)/user/bench/ipc-affinity.o \
 		  $(OBJ)/user/bench/bench.o $(BUILD)/lib/libmymap.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ -ludev

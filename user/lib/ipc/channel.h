@@ -20,8 +20,9 @@
 #include "spsc.h"
 #include "stream.h"
 
-#define IPC_CHANNEL_MAGIC   0x4d4d4348u /* "HCMM" in memory */
-#define IPC_CHANNEL_VERSION 1u
+#define IPC_CHANNEL_MAGIC 0x4d4d4348u /* "HCMM" in memory */
+/* 2: the message ring keeps its lengths apart from its slots. */
+#define IPC_CHANNEL_VERSION 2u
 
 enum ipc_side_index {
 	IPC_SENDERS = 0,

@@ -2,20 +2,30 @@
 /* spsc.c - the single-producer single-consumer message ring. */
 #include "spsc.h"
 
-static struct ipc_spsc_slot *slot_at(const struct ipc_spsc_end *e, uint32_t index)
+static void *slot_at(const struct ipc_spsc_end *e, uint32_t index)
 {
 	return ipc_slot(e->q, &e->q->slots, index);
 }
 
+/* The lengths follow the last slot, one per slot. */
+static uint32_t *len_at(const struct ipc_spsc_end *e, uint32_t index)
+{
+	const struct ipc_slots *s = &e->q->slots;
+	uint32_t *lens = (uint32_t *)((char *)e->q + s->data_off + (size_t)s->stride * s->capacity);
+
+	return &lens[index & s->mask];
+}
+
 size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
 {
-	return ipc_slots_bytes(sizeof(struct ipc_spsc_slot), slot_size, capacity);
+	return ipc_slots_bytes(0, slot_size, capacity) +
+	       ipc_align_up((uint64_t)capacity * sizeof(uint32_t), IPC_CACHE_LINE);
 }
 
 void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
-	ipc_slots_init(&q->slots, sizeof(struct ipc_spsc_slot), slot_size, capacity, data_off);
+	ipc_slots_init(&q->slots, 0, slot_size, capacity, data_off);
 	atomic_init(&q->head, start);
 	atomic_init(&q->tail, start);
 }
@@ -41,12 +51,12 @@ void *ipc_spsc_reserve(struct ipc_spsc_end *e)
 		if (e->mine - e->theirs == e->q->slots.capacity)
 			return NULL;
 	}
-	return slot_at(e, e->mine)->payload;
+	return slot_at(e, e->mine);
 }
 
 void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len)
 {
-	slot_at(e, e->mine)->len = len;
+	*len_at(e, e->mine) = len;
 	e->mine++;
 	/* Pairs with the consumer's acquire of head in ipc_spsc_peek(). */
 	atomic_store_explicit(&e->q->head, e->mine, memory_order_release);
@@ -54,16 +64,13 @@ void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len)
 
 const void *ipc_spsc_peek(struct ipc_spsc_end *e, uint32_t *len)
 {
-	struct ipc_spsc_slot *s;
-
 	if (e->mine == e->theirs) {
 		e->theirs = atomic_load_explicit(&e->q->head, memory_order_acquire);
 		if (e->mine == e->theirs)
 			return NULL;
 	}
-	s = slot_at(e, e->mine);
-	*len = s->len;
-	return s->payload;
+	*len = *len_at(e, e->mine);
+	return slot_at(e, e->mine);
 }
 
 void ipc_spsc_release(struct ipc_spsc_end *e)
