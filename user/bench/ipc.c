@@ -17,7 +17,7 @@
  * one CPU and the forked peer on another, the same two for all subjects
  * (ipc-affinity.h).
  * Metrics: bytes_per_s and msgs_per_s (streaming, the receiver's clock,
- * the median of three runs);
+ * the median of five runs, the subjects taking turns);
  * rtt_busy_* (both sides busy-poll; channels only) and rtt_block_* (the
  * channels sleep at once, through futex or MYMAP_IOC_WAIT; pipes and
  * sockets block in the kernel) as median and p99 in ns, from the run of
@@ -96,8 +96,12 @@ static uint64_t scaled(double scale, uint64_t n, uint64_t floor)
 	return v < floor ? floor : v;
 }
 
-/* Throughput runs per figure; the median one is recorded (the machine is shared). */
-#define RATE_RUNS 3
+/*
+ * Runs per figure; the median one is recorded (the machine is shared).
+ * Throughput runs take milliseconds, so they get more than round trips.
+ */
+#define RATE_RUNS 5
+#define RTT_RUNS  3
 
 /* The run of median throughput among @n (sorts @r). */
 static const struct ipc_rate *median_rate(struct ipc_rate *r, int n)
@@ -147,7 +151,7 @@ static int run_pingpong(const struct pingpong *p, uint32_t iters, double *rtt)
 }
 
 /*
- * Runs @p RATE_RUNS times and records, as "@metric_median" and
+ * Runs @p RTT_RUNS times and records, as "@metric_median" and
  * "@metric_p99", the run whose median is the middle one: a single run
  * can land on a moment when the machine is busy elsewhere.  Returns that
  * median, or 0 after a failure.
@@ -155,11 +159,11 @@ static int run_pingpong(const struct pingpong *p, uint32_t iters, double *rtt)
 static double measure_rtt(struct bench_run *b, int ci, int si, const char *metric,
 			  const struct pingpong *p, uint32_t iters, double *rtt)
 {
-	double median[RATE_RUNS], p99[RATE_RUNS];
+	double median[RTT_RUNS], p99[RTT_RUNS];
 	char name[48];
 	int mid = 0;
 
-	for (int r = 0; r < RATE_RUNS; r++) {
+	for (int r = 0; r < RTT_RUNS; r++) {
 		int err = run_pingpong(p, iters, rtt);
 
 		if (err) {
@@ -169,14 +173,14 @@ static double measure_rtt(struct bench_run *b, int ci, int si, const char *metri
 		median[r] = bench_median(rtt, iters);
 		p99[r] = bench_percentile(rtt, iters, 99);
 	}
-	for (int r = 0; r < RATE_RUNS; r++) {
+	for (int r = 0; r < RTT_RUNS; r++) {
 		int below = 0, above = 0;
 
-		for (int q = 0; q < RATE_RUNS; q++) {
+		for (int q = 0; q < RTT_RUNS; q++) {
 			below += median[q] < median[r];
 			above += median[q] > median[r];
 		}
-		if (below <= RATE_RUNS / 2 && above <= RATE_RUNS / 2)
+		if (below <= RTT_RUNS / 2 && above <= RTT_RUNS / 2)
 			mid = r;
 	}
 	snprintf(name, sizeof(name), "%s_median", metric);
@@ -186,27 +190,14 @@ static double measure_rtt(struct bench_run *b, int ci, int si, const char *metri
 	return median[mid];
 }
 
-/* Throughput and both ping-pongs of a channel in @heap. */
+/* Both ping-pongs of a channel in @heap. */
 static void measure_channel(struct bench_run *b, struct mymap_heap *heap, int ci, int si,
 			    double *rtt)
 {
 	const struct size_case *c = &cases[ci];
-	uint64_t count = scaled(b->scale, c->count, 16);
 	uint32_t busy = (uint32_t)scaled(b->scale, c->busy_iters, 10);
 	uint32_t block = (uint32_t)scaled(b->scale, c->block_iters, 10);
-	enum ipc_consume consume = si == S_MEMFD_VIEW ? IPC_CONSUME_VIEW : IPC_CONSUME_COPY;
-	struct ipc_rate r[RATE_RUNS];
-	int err = 0;
 
-	for (int i = 0; i < RATE_RUNS && !err; i++)
-		err = ipc_measure_rate(heap, c->size, count, MYMAP_CHANNEL_SPIN_DEFAULT, consume,
-				       &r[i]);
-	if (err)
-		warn("throughput of", subject_names[si], c->name, err);
-	else
-		record_rate(b, ci, si, median_rate(r, RATE_RUNS));
-	if (si == S_MEMFD_VIEW)
-		return;
 	b->rtt_busy[ci][si] = measure_rtt(
 	    b, ci, si, "rtt_busy",
 	    &(struct pingpong){.heap = heap, .size = c->size, .spin = MYMAP_CHANNEL_SPIN_FOREVER},
@@ -221,47 +212,79 @@ static void measure_kernel_path(struct bench_run *b, enum ipc_kernel_path path, 
 {
 	const struct size_case *c = &cases[ci];
 	uint32_t block = (uint32_t)scaled(b->scale, c->block_iters, 10);
-	struct ipc_rate r[RATE_RUNS];
-	int err = 0;
 
-	for (int i = 0; i < RATE_RUNS && !err; i++)
-		err = ipc_baseline_rate(path, c->size, scaled(b->scale, c->count, 16), &r[i]);
-	if (err)
-		warn("throughput of", subject_names[si], c->name, err);
-	else
-		record_rate(b, ci, si, median_rate(r, RATE_RUNS));
 	b->rtt_block[ci][si] = measure_rtt(
 	    b, ci, si, "rtt_block", &(struct pingpong){.path = path, .size = c->size}, block, rtt);
+}
+
+/* One throughput run of subject @si; 0 or a negative errno. */
+static int rate_once(struct bench_run *b, int ci, int si, struct mymap_heap *device,
+		     struct mymap_heap *memfd, struct ipc_rate *r)
+{
+	const struct size_case *c = &cases[ci];
+	uint64_t count = scaled(b->scale, c->count, 16);
+
+	switch (si) {
+	case S_DEVICE:
+		return ipc_measure_rate(device, c->size, count, MYMAP_CHANNEL_SPIN_DEFAULT,
+					IPC_CONSUME_COPY, r);
+	case S_MEMFD:
+	case S_MEMFD_VIEW:
+		return ipc_measure_rate(memfd, c->size, count, MYMAP_CHANNEL_SPIN_DEFAULT,
+					si == S_MEMFD ? IPC_CONSUME_COPY : IPC_CONSUME_VIEW, r);
+	case S_PIPE:
+	case S_UNIX:
+		return ipc_baseline_rate(si == S_PIPE ? IPC_PIPE : IPC_UNIX_STREAM, c->size, count,
+					 r);
+	default:
+		/* The ceiling never waits: more copies for a measurable time. */
+		return ipc_baseline_memcpy(c->size, scaled(b->scale, c->count * 4, 64),
+					   (size_t)ipc_measure_capacity(c->size) * c->size, r);
+	}
+}
+
+/*
+ * Throughput of every subject, in RTT_RUNS rounds that each run every
+ * subject once, so that a burst of load elsewhere on the machine falls
+ * on all subjects alike rather than on one subject's consecutive runs;
+ * each subject's median run is recorded.
+ */
+static void measure_rates(struct bench_run *b, int ci, struct mymap_heap *device,
+			  struct mymap_heap *memfd)
+{
+	struct ipc_rate r[S_COUNT][RTT_RUNS];
+	int err[S_COUNT] = {0};
+
+	for (int i = 0; i < RTT_RUNS; i++)
+		for (int si = device ? S_DEVICE : S_MEMFD; si < S_COUNT; si++)
+			if (!err[si])
+				err[si] = rate_once(b, ci, si, device, memfd, &r[si][i]);
+	for (int si = device ? S_DEVICE : S_MEMFD; si < S_COUNT; si++) {
+		if (err[si])
+			warn("throughput of", subject_names[si], cases[ci].name, err[si]);
+		else
+			record_rate(b, ci, si, median_rate(r[si], RTT_RUNS));
+	}
 }
 
 static void measure_case(struct bench_run *b, int ci, struct mymap_heap *device,
 			 struct mymap_heap *memfd, double *rtt)
 {
-	struct ipc_rate r[RATE_RUNS];
-	int err = 0;
-
+	measure_rates(b, ci, device, memfd);
 	if (device)
 		measure_channel(b, device, ci, S_DEVICE, rtt);
 	measure_channel(b, memfd, ci, S_MEMFD, rtt);
-	measure_channel(b, memfd, ci, S_MEMFD_VIEW, rtt);
 	measure_kernel_path(b, IPC_PIPE, ci, S_PIPE, rtt);
 	measure_kernel_path(b, IPC_UNIX_STREAM, ci, S_UNIX, rtt);
-	/* The ceiling never waits: more copies for a measurable time. */
-	for (int i = 0; i < RATE_RUNS && !err; i++)
-		err = ipc_baseline_memcpy(
-		    cases[ci].size, scaled(b->scale, cases[ci].count * 4, 64),
-		    (size_t)ipc_measure_capacity(cases[ci].size) * cases[ci].size, &r[i]);
-	if (!err)
-		record_rate(b, ci, S_MEMCPY, median_rate(r, RATE_RUNS));
 }
 
 static void measure_cacheline(struct bench_run *b, double *rtt)
 {
 	uint32_t iters = (uint32_t)scaled(b->scale, 20000, 100);
-	double oneway[RATE_RUNS];
+	double oneway[RTT_RUNS];
 	char name[64];
 
-	for (int r = 0; r < RATE_RUNS; r++) {
+	for (int r = 0; r < RTT_RUNS; r++) {
 		if (ipc_baseline_cacheline(iters, rtt) != 0) {
 			fprintf(stderr, "mymap-bench-ipc: cache-line ping-pong failed\n");
 			return;
@@ -269,7 +292,7 @@ static void measure_cacheline(struct bench_run *b, double *rtt)
 		oneway[r] = bench_median(rtt, iters) / 2;
 	}
 	/* As for the other figures, the middle of three runs. */
-	b->cacheline_oneway = bench_median(oneway, RATE_RUNS);
+	b->cacheline_oneway = bench_median(oneway, RTT_RUNS);
 	snprintf(name, sizeof(name), "%scacheline", b->prefix);
 	bench_record(b->results, "64B", name, "oneway_busy_ns", b->cacheline_oneway, "ns");
 }
