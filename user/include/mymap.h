@@ -33,7 +33,20 @@
  * to 1 KiB in the handle for the next request of that size (as glibc's
  * tcache); statistics, checks, a request that finds no room and the
  * process's second thread return them to the heap first, so the cache is
- * never visible in results.  A waiter spins briefly, yields, then sleeps
+ * never visible in results.  On a shared heap a single-threaded process
+ * caches the same way, but in a slot of the heap header that it claims
+ * with its identity (4 slots; while live processes hold them all, a fifth
+ * goes without): freeing and reusing a cached block takes no
+ * lock, and every process still sees the block, marked cached - a second
+ * free of it by anyone is a double free, statistics count it as free,
+ * mymap_heap_check() accepts it.  The owner returns its slot's blocks for
+ * its own statistics and checks, a request that finds no room, its second
+ * thread and mymap_close(); the blocks in a dead process's slot go back
+ * to the heap when lock recovery, statistics, a check, a request that
+ * finds no room or a process looking for a free slot finds it dead.  A
+ * forked child claims a slot of its own.  A process keeps at most 1/16 of
+ * the region cached; blocks in a live process's cache are not available
+ * to the others.  A waiter spins briefly, yields, then sleeps
  * (futex on anon, memfd and brk; the driver's MYMAP_IOC_WAIT on the device,
  * where futexes cannot work) for at most 2 ms at a time.
  *
@@ -48,7 +61,8 @@
  * on; the heap's generation and `recoveries` count go up by one.  Blocks
  * the dead process had allocated stay allocated (the heap cannot know
  * whether they were handed on), and so does a block it was in the middle
- * of allocating.  `alloc_count`, `free_count` and `failed_count` may miss
+ * of allocating or freeing into its cache.  `alloc_count`, `free_count` and
+ * `failed_count` may miss
  * the dead owner's last call.  Processes sharing a heap must share a PID
  * namespace and see /proc.  A process stopped (SIGSTOP) while holding the
  * lock is alive: the others wait for it.
@@ -78,7 +92,7 @@ struct mymap_heap;
 typedef uint64_t mymap_off_t;
 
 /* The heap format version stored in the heap header. */
-#define MYMAP_HEAP_VERSION 1
+#define MYMAP_HEAP_VERSION 2
 
 /* Every block's payload is aligned to this many bytes. */
 #define MYMAP_ALIGNMENT 16
@@ -142,7 +156,9 @@ struct mymap_stats {
 				    * request that large may still fail: it is
 				    * rounded up by at most 1/16 to its size
 				    * class before the search */
-	uint64_t peak_in_use;	   /* highest `in_use` seen; never decreases */
+	uint64_t peak_in_use;	   /* highest `in_use` seen; never decreases;
+				    * may count blocks that sat in another
+				    * process's cache as in use */
 	uint64_t used_blocks;	   /* allocated blocks; may decrease */
 	uint64_t free_blocks;	   /* free blocks; may decrease */
 	uint64_t alloc_count;	   /* blocks handed out; never decreases */
@@ -230,7 +246,9 @@ struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags);
  * Unmaps the heap's region and frees the handle; pointers into the heap
  * become invalid in this process.  The heap itself stays as it is, with
  * every block still allocated, for other processes and later opens (device
- * and memfd).  Must not be called while another thread uses @heap.
+ * and memfd); on a shared heap the blocks this process had cached go back
+ * to the heap first (under the lock) and its cache slot is given up.
+ * Must not be called while another thread uses @heap.
  * NULL is accepted and ignored.  Returns 0, or -1 with errno from munmap.
  */
 int mymap_close(struct mymap_heap *heap);

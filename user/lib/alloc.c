@@ -16,6 +16,7 @@
 #include "error.h"
 #include "heap.h"
 #include "lock.h"
+#include "pcache.h"
 
 /* Units for a request of @size bytes: header plus payload, rounded up. */
 static inline uint32_t units_for(size_t size)
@@ -108,8 +109,9 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 
 /*
  * take_free_block() for a request: when nothing fits, the cached blocks go
- * back to the heap (where they may merge into a fit) and the search runs
- * once more; a request that still fails is counted and reported.
+ * back to the heap (where they may merge into a fit) - this process's and
+ * those of dead processes' slots - and the search runs once more; a
+ * request that still fails is counted and reported.
  */
 static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what)
 {
@@ -123,17 +125,35 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 		if (at != 0)
 			return at;
 	}
+	if (h->region.shared) {
+		mm_pcache_flush(h);
+		mm_pcache_reap(h);
+		at = take_free_block(h, units, what);
+		if (at != 0)
+			return at;
+	}
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
 		(unsigned long long)usable_of(units));
 	return 0;
 }
 
-static inline void count_alloc(struct mm_counters *c, uint32_t used)
+/*
+ * Raises the peak to the bytes in use now; on a shared heap the counters
+ * still count this process's cached blocks as in use.
+ */
+static inline void count_peak(struct mymap_heap *h, struct mm_counters *c)
+{
+	uint64_t in_use = c->in_use - mm_pcache_bytes(h);
+
+	if (in_use > c->peak_in_use)
+		c->peak_in_use = in_use;
+}
+
+static inline void count_alloc(struct mymap_heap *h, struct mm_counters *c, uint32_t used)
 {
 	c->in_use += usable_of(used);
-	if (c->in_use > c->peak_in_use)
-		c->peak_in_use = c->in_use;
+	count_peak(h, c);
 	c->used_blocks++;
 	c->alloc_count++;
 }
@@ -179,7 +199,7 @@ static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap,
 		c->free += usable_of(rest);
 		c->free_blocks++;
 	}
-	count_alloc(c, units);
+	count_alloc(h, c, units);
 	return used_at;
 }
 
@@ -191,15 +211,21 @@ static inline void *payload_of(struct mymap_heap *h, uint32_t at)
 void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
+	struct mm_pcache *slot = mm_pcache_mine(heap);
 	void *p = NULL;
 
-	if (mm_cache_usable(heap)) {
+	if (slot) {
+		p = mm_pcache_pop(heap, slot, units);
+		if (p)
+			return p;
+	} else if (mm_cache_usable(heap)) {
 		p = mm_cache_pop(heap, units);
 		if (p)
 			return p;
 	}
 	mm_lock(heap);
 	mm_cache_drain(heap);
+	mm_pcache_locked(heap);
 	int64_t at = take_for_request(heap, units, "mymap_malloc");
 
 	if (mm_likely(at > 0))
@@ -249,6 +275,7 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 
 	mm_lock(heap);
 	mm_cache_drain(heap);
+	mm_pcache_locked(heap);
 	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc");
 
 	if (found > 0) {
@@ -381,7 +408,7 @@ static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct 
 	return 0;
 }
 
-static int free_locked(struct mymap_heap *h, uint32_t at)
+int mm_free_locked(struct mymap_heap *h, uint32_t at)
 {
 	struct neighbours n;
 	struct mm_block *b = mm_block_at(h, at);
@@ -431,11 +458,11 @@ void mm_cache_flush(struct mymap_heap *h)
 			if (!mm_cached_ok(h, at, bin + MM_MIN_UNITS))
 				continue;
 			mm_set_state(h, at, MM_USED);
-			/* The cache counted the free already; free_locked() counts it again. */
+			/* The cache counted the free already; mm_free_locked() counts it again. */
 			c->in_use += usable_of(mm_block_at(h, at)->size);
 			c->used_blocks++;
 			c->free_count--;
-			free_locked(h, at);
+			mm_free_locked(h, at);
 		}
 }
 
@@ -448,12 +475,20 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 		return 0;
 	if (block_of(heap, ptr, &at, "mymap_free") < 0)
 		return -1;
-	if (mm_cache_usable(heap) && mm_block_ok(heap, at) &&
-	    mm_block_at(heap, at)->state == MM_USED && mm_cache_push(heap, at))
+	struct mm_pcache *slot = mm_pcache_mine(heap);
+
+	if (slot) {
+		if (mm_block_ok(heap, at) && mm_block_at(heap, at)->state == MM_USED &&
+		    mm_pcache_push(heap, slot, at))
+			return 0;
+	} else if (mm_cache_usable(heap) && mm_block_ok(heap, at) &&
+		   mm_block_at(heap, at)->state == MM_USED && mm_cache_push(heap, at)) {
 		return 0;
+	}
 	mm_lock(heap);
 	mm_cache_drain(heap);
-	ret = free_locked(heap, at);
+	mm_pcache_locked(heap);
+	ret = mm_free_locked(heap, at);
 	mm_unlock(heap);
 	return ret;
 }
@@ -512,8 +547,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 		mm_list_insert(h, at + used, rest);
 
 	c->in_use = c->in_use - usable_of(size) + usable_of(used);
-	if (c->in_use > c->peak_in_use)
-		c->peak_in_use = c->in_use;
+	count_peak(h, c);
 	c->free =
 	    c->free - (n.next_size ? usable_of(n.next_size) : 0) + (rest ? usable_of(rest) : 0);
 	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);
@@ -530,6 +564,25 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 		return mymap_malloc(heap, size);
 	if (block_of(heap, ptr, &at, "mymap_realloc") < 0)
 		return NULL;
+	/*
+	 * With a cache slot: a block that already fits stays, and a cached
+	 * block of the new size takes the contents, with no lock taken.
+	 */
+	struct mm_pcache *slot = mm_pcache_mine(heap);
+
+	if (slot && mm_block_ok(heap, at) && mm_block_at(heap, at)->state == MM_USED) {
+		uint32_t have = mm_block_at(heap, at)->size;
+
+		if (units <= have && have - units < MM_MIN_UNITS)
+			return ptr;
+		void *q = mm_pcache_pop(heap, slot, units);
+
+		if (q) {
+			memcpy(q, ptr, usable_of(have) < size ? usable_of(have) : size);
+			mymap_free(heap, ptr);
+			return q;
+		}
+	}
 	mm_lock(heap);
 	done = used_block_ok(heap, at, "mymap_realloc");
 	if (done == 0) {

@@ -36,14 +36,6 @@ static mm_inline void mm_cache_drain(struct mymap_heap *h)
 		mm_cache_flush(h);
 }
 
-static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint32_t state)
-{
-	struct mm_block *b = mm_block_at(h, at);
-
-	b->state = state;
-	b->check = mm_check_of(h->salt, at, b->size, state);
-}
-
 /*
  * Whether the cached block at @at is as the cache left it, canary
  * included: a block damaged while cached (a write after free) is dropped,

@@ -14,6 +14,7 @@
 #include "heap.h"
 #include "cache.h"
 #include "lock.h"
+#include "pcache.h"
 
 /* What a walk of the block chain found. */
 struct chain_totals {
@@ -144,6 +145,10 @@ int mymap_heap_check(struct mymap_heap *heap)
 	mm_lock(heap);
 	if (heap->cache.blocks)
 		mm_cache_flush(heap);
+	if (heap->region.shared) {
+		mm_pcache_flush(heap);
+		mm_pcache_reap(heap);
+	}
 	ret = check_locked(heap);
 	mm_unlock(heap);
 	if (ret < 0)
@@ -166,9 +171,9 @@ static void replay_journal(struct mymap_heap *h)
 
 		/* Only entries a commit wrote: in the arena, with their canary or marked gone. */
 		if (mm_in_arena(h, e->at) &&
-		    (b->state == MM_GONE ||
+		    (e->prev_only || b->state == MM_GONE ||
 		     b->check == mm_check_of(h->salt, e->at, b->size, b->state)))
-			*mm_block_at(h, e->at) = *b;
+			mm_journal_apply(h, e);
 	}
 	atomic_store(&j->count, 0);
 }
@@ -201,4 +206,6 @@ void mm_recover(struct mymap_heap *h)
 	hdr->counters.free_blocks = t.free_blocks;
 	if (t.in_use > hdr->counters.peak_in_use)
 		hdr->counters.peak_in_use = t.in_use;
+	/* The dead holder's cache slot (and any other dead process's) comes back too. */
+	mm_pcache_reap(h);
 }

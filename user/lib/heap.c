@@ -15,6 +15,7 @@
 #include "heap.h"
 #include "identity.h"
 #include "lock.h"
+#include "pcache.h"
 
 void (*mm_test_hook)(const char *where);
 
@@ -249,6 +250,12 @@ int mymap_close(struct mymap_heap *heap)
 
 	if (!heap)
 		return 0;
+	/* What this process cached goes back to the others, and so does its slot. */
+	if (heap->pcache) {
+		mm_lock(heap);
+		mm_pcache_release_own(heap);
+		mm_unlock(heap);
+	}
 	ret = mm_region_release(&heap->region);
 	free(heap);
 	return ret;

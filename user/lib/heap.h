@@ -30,7 +30,11 @@
  * writes are 32-bit stores, which C's aliasing rules then cannot confuse
  * with these fields, so the compiler keeps them in registers.)
  * @region: the backend's mapping.
- * @cache:  small freed blocks kept for reuse (private heaps, cache.c).
+ * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
+ * @pcache: this process's cache slot in the header (shared heaps,
+ *          pcache.h), or NULL; valid only while its owner is this process.
+ * @pcache_wait: slow calls left before claiming a slot is tried again
+ *          after every slot was found taken.
  */
 #define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
 #define MM_CACHE_DEPTH 16
@@ -49,6 +53,8 @@ struct mymap_heap {
 	uint64_t end;
 	struct mm_region region;
 	struct mm_cache cache;
+	struct mm_pcache *pcache;
+	uint32_t pcache_wait;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)
@@ -83,9 +89,19 @@ static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
 static mm_inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
 {
 	const struct mm_block *b = mm_block_at(h, at);
+	struct mm_block now = {.tag = __atomic_load_n(&b->tag, __ATOMIC_RELAXED)};
 
-	return b->check == mm_check_of(h->salt, at, b->size, b->state) &&
+	return now.check == mm_check_of(h->salt, at, b->size, now.state) &&
 	       b->size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
+}
+
+/* Gives the header at @at the state @state, in one store (see mm_block). */
+static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint32_t state)
+{
+	struct mm_block *b = mm_block_at(h, at);
+	struct mm_block now = {.state = state, .check = mm_check_of(h->salt, at, b->size, state)};
+
+	__atomic_store_n(&b->tag, now.tag, __ATOMIC_RELEASE);
 }
 
 /* An intact free block at @at. */
@@ -120,6 +136,7 @@ static mm_inline void mm_tx_write(const struct mymap_heap *h, struct mm_tx *tx, 
 		struct mm_journal_entry *e = &h->hdr->journal.entry[tx->n++];
 
 		e->at = at;
+		e->prev_only = 0;
 		dst = &e->block;
 	} else {
 		dst = mm_block_at(h, at);
@@ -136,13 +153,34 @@ static mm_inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, ui
 	mm_tx_write(h, tx, at, size, prev, state, mm_check_of(h->salt, at, size, state));
 }
 
-/* Rewrites only the `prev` of the header at @at (its canary does not cover it). */
+/*
+ * Rewrites only the `prev` of the header at @at (its canary does not cover
+ * it).  Only that field is written: the block may be another process's,
+ * cached, whose state that process changes without the lock.
+ */
 static mm_inline void mm_tx_put_prev(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
 				     uint32_t prev)
 {
-	const struct mm_block *b = mm_block_at(h, at);
+	if (tx->journal) {
+		struct mm_journal_entry *e = &h->hdr->journal.entry[tx->n++];
 
-	mm_tx_write(h, tx, at, b->size, prev, b->state, b->check);
+		e->at = at;
+		e->prev_only = 1;
+		e->block.prev = prev;
+	} else {
+		mm_block_at(h, at)->prev = prev;
+	}
+}
+
+/* Writes journal entry @e to its header (see mm_tx_put_prev). */
+static mm_inline void mm_journal_apply(const struct mymap_heap *h, const struct mm_journal_entry *e)
+{
+	struct mm_block *b = mm_block_at(h, e->at);
+
+	if (e->prev_only)
+		b->prev = e->block.prev;
+	else
+		*b = e->block;
 }
 
 /* Marks the header at @at as no longer a block start (see MM_GONE). */
@@ -180,7 +218,7 @@ static mm_inline void mm_tx_commit(struct mymap_heap *h, const struct mm_tx *tx)
 	atomic_store_explicit(&j->count, tx->n, memory_order_release);
 	mm_test_point("journal-committed");
 	for (unsigned int i = 0; i < tx->n; i++) {
-		*mm_block_at(h, j->entry[i].at) = j->entry[i].block;
+		mm_journal_apply(h, &j->entry[i]);
 		if (i == 0)
 			mm_test_point("journal-half-applied");
 	}
@@ -255,6 +293,9 @@ static mm_inline bool mm_list_links_ok(const struct mymap_heap *h, uint32_t at, 
 	mm_class_of(units, &fl, &sl);
 	return h->hdr->heads[fl][sl] == at;
 }
+
+/* Frees used block @at; the caller holds the lock (alloc.c). */
+int mm_free_locked(struct mymap_heap *h, uint32_t at);
 
 /* Recovery after a lock holder died: replay, rebuild lists (check.c). */
 void mm_recover(struct mymap_heap *h);

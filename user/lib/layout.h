@@ -42,7 +42,8 @@
 /* A header that stopped being a block start when its block was merged
  * into a neighbour: kept recognisable so a second free is named. */
 #define MM_GONE 0x454e4f47u /* "GONE" */
-/* Freed into the process's block cache (private heaps only, cache.c). */
+/* Freed into a block cache: the handle's (private heaps, cache.h) or a
+ * process's slot in the heap header (shared heaps, pcache.h). */
 #define MM_CACHED 0x48434143u /* "CACH" */
 
 /*
@@ -54,12 +55,21 @@
  *         salt, so a damaged or misplaced header is recognised.  @prev is
  *         left out (a neighbour's change rewrites it alone); it is checked
  *         by finding there a block whose size agrees.
+ * @tag:   @state and @check as one word.  A process moves its own cached
+ *         blocks between MM_USED and MM_CACHED without the heap lock, so
+ *         both change in one store and are read in one load (mm_block_ok);
+ *         the lock holder meanwhile writes only @prev of such a block.
  */
 struct mm_block {
 	uint32_t size;
 	uint32_t prev;
-	uint32_t state;
-	uint32_t check;
+	union {
+		struct {
+			uint32_t state;
+			uint32_t check;
+		};
+		uint64_t tag;
+	};
 };
 
 /* In the payload of a free block: its neighbours in its class's list. */
@@ -76,8 +86,8 @@ struct mm_links {
  */
 #define MM_JOURNAL_SLOTS 4
 struct mm_journal_entry {
-	uint32_t at; /* unit offset of the header */
-	uint32_t pad;
+	uint32_t at;	    /* unit offset of the header */
+	uint32_t prev_only; /* nonzero: only block.prev is written (see mm_block) */
 	struct mm_block block;
 };
 
@@ -113,6 +123,39 @@ struct mm_counters {
 };
 
 /*
+ * The process caches of a shared heap (pcache.h): a process claims a slot
+ * by swapping its identity into @owner, and from then on only it changes
+ * the slot, without the heap lock, until it closes the heap or is found
+ * dead (then the lock holder returns the slot's blocks to the heap).
+ * @head:  per size (2 .. 65 units), the unit offset of the last cached
+ *         block; each cached block's first payload word links the next.
+ * @count: blocks in each list.
+ * @seq:   odd while the owner changes the slot: the counters below are
+ *         read by other processes as a consistent snapshot.
+ * @blocks, @bytes: blocks in the lists and their usable bytes.  The heap
+ *         counters count these blocks as in use; statistics move them to
+ *         free.
+ * @allocs, @frees: requests served by the cache and frees into it, not
+ *         yet in the heap counters.
+ * @peak:  the highest in-use figure a request served by the cache made.
+ */
+#define MM_PCACHE_SLOTS 4
+#define MM_PCACHE_BINS	64
+#define MM_PCACHE_DEPTH 16
+
+struct mm_pcache {
+	_Atomic uint64_t owner;
+	_Atomic uint32_t seq;
+	uint32_t blocks;
+	uint64_t bytes;
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t peak;
+	uint32_t head[MM_PCACHE_BINS];
+	uint8_t count[MM_PCACHE_BINS];
+} __attribute__((aligned(64)));
+
+/*
  * struct mm_header - at offset 0 of the region.
  * Fields before @lock are written once by the format and only read after.
  */
@@ -134,6 +177,8 @@ struct mm_header {
 	uint64_t fl_bitmap __attribute__((aligned(64)));
 	uint32_t sl_bitmap[MM_FL_COUNT];
 	uint32_t heads[MM_FL_COUNT][MM_SL_COUNT];
+
+	struct mm_pcache pcache[MM_PCACHE_SLOTS];
 };
 
 /* The highest set bit of @x (nonzero), counted from 0. */

@@ -9,6 +9,7 @@
 #include "heap.h"
 #include "cache.h"
 #include "lock.h"
+#include "pcache.h"
 
 /* The largest free block, in units: the biggest in the top non-empty class. */
 static uint32_t largest_free_units(struct mymap_heap *h)
@@ -43,22 +44,33 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_stats: NULL argument");
 	memset(out, 0, sizeof(*out));
 	mm_lock(heap);
-	/* Cached blocks are free for every purpose but speed: count them as such. */
+	/*
+	 * Cached blocks are free for every purpose but speed: count them as
+	 * such.  This process's own and dead processes' go back to the heap;
+	 * those in live processes' slots are moved from in use to free here.
+	 */
 	if (heap->cache.blocks)
 		mm_cache_flush(heap);
+	struct mm_pcache_totals cached = {0};
+
+	if (heap->region.shared) {
+		mm_pcache_flush(heap);
+		mm_pcache_reap(heap);
+		mm_pcache_totals(heap, &cached);
+	}
 	const struct mm_header *hdr = heap->hdr;
 	const struct mm_counters *c = &hdr->counters;
 	uint32_t largest = largest_free_units(heap);
 
 	out->region_size = hdr->region_size;
-	out->in_use = c->in_use;
-	out->free = c->free;
+	out->in_use = c->in_use - cached.bytes;
+	out->free = c->free + cached.bytes;
 	out->largest_free = largest ? ((uint64_t)largest - 1) << MM_UNIT_SHIFT : 0;
-	out->peak_in_use = c->peak_in_use;
-	out->used_blocks = c->used_blocks;
-	out->free_blocks = c->free_blocks;
-	out->alloc_count = c->alloc_count;
-	out->free_count = c->free_count;
+	out->peak_in_use = c->peak_in_use > cached.peak ? c->peak_in_use : cached.peak;
+	out->used_blocks = c->used_blocks - cached.blocks;
+	out->free_blocks = c->free_blocks + cached.blocks;
+	out->alloc_count = c->alloc_count + cached.allocs;
+	out->free_count = c->free_count + cached.frees;
 	out->failed_count = c->failed_count;
 	out->integrity_errors = atomic_load(&c->integrity_errors);
 	out->recoveries = c->recoveries;

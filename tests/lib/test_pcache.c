@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_pcache.c - the per-process block cache of shared heaps: cached
+ * blocks stay visible to every process (statistics, checks, double free),
+ * a killed process's cached blocks come back to the heap (found dead by a
+ * check, or by the recovery of the lock it held), and a forked child never
+ * touches its parent's cache slot.
+ *
+ * The slots are read straight from the heap header (user/lib/layout.h) to
+ * see that blocks really wait in a cache while another process looks.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "mymap.h"
+#include "tap.h"
+
+/* The library's test hook (internal, see user/lib/heap.h). */
+extern void (*mm_test_hook)(const char *where);
+
+#define SIZE	(1u << 20)
+#define BLOCKS	8
+#define PAYLOAD 100
+
+static const struct mm_header *header(struct mymap_heap *h)
+{
+	return mymap_heap_base(h);
+}
+
+/* The cache slot @id owns in @h, or NULL. */
+static const struct mm_pcache *slot_of(struct mymap_heap *h, uint64_t id)
+{
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
+		if (atomic_load(&header(h)->pcache[i].owner) == id)
+			return &header(h)->pcache[i];
+	return NULL;
+}
+
+static uint32_t cached_blocks(struct mymap_heap *h, uint64_t id)
+{
+	const struct mm_pcache *s = slot_of(h, id);
+
+	return s ? s->blocks : 0;
+}
+
+static void test_own_cache(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mymap_stats st;
+
+	if (!tap_ok(h != NULL, "memfd heap for the cache tests"))
+		return;
+	void *a = mymap_malloc(h, PAYLOAD);
+
+	mymap_free(h, a);
+	tap_ok(cached_blocks(h, mymap_self_id()) == 1,
+	       "a freed small block waits in this process's slot in the heap header (saw %u)",
+	       cached_blocks(h, mymap_self_id()));
+	tap_ok(mymap_malloc(h, PAYLOAD) == a,
+	       "it serves the next request of its size on the shared heap");
+	tap_ok(mymap_free(h, a) == 0 && mymap_free(h, a) == -1 &&
+		   mymap_last_error() == MYMAP_ERR_DOUBLE_FREE,
+	       "a second free of a cached block is a double free (%s)", mymap_last_message());
+	tap_ok(mymap_usable_size(h, a) == 0 && mymap_last_error() == MYMAP_ERR_DOUBLE_FREE,
+	       "usable_size of a cached block says it is free");
+	void *b = mymap_malloc(h, PAYLOAD);
+
+	tap_ok(mymap_realloc(h, b, PAYLOAD + 1) == b,
+	       "realloc to a size the block already has keeps it");
+	mymap_free(h, b);
+	mymap_heap_stats(h, &st);
+	tap_ok(st.in_use == 0 && st.used_blocks == 0 && st.free_blocks == 1 &&
+		   st.alloc_count == 3 && st.free_count == 3 && st.integrity_errors == 2,
+	       "statistics count cached blocks as freed and merged back (in use %llu, %llu free "
+	       "blocks, %llu allocs, %llu frees, %llu integrity errors)",
+	       (unsigned long long)st.in_use, (unsigned long long)st.free_blocks,
+	       (unsigned long long)st.alloc_count, (unsigned long long)st.free_count,
+	       (unsigned long long)st.integrity_errors);
+	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean (%s)", mymap_last_message());
+
+	/* Fill the heap with small blocks, free them all, then ask for most of it. */
+	static void *p[2048];
+	unsigned int n = 0;
+
+	while (n < 2048 && (p[n] = mymap_malloc(h, 1000)) != NULL)
+		n++;
+	for (unsigned int i = 0; i < n; i++)
+		mymap_free(h, p[i]);
+	void *big = mymap_malloc(h, SIZE - SIZE / 8);
+
+	tap_ok(n > 0 && big != NULL,
+	       "after %u blocks of 1000 bytes are freed, %u bytes fit: cached blocks go back to "
+	       "the heap when a request finds no room",
+	       n, SIZE - SIZE / 8);
+	mymap_free(h, big);
+	mymap_close(h);
+}
+
+/* In a child: reports through its exit status which checks failed (a bit each). */
+static int peer_view(struct mymap_heap *h, uint64_t owner, void *cached, size_t live_usable)
+{
+	struct mymap_stats st;
+	int failed = 0;
+
+	if (cached_blocks(h, owner) != BLOCKS)
+		failed |= 1;
+	if (mymap_heap_stats(h, &st) != 0 || st.in_use != live_usable || st.used_blocks != 1 ||
+	    st.free_blocks != 1 + BLOCKS)
+		failed |= 2;
+	if (mymap_heap_check(h) != 0)
+		failed |= 4;
+	if (mymap_free(h, cached) != -1 || mymap_last_error() != MYMAP_ERR_DOUBLE_FREE)
+		failed |= 8;
+	/* The peer's blocks are still in its cache after all this. */
+	if (cached_blocks(h, owner) != BLOCKS)
+		failed |= 16;
+	return failed;
+}
+
+static void test_peer_sees_cache(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	void *p[BLOCKS + 1];
+	int status;
+
+	if (!tap_ok(h != NULL, "memfd heap for the peer test"))
+		return;
+	/* One block stays live between the cached ones, so they cannot all merge. */
+	for (unsigned int i = 0; i <= BLOCKS; i++)
+		p[i] = mymap_malloc(h, PAYLOAD);
+	for (unsigned int i = 0; i < BLOCKS; i++)
+		mymap_free(h, p[i]);
+	uint64_t me = mymap_self_id();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct mymap_heap *peer = mymap_open_fd(mymap_heap_fd(h), 0);
+
+		/* Its own mapping is elsewhere: the block is found by its offset. */
+		void *cached = peer ? mymap_ptr(peer, mymap_offset(h, p[0]), 1) : NULL;
+
+		_exit(cached ? peer_view(peer, me, cached, mymap_usable_size(h, p[BLOCKS])) : 64);
+	}
+	waitpid(pid, &status, 0);
+	int failed = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+
+	tap_ok(!(failed & 1), "another process sees %u blocks in this process's slot",
+	       (unsigned int)BLOCKS);
+	tap_ok(!(failed & 2),
+	       "its statistics count them as free: one block in use, %u free (status %d)",
+	       (unsigned int)BLOCKS + 1, failed);
+	tap_ok(!(failed & 4), "its heap check passes with blocks in a live peer's cache");
+	tap_ok(!(failed & 8), "its free of a block in the peer's cache is a double free");
+	tap_ok(!(failed & 16), "and it leaves the live peer's cache alone");
+	tap_ok(cached_blocks(h, me) == BLOCKS && mymap_malloc(h, PAYLOAD) == p[BLOCKS - 1],
+	       "this process goes on serving requests from its cache");
+	mymap_close(h);
+}
+
+static void stop_at_done(const char *where)
+{
+	if (!strcmp(where, "journal-done"))
+		raise(SIGSTOP);
+}
+
+/*
+ * A child that caches BLOCKS blocks and then waits to be killed, or (if
+ * @stop_in_lock) stops inside the critical section of a request its cache
+ * cannot serve.  Returns its pid once it is there, or -1.
+ */
+static pid_t spawn_cacher(struct mymap_heap *h, bool stop_in_lock)
+{
+	int fds[2];
+	char c = 0;
+
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		void *p[BLOCKS + 1];
+
+		for (unsigned int i = 0; i <= BLOCKS; i++)
+			p[i] = mymap_malloc(h, PAYLOAD);
+		for (unsigned int i = 0; i < BLOCKS; i++)
+			mymap_free(h, p[i]);
+		if (stop_in_lock) {
+			mm_test_hook = stop_at_done;
+			mymap_malloc(h, 5000);
+			_exit(0);
+		}
+		if (write(fds[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	if (stop_in_lock) {
+		int status;
+
+		if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
+			pid = -1;
+	} else if (read(fds[0], &c, 1) != 1) {
+		pid = -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+/* The identity of the process @pid (the library's format: start time << 22 | pid). */
+static uint64_t id_of(struct mymap_heap *h, pid_t pid)
+{
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		uint64_t id = atomic_load(&header(h)->pcache[i].owner);
+
+		if ((id & ((1u << 22) - 1)) == (uint64_t)pid)
+			return id;
+	}
+	return 0;
+}
+
+static void test_killed_cacher(bool in_lock)
+{
+	const char *how = in_lock ? "killed inside the lock" : "killed while idle";
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mymap_stats st;
+	int status;
+
+	if (!tap_ok(h != NULL, "memfd heap for the %s test", how))
+		return;
+	pid_t pid = spawn_cacher(h, in_lock);
+
+	if (!tap_ok(pid > 0, "a child cached %u blocks and was %s", (unsigned int)BLOCKS, how))
+		return;
+	uint64_t id = id_of(h, pid);
+
+	tap_ok(id && cached_blocks(h, id) == BLOCKS, "its slot holds %u blocks (saw %u)",
+	       (unsigned int)BLOCKS, id ? cached_blocks(h, id) : 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (in_lock) {
+		/* The next locked call waits for the dead holder, recovers, and reaps its slot. */
+		void *q = mymap_malloc(h, 3000);
+
+		tap_ok(q != NULL && header(h)->counters.recoveries == 1 && !slot_of(h, id),
+		       "lock recovery returned the dead holder's slot (recoveries %llu, slot %s)",
+		       (unsigned long long)header(h)->counters.recoveries,
+		       slot_of(h, id) ? "still claimed" : "free");
+		mymap_free(h, q);
+	}
+	/* The child's one live block stays (and, killed inside the lock, its 5000 bytes). */
+	uint64_t expect_used = in_lock ? 2 : 1;
+
+	int ret = mymap_heap_stats(h, &st);
+
+	tap_ok(ret == 0 && st.used_blocks == expect_used && st.free_blocks <= 2,
+	       "%s: its cached blocks are back in the heap (%llu used, %llu free blocks)", how,
+	       (unsigned long long)st.used_blocks, (unsigned long long)st.free_blocks);
+	tap_ok(!slot_of(h, id), "the dead child's slot is free again");
+	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean (%s)", mymap_last_message());
+	mymap_close(h);
+}
+
+static void test_fork(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	int status;
+
+	if (!tap_ok(h != NULL, "memfd heap for the fork test"))
+		return;
+	void *cached = mymap_malloc(h, PAYLOAD), *live = mymap_malloc(h, PAYLOAD);
+	void *keep = mymap_malloc(h, PAYLOAD);
+
+	mymap_free(h, cached);
+	uint64_t parent = mymap_self_id();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int failed = 0;
+		void *mine = mymap_malloc(h, PAYLOAD);
+
+		/* The parent's cached block is the parent's to hand out, never the child's. */
+		if (mine == cached)
+			failed |= 1;
+		mymap_free(h, live);
+		if (cached_blocks(h, parent) != 1)
+			failed |= 2;
+		if (cached_blocks(h, mymap_self_id()) != 1)
+			failed |= 4;
+		mymap_free(h, mine);
+		mymap_close(h);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	int failed = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+
+	tap_ok(!(failed & 1), "a forked child does not take its parent's cached block");
+	tap_ok(!(failed & 2), "the child's free leaves the parent's slot as it was");
+	tap_ok(!(failed & 4), "the child caches in a slot of its own");
+	tap_ok(mymap_malloc(h, PAYLOAD) == cached, "the parent still has its cached block");
+	struct mymap_stats st;
+	int ret = mymap_heap_stats(h, &st);
+
+	tap_ok(ret == 0 && st.used_blocks == 2 && mymap_heap_check(h) == 0,
+	       "after the child closed the heap: 2 blocks in use (saw %llu), the heap checks clean",
+	       (unsigned long long)st.used_blocks);
+	mymap_free(h, keep);
+	mymap_close(h);
+}
+
+int main(void)
+{
+	test_own_cache();
+	test_peer_sees_cache();
+	test_killed_cacher(false);
+	test_killed_cacher(true);
+	test_fork();
+	return tap_done();
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcache.c - the shared heap's per-process cache slots (pcache.h): claiming
+ * a slot, returning a slot's blocks to the heap, reaping the slots of dead
+ * processes, and reading every slot's counters for the statistics.
+ */
+#include <string.h>
+
+#include "pcache.h"
+
+/* Slow calls to let pass before trying again to claim, once every slot was taken. */
+#define CLAIM_BACKOFF 1024
+
+/* A list holds at most MM_PCACHE_DEPTH blocks; one more step allows a death mid-push. */
+#define LIST_STEPS (MM_PCACHE_DEPTH + 1)
+
+/*
+ * Returns every block in slot @s's lists to the heap; the caller holds the
+ * lock and @s is this process's or a dead one's.  A block in a list is
+ * cached, or (its owner died between the two stores of a push or a pop)
+ * used but never handed out; anything else is damage, counted and left.
+ */
+static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
+{
+	struct mm_counters *c = &h->hdr->counters;
+
+	mm_pcache_begin(s);
+	for (uint32_t bin = 0; bin < MM_PCACHE_BINS; bin++) {
+		uint32_t at = __atomic_load_n(&s->head[bin], __ATOMIC_ACQUIRE);
+		uint32_t units = bin + MM_MIN_UNITS;
+
+		for (unsigned int step = 0; at && step < LIST_STEPS; step++) {
+			const struct mm_block *b = mm_block_at(h, at);
+
+			if (!mm_in_arena(h, at) || !mm_block_ok(h, at) || b->size != units ||
+			    (b->state != MM_CACHED && b->state != MM_USED)) {
+				atomic_fetch_add_explicit(&c->integrity_errors, 1,
+							  memory_order_relaxed);
+				break;
+			}
+			uint32_t next = mm_links_at(h, at)->next;
+
+			mm_set_state(h, at, MM_USED);
+			/* The slot counted this free already. */
+			if (mm_free_locked(h, at) == 0)
+				c->free_count--;
+			at = next;
+		}
+		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
+		s->count[bin] = 0;
+	}
+	/* Every block is back (or, damaged, lost to the cache): nothing is cached. */
+	mm_pcache_set(s->blocks, 0);
+	mm_pcache_set(s->bytes, 0);
+	mm_pcache_end(s);
+}
+
+/* Empties slot @s, moves its counters to the heap's and frees it. */
+static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
+{
+	struct mm_counters *c = &h->hdr->counters;
+
+	empty_slot(h, s);
+	c->alloc_count += s->allocs;
+	c->free_count += s->frees;
+	if (s->peak > c->peak_in_use)
+		c->peak_in_use = s->peak;
+	mm_pcache_begin(s);
+	mm_pcache_set(s->allocs, 0);
+	mm_pcache_set(s->frees, 0);
+	mm_pcache_set(s->peak, 0);
+	mm_pcache_end(s);
+	atomic_store_explicit(&s->owner, 0, memory_order_release);
+}
+
+void mm_pcache_flush(struct mymap_heap *h)
+{
+	struct mm_pcache *s = h->pcache;
+
+	if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id() && s->blocks)
+		empty_slot(h, s);
+}
+
+void mm_pcache_release_own(struct mymap_heap *h)
+{
+	struct mm_pcache *s = h->pcache;
+
+	if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id())
+		release_slot(h, s);
+	h->pcache = NULL;
+}
+
+void mm_pcache_reap(struct mymap_heap *h)
+{
+	uint64_t me = mm_self_id();
+
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		struct mm_pcache *s = &h->hdr->pcache[i];
+		uint64_t owner = atomic_load_explicit(&s->owner, memory_order_acquire);
+
+		if (owner && owner != me && !mymap_id_alive(owner))
+			release_slot(h, s);
+	}
+}
+
+/* Takes a free slot for this process; false if every slot is taken. */
+static bool take_free_slot(struct mymap_heap *h, uint64_t me)
+{
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		struct mm_pcache *s = &h->hdr->pcache[i];
+		uint64_t owner = 0;
+
+		if (atomic_compare_exchange_strong(&s->owner, &owner, me) || owner == me) {
+			h->pcache = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+void mm_pcache_claim(struct mymap_heap *h)
+{
+	uint64_t me = mm_self_id();
+
+	if (mm_pcache_mine(h))
+		return;
+	h->pcache = NULL;
+	if (h->pcache_wait) {
+		h->pcache_wait--;
+		return;
+	}
+	/* Another handle of this process may hold a slot already: share it. */
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
+		if (atomic_load_explicit(&h->hdr->pcache[i].owner, memory_order_relaxed) == me) {
+			h->pcache = &h->hdr->pcache[i];
+			return;
+		}
+	if (take_free_slot(h, me))
+		return;
+	mm_pcache_reap(h);
+	if (!take_free_slot(h, me))
+		h->pcache_wait = CLAIM_BACKOFF;
+}
+
+/*
+ * Reads the counters of slot @s as one snapshot: the owner may be changing
+ * them.  An owner stopped mid-change (or a damaged sequence number) must
+ * not hold the reader forever: after enough tries the last reading counts.
+ */
+static void read_slot(const struct mm_pcache *s, struct mm_pcache_totals *t)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+		/* Acquire loads: the second look at the number cannot move before them. */
+		t->blocks = __atomic_load_n(&s->blocks, __ATOMIC_ACQUIRE);
+		t->bytes = __atomic_load_n(&s->bytes, __ATOMIC_ACQUIRE);
+		t->allocs = __atomic_load_n(&s->allocs, __ATOMIC_ACQUIRE);
+		t->frees = __atomic_load_n(&s->frees, __ATOMIC_ACQUIRE);
+		t->peak = __atomic_load_n(&s->peak, __ATOMIC_ACQUIRE);
+		if (!(seq & 1) && atomic_load_explicit(&s->seq, memory_order_relaxed) == seq)
+			return;
+	}
+}
+
+void mm_pcache_totals(struct mymap_heap *h, struct mm_pcache_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		const struct mm_pcache *s = &h->hdr->pcache[i];
+		struct mm_pcache_totals one;
+
+		if (!atomic_load_explicit(&s->owner, memory_order_acquire))
+			continue;
+		read_slot(s, &one);
+		t->blocks += one.blocks;
+		t->bytes += one.bytes;
+		t->allocs += one.allocs;
+		t->frees += one.frees;
+		if (one.peak > t->peak)
+			t->peak = one.peak;
+	}
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcache.h - small freed blocks kept for the next request of their size
+ * on a shared heap, in a per-process slot that lives in the heap header.
+ *
+ * A shared heap used by one single-threaded process at a time would pay
+ * the lock and the journal on every call; the slot lets that process skip
+ * both for churn of blocks up to 1 KiB, as the private cache (cache.h)
+ * does, while everything stays where the other processes can see it:
+ *
+ * - a process claims a slot by swapping its identity (mymap_self_id())
+ *   into the slot's owner word; from then on only that process changes
+ *   the slot, with plain stores, without the heap lock.  A forked child
+ *   has another identity and claims a slot of its own.
+ * - a cached block stays in the block chain with the state MM_CACHED
+ *   (state and canary change in one store, mm_set_state), so a second
+ *   free is named by any process and neighbours never merge with it; the
+ *   lock holder writes only `prev` of such a block (mm_tx_put_prev).
+ * - the heap counters go on counting a cached block as in use; the slot
+ *   counts it (bytes, blocks, requests, frees) under a sequence number,
+ *   and statistics read every slot and move its blocks to free.
+ * - the slot's owner returns its blocks to the heap (mm_pcache_flush) for
+ *   its own statistics and checks, when a request finds no room, when it
+ *   starts a second thread, and when it closes the heap.  A slot whose
+ *   owner is found dead - by lock recovery, statistics, checks, a request
+ *   that finds no room, or a claim that finds every slot taken - is
+ *   emptied by the lock holder (mm_pcache_reap).
+ *
+ * The lists are ordered for a death at any instant: a push links the
+ * block, publishes it as the list head, then marks it cached; a pop marks
+ * it used, then unpublishes it.  Every block in a list therefore belongs
+ * to the cache (cached, or used but not yet handed out or just freed), and
+ * the reaper frees each one.  A block whose free was cut short before it
+ * reached a list stays allocated, like any block of a dead process.
+ */
+#ifndef MYMAP_PCACHE_H
+#define MYMAP_PCACHE_H
+
+#include <sys/single_threaded.h>
+
+#include "heap.h"
+#include "identity.h"
+
+/* A process keeps at most this share of the region in its cache. */
+#define MM_PCACHE_SHARE 16
+
+/*
+ * Under the lock, in a single-threaded process: makes sure @h has a slot
+ * (claiming one, or after every slot was taken, reaping dead owners').
+ */
+void mm_pcache_claim(struct mymap_heap *h);
+
+/* Under the lock: returns every block of this process's slot to the heap. */
+void mm_pcache_flush(struct mymap_heap *h);
+
+/* Under the lock: empties and frees the slots of dead processes. */
+void mm_pcache_reap(struct mymap_heap *h);
+
+/* Under the lock: returns this process's slot's blocks and gives it up. */
+void mm_pcache_release_own(struct mymap_heap *h);
+
+/* Sums of every slot's counters (see struct mm_pcache). */
+struct mm_pcache_totals {
+	uint64_t blocks, bytes, allocs, frees, peak;
+};
+
+/* Under the lock: reads every claimed slot's counters. */
+void mm_pcache_totals(struct mymap_heap *h, struct mm_pcache_totals *t);
+
+/* This process's slot if @h may use it now, else NULL. */
+static mm_inline struct mm_pcache *mm_pcache_mine(const struct mymap_heap *h)
+{
+	struct mm_pcache *s = h->pcache;
+
+	if (s && __libc_single_threaded &&
+	    atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id())
+		return s;
+	return NULL;
+}
+
+/* The bytes this process's slot holds (0 without one): the heap counts them as in use. */
+static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
+{
+	const struct mm_pcache *s = mm_pcache_mine(h);
+
+	return s ? s->bytes : 0;
+}
+
+/*
+ * At the start of every locked call on a shared heap: a single-threaded
+ * process gets a slot; one that has started a second thread stops caching
+ * and returns what its slot holds.
+ */
+static mm_inline void mm_pcache_locked(struct mymap_heap *h)
+{
+	if (!h->region.shared)
+		return;
+	if (mm_likely(__libc_single_threaded)) {
+		if (mm_unlikely(!mm_pcache_mine(h)))
+			mm_pcache_claim(h);
+	} else if (h->pcache) {
+		mm_pcache_flush(h);
+	}
+}
+
+/* Opens and closes a change of @s's counters (a sequence lock; one writer). */
+static mm_inline void mm_pcache_begin(struct mm_pcache *s)
+{
+	atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+static mm_inline void mm_pcache_end(struct mm_pcache *s)
+{
+	atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+}
+
+/*
+ * Stores @v to a slot field other processes read under the sequence
+ * number: a release store, so a reader that sees it sees the odd number
+ * before it (a plain store on x86).
+ */
+#define mm_pcache_set(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELEASE)
+
+/* A cached block of exactly @units from slot @s, made live again, or NULL. */
+static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, uint32_t units)
+{
+	uint32_t bin = units - MM_MIN_UNITS;
+
+	if (bin >= MM_PCACHE_BINS)
+		return NULL;
+	uint32_t at = s->head[bin];
+
+	if (!at)
+		return NULL;
+	uint64_t usable = ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+
+	/* A list damaged in the region is dropped, never followed. */
+	if (mm_unlikely(!mm_in_arena(h, at) || !mm_block_ok(h, at) ||
+			mm_block_at(h, at)->state != MM_CACHED ||
+			mm_block_at(h, at)->size != units || s->bytes < usable || !s->blocks)) {
+		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+					  memory_order_relaxed);
+		mm_pcache_begin(s);
+		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
+		s->count[bin] = 0;
+		mm_pcache_end(s);
+		return NULL;
+	}
+	uint32_t next = mm_links_at(h, at)->next;
+
+	mm_pcache_begin(s);
+	mm_set_state(h, at, MM_USED);
+	__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
+	s->count[bin]--;
+	mm_pcache_set(s->blocks, s->blocks - 1);
+	mm_pcache_set(s->bytes, s->bytes - usable);
+	mm_pcache_set(s->allocs, s->allocs + 1);
+	/* In use now: the heap's figure, less what the cache holds. */
+	uint64_t in_use = __atomic_load_n(&h->hdr->counters.in_use, __ATOMIC_RELAXED) - s->bytes;
+
+	if (in_use > s->peak)
+		mm_pcache_set(s->peak, in_use);
+	mm_pcache_end(s);
+	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
+}
+
+/*
+ * Whether the neighbour at @at of a block being cached looks intact: its
+ * header, and if it is free, its list links lead into the arena.  The
+ * cached block does not merge with it, so its links are not followed
+ * here; a free that would meet damage takes the locked path, which
+ * reports it as on a heap without cache.  Read without the lock, a
+ * neighbour can be mid-change: that too only sends the free the locked
+ * way.
+ */
+static mm_inline bool mm_pcache_neighbour_ok(const struct mymap_heap *h, uint32_t at)
+{
+	const struct mm_links *l = mm_links_at(h, at);
+
+	if (!mm_block_ok(h, at))
+		return false;
+	return mm_block_at(h, at)->state != MM_FREE ||
+	       ((!l->next || mm_in_arena(h, l->next)) && (!l->prev || mm_in_arena(h, l->prev)));
+}
+
+static mm_inline bool mm_pcache_neighbours_ok(const struct mymap_heap *h, uint32_t at)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t size = b->size, prev = b->prev, next = at + size;
+
+	if (next < h->end &&
+	    (!mm_pcache_neighbour_ok(h, next) || mm_block_at(h, next)->prev != size))
+		return false;
+	return !prev || (prev <= at - h->first && mm_pcache_neighbour_ok(h, at - prev) &&
+			 mm_block_at(h, at - prev)->size == prev);
+}
+
+/*
+ * Caches the live block at @at in slot @s if it is small, its neighbours
+ * are intact, and there is room.
+ */
+static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, uint32_t at)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t bin = b->size - MM_MIN_UNITS;
+	uint64_t usable = ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
+
+	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
+	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_pcache_neighbours_ok(h, at))
+		return false;
+	mm_pcache_begin(s);
+	mm_links_at(h, at)->next = s->head[bin];
+	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
+	s->count[bin]++;
+	mm_set_state(h, at, MM_CACHED);
+	mm_pcache_set(s->blocks, s->blocks + 1);
+	mm_pcache_set(s->bytes, s->bytes + usable);
+	mm_pcache_set(s->frees, s->frees + 1);
+	mm_pcache_end(s);
+	return true;
+}
+
+#endif /* MYMAP_PCACHE_H */
