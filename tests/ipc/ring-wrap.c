@@ -24,6 +24,8 @@
 #define CAPACITY   8
 #define STREAM_CAP 256
 #define FIFO_SLOTS (STREAM_CAP * 2)
+/* Message rings of both layouts: lengths in the slots, and apart from them. */
+#define BIG_MSG_SIZE (IPC_SPSC_LENS_APART + 40)
 
 /* xorshift64*: reproducible from the seed printed in the TAP output. */
 static uint64_t rng_state;
@@ -38,7 +40,7 @@ static uint64_t rng(void)
 
 /* The model: a FIFO of messages, each a length and its bytes. */
 struct model {
-	unsigned char data[FIFO_SLOTS][MSG_SIZE];
+	unsigned char data[FIFO_SLOTS][BIG_MSG_SIZE];
 	uint32_t len[FIFO_SLOTS];
 	unsigned int head, tail;
 };
@@ -64,17 +66,18 @@ static void *ring_memory(size_t bytes)
 	return p;
 }
 
-static void test_spsc(uint32_t start)
+static void test_spsc(uint32_t start, uint32_t msg_size)
 {
-	size_t bytes = sizeof(struct ipc_spsc) + ipc_spsc_data_bytes(MSG_SIZE, CAPACITY);
+	size_t bytes = sizeof(struct ipc_spsc) + ipc_spsc_data_bytes(msg_size, CAPACITY);
 	struct ipc_spsc *q = ring_memory(bytes);
 	struct ipc_spsc_end tx, rx;
 	struct model *m = calloc(1, sizeof(*m));
 	const char *bad = NULL;
 	unsigned long sent = 0;
+	uintptr_t misaligned = 0;
 	int op;
 
-	ipc_spsc_format(q, MSG_SIZE, CAPACITY, sizeof(*q), start);
+	ipc_spsc_format(q, msg_size, CAPACITY, sizeof(*q), start);
 	ipc_spsc_attach(&tx, q, 1);
 	ipc_spsc_attach(&rx, q, 0);
 	for (op = 0; op < OPS && !bad; op++) {
@@ -89,7 +92,8 @@ static void test_spsc(uint32_t start)
 			}
 			if (!slot)
 				continue;
-			m->len[i] = (uint32_t)(rng() % (MSG_SIZE + 1));
+			misaligned |= (uintptr_t)slot % 64;
+			m->len[i] = (uint32_t)(rng() % (msg_size + 1));
 			fill(m->data[i], m->len[i], rng());
 			memcpy(slot, m->data[i], m->len[i]);
 			ipc_spsc_publish(&tx, m->len[i]);
@@ -117,11 +121,19 @@ static void test_spsc(uint32_t start)
 		if (ipc_spsc_count(q) != model_count(m))
 			bad = "ring count differs from the model";
 	}
-	tap_ok(!bad, "spsc: from index %#x, %d random ops (%lu messages) agree with a FIFO%s%s",
-	       start, op, sent, bad ? ": " : "", bad ? bad : "");
+	tap_ok(!bad,
+	       "spsc %u-byte slots: from index %#x, %d random ops (%lu messages) agree with a "
+	       "FIFO%s%s",
+	       msg_size, start, op, sent, bad ? ": " : "", bad ? bad : "");
+	if (msg_size >= IPC_SPSC_LENS_APART)
+		tap_ok(!misaligned,
+		       "spsc %u-byte slots: every payload starts on a cache line (offsets or'ed: "
+		       "%#lx)",
+		       msg_size, (unsigned long)misaligned);
 	tap_ok(atomic_load(&q->head) - start == sent,
-	       "spsc: head advanced by the number of messages published across 2^32 (%#x)",
-	       atomic_load(&q->head));
+	       "spsc %u-byte slots: head advanced by the number of messages published across "
+	       "2^32 (%#x)",
+	       msg_size, atomic_load(&q->head));
 	free(m);
 	free(q);
 }
@@ -300,7 +312,8 @@ int main(int argc, char **argv)
 	tap_diag("seed %#llx (give it as the first argument to repeat)",
 		 (unsigned long long)rng_state);
 	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
-		test_spsc(starts[i]);
+		test_spsc(starts[i], MSG_SIZE);
+		test_spsc(starts[i], BIG_MSG_SIZE);
 		test_stream(starts[i]);
 		test_mpmc(starts[i]);
 	}

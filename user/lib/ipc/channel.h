@@ -21,7 +21,7 @@
 #include "stream.h"
 
 #define IPC_CHANNEL_MAGIC 0x4d4d4348u /* "HCMM" in memory */
-/* 2: the message ring keeps its lengths apart from its slots. */
+/* 2: the message ring keeps the lengths of large messages apart. */
 #define IPC_CHANNEL_VERSION 2u
 
 enum ipc_side_index {

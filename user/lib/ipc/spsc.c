@@ -2,37 +2,51 @@
 /* spsc.c - the single-producer single-consumer message ring. */
 #include "spsc.h"
 
-static void *slot_at(const struct ipc_spsc_end *e, uint32_t index)
+/* Bytes of length header in front of each payload: none when the lengths lie apart. */
+static uint32_t slot_header(uint32_t slot_size)
 {
-	return ipc_slot(e->q, &e->q->slots, index);
+	return slot_size >= IPC_SPSC_LENS_APART ? 0 : (uint32_t)sizeof(struct ipc_spsc_slot);
 }
 
-/* The lengths follow the last slot, one per slot. */
+static void *slot_at(const struct ipc_spsc_end *e, uint32_t index)
+{
+	return (char *)ipc_slot(e->q, &e->q->slots, index) + e->header;
+}
+
 static uint32_t *len_at(const struct ipc_spsc_end *e, uint32_t index)
 {
-	const struct ipc_slots *s = &e->q->slots;
-	uint32_t *lens = (uint32_t *)((char *)e->q + s->data_off + (size_t)s->stride * s->capacity);
-
-	return &lens[index & s->mask];
+	if (e->lens)
+		return &e->lens[index & e->q->slots.mask];
+	return &((struct ipc_spsc_slot *)ipc_slot(e->q, &e->q->slots, index))->len;
 }
 
 size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
 {
-	return ipc_slots_bytes(0, slot_size, capacity) +
-	       ipc_align_up((uint64_t)capacity * sizeof(uint32_t), IPC_CACHE_LINE);
+	uint32_t header = slot_header(slot_size);
+	size_t lens =
+	    header ? 0 : ipc_align_up((uint64_t)capacity * sizeof(uint32_t), IPC_CACHE_LINE);
+
+	return ipc_slots_bytes(header, slot_size, capacity) + lens;
 }
 
 void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
-	ipc_slots_init(&q->slots, 0, slot_size, capacity, data_off);
+	ipc_slots_init(&q->slots, slot_header(slot_size), slot_size, capacity, data_off);
 	atomic_init(&q->head, start);
 	atomic_init(&q->tail, start);
 }
 
 void ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, int producer)
 {
+	const struct ipc_slots *s = &q->slots;
+
 	e->q = q;
+	/* Derived from the slot geometry, as the slots themselves are. */
+	e->header = slot_header(s->payload);
+	e->lens = e->header
+		      ? NULL
+		      : (uint32_t *)((char *)q + s->data_off + (size_t)s->stride * s->capacity);
 	if (producer) {
 		/* Only this side writes head, so the relaxed value is the truth. */
 		e->mine = atomic_load_explicit(&q->head, memory_order_relaxed);
