@@ -253,6 +253,7 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 		return place;
 	}
 	c->side[side].ep[place].id = self;
+	atomic_store_explicit(&c->side[side].ep[place].cpu, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->side[side].attaches, 1, memory_order_relaxed);
 	atomic_store_explicit(&c->side[side].ep[place].state, IPC_EP_ATTACHED,
 			      memory_order_release);

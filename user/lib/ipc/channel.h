@@ -44,7 +44,7 @@ enum ipc_exit {
 /* One place for an attached process. */
 struct ipc_endpoint {
 	_Atomic uint32_t state;
-	uint32_t reserved;
+	_Atomic uint32_t cpu; /* 1 + the CPU it last waited on; 0 unknown */
 	struct ipc_peer_id id;
 };
 

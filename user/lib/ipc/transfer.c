@@ -94,13 +94,35 @@ static void unblock_mpmc(struct mymap_channel *ch)
 }
 
 /*
- * Runs @attempt until it does not return -EAGAIN: first spinning, then
+ * Notes the CPU this endpoint is about to wait on, and tells whether its
+ * peer last waited on the same one (one peer only: not MPMC).  Then the
+ * peer cannot run until this side gives the core up, and spinning would
+ * only burn the rest of the time slice.  Only a hint, stale at worst: it
+ * changes how long a wait spins, never what it waits for.
+ */
+static bool waits_beside_peer(struct mymap_channel *ch)
+{
+	struct ipc_channel *c = ch->shm;
+	int cpu = sched_getcpu();
+	uint32_t mine = cpu < 0 ? 0 : (uint32_t)cpu + 1;
+
+	if (c->places != 1)
+		return false;
+	atomic_store_explicit(&c->side[ch->side].ep[ch->place].cpu, mine, memory_order_relaxed);
+	return mine && atomic_load_explicit(&c->side[other_side(ch)].ep[0].cpu,
+					    memory_order_relaxed) == mine;
+}
+
+/*
+ * Runs @attempt until it does not return -EAGAIN: first spinning (not
+ * when the peer last waited on this CPU), then
  * sleeping on the endpoint's event in slices of at most
  * MYMAP_CHANNEL_LIVENESS_NS, checking the peers after every slice.
  */
 static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int64_t timeout_ns)
 {
 	struct ipc_event *ev = my_event(ch);
+	uint32_t spin = ch->spin;
 	uint64_t deadline = 0;
 	bool deep = false;
 	int ret, gone;
@@ -118,12 +140,14 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 	if (timeout_ns > 0)
 		deadline = now_ns() + (uint64_t)timeout_ns;
 
-	for (uint32_t i = 0; ch->spin == MYMAP_CHANNEL_SPIN_FOREVER || i < ch->spin; i++) {
+	if (spin && spin != MYMAP_CHANNEL_SPIN_FOREVER && waits_beside_peer(ch))
+		spin = 0;
+	for (uint32_t i = 0; spin == MYMAP_CHANNEL_SPIN_FOREVER || i < spin; i++) {
 		cpu_relax();
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN)
 			return ret;
-		if (ch->spin == MYMAP_CHANNEL_SPIN_FOREVER && (i & 0xfffff) == 0xfffff) {
+		if (spin == MYMAP_CHANNEL_SPIN_FOREVER && (i & 0xfffff) == 0xfffff) {
 			/* Busy-polling: still notice a dead peer and the deadline. */
 			unblock_mpmc(ch);
 			gone = peer_gone(ch, true);
