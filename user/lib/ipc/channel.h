@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "align.h"
 #include "event.h"
 #include "control_lock.h"
 #include "mpmc.h"
@@ -21,8 +22,8 @@
 #include "stream.h"
 
 #define IPC_CHANNEL_MAGIC 0x4d4d4348u /* "HCMM" in memory */
-/* 2: the message ring keeps the lengths of large messages apart. */
-#define IPC_CHANNEL_VERSION 2u
+/* 3: contended words 128 bytes apart; 2: lengths of large messages apart. */
+#define IPC_CHANNEL_VERSION 3u
 
 enum ipc_side_index {
 	IPC_SENDERS = 0,
@@ -73,8 +74,11 @@ struct ipc_channel {
 	struct ipc_lock lock;
 	_Atomic uint32_t removed; /* unlinked from its directory: free at last close */
 	struct ipc_side side[2];
-	_Alignas(64) struct ipc_event data;  /* receivers sleep here */
+	IPC_PAIR_GAP(gap0);
+	_Alignas(64) struct ipc_event data; /* receivers sleep here */
+	IPC_PAIR_GAP(gap1);
 	_Alignas(64) struct ipc_event space; /* senders sleep here */
+	IPC_PAIR_GAP(gap2);
 } __attribute__((aligned(64)));
 
 /* An endpoint: one process's attachment, private to it. */
