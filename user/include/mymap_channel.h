@@ -309,7 +309,9 @@ int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view);
  * How many times a blocked operation re-checks the ring before it yields
  * and then sleeps (MYMAP_CHANNEL_SPIN_DEFAULT; 0 sleeps at once, without
  * yielding; MYMAP_CHANNEL_SPIN_FOREVER busy-polls and never sleeps, peers'
- * deaths still being noticed).  Affects only this endpoint.
+ * deaths still being noticed).  Affects only this endpoint.  A wait skips
+ * the spinning when the peer last waited on this same CPU: it could not
+ * run while this endpoint spins.
  */
 void mymap_channel_set_spin(struct mymap_channel *ch, uint32_t iterations);
 
