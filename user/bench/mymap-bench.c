@@ -31,10 +31,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	self[len] = '\0';
-	snprintf(target, sizeof(target), "%s/mymap-bench-%s", dirname(self), argv[1]);
+	const char *suite = argv[1];
+
+	snprintf(target, sizeof(target), "%s/mymap-bench-%s", dirname(self), suite);
 	argv[1] = target;
 	execv(target, argv + 1);
-	fprintf(stderr, "mymap-bench: no suite '%s' (%s: %s)\n", basename(target), target,
-		strerror(errno));
+	fprintf(stderr, "mymap-bench: no suite '%s' (%s: %s)\n", suite, target, strerror(errno));
 	return 2;
 }
