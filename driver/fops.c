@@ -45,12 +45,15 @@ static int mymap_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* close(2) of a descriptor: its own process's waits through it must end. */
+/*
+ * close(2) of a descriptor: the waits through it by threads sharing the
+ * descriptor table it is closed from (@id) must end.
+ */
 static int mymap_flush(struct file *file, fl_owner_t id)
 {
 	struct mymap_file *mf = file->private_data;
 
-	mymap_waitq_cancel_file(&mf->dev->waitq, file, current->files);
+	mymap_waitq_cancel_file(&mf->dev->waitq, file, id);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #define MYMAP_H
 
 #include <linux/atomic.h>
+#include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
@@ -19,8 +20,6 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
-struct file;
-struct files_struct;
 struct mymap_wait;
 struct mymap_wake;
 
@@ -93,7 +92,7 @@ long mymap_waitq_wake(struct mymap_waitq *wq,
 		      const struct mymap_wake *arg);
 void mymap_waitq_wake_all(struct mymap_waitq *wq, int error);
 void mymap_waitq_cancel_file(struct mymap_waitq *wq, const struct file *file,
-			     const struct files_struct *files);
+			     fl_owner_t files);
 
 /* sysfs.c */
 extern const struct attribute_group *mymap_groups[];

@@ -205,14 +205,14 @@ void mymap_waitq_wake_all(struct mymap_waitq *wq, int error)
  * mymap_waitq_cancel_file() - close(2) of @file by a thread of @files.
  * @wq:    the device's sleepers.
  * @file:  the open file being closed.
- * @files: the descriptor table it is closed in.
+ * @files: the descriptor table it is closed from.
  *
  * Ends with -EBADF the waits through @file of the threads sharing @files:
  * their descriptor is gone, and release() cannot run while they wait.
  * A forked child closing its copy leaves its parent's waits alone.
  */
 void mymap_waitq_cancel_file(struct mymap_waitq *wq, const struct file *file,
-			     const struct files_struct *files)
+			     fl_owner_t files)
 {
 	struct mymap_waiter *w, *next;
 
