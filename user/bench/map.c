@@ -22,18 +22,20 @@
 
 #define REPS 9
 
+enum backing { ANONYMOUS, DEVICE, MEMFD };
+
 struct subject {
 	const char *name;
-	int flags;   /* mmap flags */
-	int need_fd; /* 0: anonymous, 1: /dev/mymap, 2: memfd */
+	int flags; /* mmap flags */
+	enum backing backing;
 };
 
 static const struct subject subjects[] = {
-    {"device", MAP_SHARED, 1},
-    {"anon-private", MAP_PRIVATE | MAP_ANONYMOUS, 0},
-    {"anon-shared", MAP_SHARED | MAP_ANONYMOUS, 0},
-    {"anon-populate", MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, 0},
-    {"memfd", MAP_SHARED, 2},
+    {"device", MAP_SHARED, DEVICE},
+    {"anon-private", MAP_PRIVATE | MAP_ANONYMOUS, ANONYMOUS},
+    {"anon-shared", MAP_SHARED | MAP_ANONYMOUS, ANONYMOUS},
+    {"anon-populate", MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, ANONYMOUS},
+    {"memfd", MAP_SHARED, MEMFD},
 };
 
 static long minor_faults(void)
@@ -70,9 +72,9 @@ static int open_subject(const struct subject *s, size_t len)
 {
 	int fd = -1;
 
-	if (s->need_fd == 1) {
+	if (s->backing == DEVICE) {
 		fd = open("/dev/mymap", O_RDWR);
-	} else if (s->need_fd == 2) {
+	} else if (s->backing == MEMFD) {
 		fd = memfd_create("mymap-bench", MFD_CLOEXEC);
 		if (fd >= 0 && ftruncate(fd, (off_t)len)) {
 			close(fd);
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
 			double ns[REPS], faults[REPS], touch[REPS];
 			int fd = open_subject(sub, len);
 
-			if (sub->need_fd && fd < 0) {
+			if (sub->backing != ANONYMOUS && fd < 0) {
 				fprintf(stderr, "mymap-bench-map: %s: %s (skipped)\n", sub->name,
 					strerror(errno));
 				skipped++;
@@ -139,7 +141,7 @@ int main(int argc, char **argv)
 				     "faults");
 			bench_record(r, bench_case, sub->name, "minflt_touch",
 				     bench_median(touch, REPS), "faults");
-			if (s == 0)
+			if (sub->backing == DEVICE)
 				device_ns = per_mib;
 			if (strcmp(sub->name, "anon-private") == 0)
 				private_ns = per_mib;
