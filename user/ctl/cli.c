@@ -145,12 +145,9 @@ static int parse_load(int argc, char *const *argv, int i, struct ctl_args *a, ch
 			return 0;
 		}
 		v = option_value(argc, argv, &i, "--module", &missing);
-		if (missing)
+		if (missing || (v && !*v))
 			return fail(err, errlen, "load: --module needs a path to a .ko file");
 		if (v) {
-			if (!*v)
-				return fail(err, errlen,
-					    "load: --module needs a path to a .ko file");
 			a->module_path = v;
 			continue;
 		}
