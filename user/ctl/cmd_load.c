@@ -152,7 +152,7 @@ static int report_refusal(int err, const char *what, const char *options, const 
 		break;
 	}
 	ctl_error("load", "the kernel could not load %s (%s)%s; see dmesg", what, strerror(err),
-		  *because ? because : "");
+		  because);
 	return CTL_EXIT_FAILED;
 }
 
