@@ -101,8 +101,7 @@ uninstall:
 	rm -f $(foreach h,mymap.h mymap_channel.h mymap_uapi.h,"$(DESTDIR)$(INCLUDEDIR)/$(h)")
 	rm -f "$(DESTDIR)$(LIBDIR)"/libmymap.so* "$(DESTDIR)$(LIBDIR)/libmymap.a" \
 	      "$(DESTDIR)$(PKGCONFIGDIR)/libmymap.pc"
-	rm -f "$(DESTDIR)$(MANDIR)/man4/mymap.4" "$(DESTDIR)$(MANDIR)/man3/libmymap.3" \
-	      "$(DESTDIR)$(MANDIR)/man8/mymapctl.8"
+	rm -f $(foreach p,$(INSTALL_MAN),"$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))")
 	rm -f "$(DESTDIR)$(UDEVRULESDIR)/60-mymap.rules" "$(DESTDIR)$(MODPROBEDIR)/mymap.conf"
 	rm -rf "$(DESTDIR)$(DKMS_SRCDIR)"
 	@if [ -z "$(DESTDIR)" ]; then \
