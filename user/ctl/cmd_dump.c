@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cmd_dump.c - `mymapctl dump OFFSET LEN`: the region's bytes through
- * read(2), as a canonical hex+ASCII dump.
+ * pread(2), as a canonical hex+ASCII dump.
  */
 #include "ctl.h"
 #include "device.h"

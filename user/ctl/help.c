@@ -82,7 +82,7 @@ static const char watch_help[] =
 static const char dump_help[] =
     "usage: mymapctl dump OFFSET LEN\n"
     "\n"
-    "Reads LEN bytes of the region from OFFSET with read(2) and prints them as\n"
+    "Reads LEN bytes of the region from OFFSET with pread(2) and prints them as\n"
     "a hex+ASCII dump; repeated lines are shown as '*'.  Numbers are decimal,\n"
     "0x hex, or with a K, M, G suffix.  A dump that runs past the end of the\n"
     "region stops there, with a note on stderr.\n"
