@@ -125,12 +125,13 @@ static bool drain(struct udev_monitor *mon, bool json)
 
 int cmd_watch(const struct ctl_args *a)
 {
+	static const char *const subsystems[] = {MYMAP_SUBSYSTEM, "module", NULL};
 	struct udev_monitor *mon = NULL;
 	struct pollfd pfd[2];
 	struct udev *udev;
 	sigset_t mask;
 	bool via_udevd;
-	int ret = CTL_EXIT_FAILED;
+	int err, ret = CTL_EXIT_FAILED;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -143,14 +144,10 @@ int cmd_watch(const struct ctl_args *a)
 	udev = ctl_udev_new("watch");
 	if (!udev)
 		goto out;
-	via_udevd = udevd_is_running(udev);
-	mon = udev_monitor_new_from_netlink(udev, via_udevd ? "udev" : "kernel");
-	if (!mon ||
-	    udev_monitor_filter_add_match_subsystem_devtype(mon, MYMAP_SUBSYSTEM, NULL) < 0 ||
-	    udev_monitor_filter_add_match_subsystem_devtype(mon, "module", NULL) < 0 ||
-	    udev_monitor_enable_receiving(mon) < 0) {
+	err = ctl_monitor_open(udev, subsystems, &mon, &via_udevd);
+	if (err < 0) {
 		ctl_error("watch", "cannot listen for device events (%s); is /sys mounted?",
-			  strerror(errno ? errno : EIO));
+			  strerror(-err));
 		goto out;
 	}
 	/* The monitor is live before the state is read: no event falls between. */

@@ -22,21 +22,33 @@ bool udevd_is_running(struct udev *udev)
 	return active;
 }
 
+int ctl_monitor_open(struct udev *udev, const char *const *subsystems, struct udev_monitor **mon,
+		     bool *via_udevd)
+{
+	int err;
+
+	*via_udevd = udevd_is_running(udev);
+	*mon = udev_monitor_new_from_netlink(udev, *via_udevd ? "udev" : "kernel");
+	if (!*mon)
+		return errno ? -errno : -ENOMEM;
+	for (; *subsystems; subsystems++)
+		if (udev_monitor_filter_add_match_subsystem_devtype(*mon, *subsystems, NULL) < 0)
+			goto fail;
+	if (udev_monitor_enable_receiving(*mon) < 0)
+		goto fail;
+	return 0;
+fail:
+	err = errno ? -errno : -EIO;
+	*mon = udev_monitor_unref(*mon);
+	return err;
+}
+
 int node_wait_prepare(struct node_wait *w, struct udev *udev)
 {
-	w->udev = udev;
-	w->via_udevd = udevd_is_running(udev);
-	w->mon = udev_monitor_new_from_netlink(udev, w->via_udevd ? "udev" : "kernel");
-	if (!w->mon)
-		return -errno ? -errno : -ENOMEM;
-	if (udev_monitor_filter_add_match_subsystem_devtype(w->mon, MYMAP_SUBSYSTEM, NULL) < 0 ||
-	    udev_monitor_enable_receiving(w->mon) < 0) {
-		int err = errno ? -errno : -EIO;
+	static const char *const subsystems[] = {MYMAP_SUBSYSTEM, NULL};
 
-		node_wait_release(w);
-		return err;
-	}
-	return 0;
+	w->udev = udev;
+	return ctl_monitor_open(udev, subsystems, &w->mon, &w->via_udevd);
 }
 
 void node_wait_release(struct node_wait *w)

@@ -31,6 +31,15 @@ struct node_wait {
  */
 bool udevd_is_running(struct udev *udev);
 
+/*
+ * Opens a receiving monitor in *@mon for the events of each subsystem in
+ * @subsystems (NULL-terminated): udevd's when it is running, else the
+ * kernel's; *@via_udevd says which.  Returns 0, or -errno with *@mon NULL
+ * (-ENOMEM or -EIO when libudev left errno unset).
+ */
+int ctl_monitor_open(struct udev *udev, const char *const *subsystems, struct udev_monitor **mon,
+		     bool *via_udevd);
+
 /* Starts listening for misc devices.  Returns 0 or -errno. */
 int node_wait_prepare(struct node_wait *w, struct udev *udev);
 
