@@ -203,6 +203,18 @@ static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap,
 	return used_at;
 }
 
+/*
+ * Takes the lock for a call that changes the heap, settling the caches
+ * first: a process that has started a second thread empties its handle
+ * cache, and on a shared heap a single-threaded one claims its slot.
+ */
+static mm_inline void lock_for_change(struct mymap_heap *h)
+{
+	mm_lock(h);
+	mm_cache_drain(h);
+	mm_pcache_locked(h);
+}
+
 static inline void *payload_of(struct mymap_heap *h, uint32_t at)
 {
 	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
@@ -223,9 +235,7 @@ void *mymap_malloc(struct mymap_heap *heap, size_t size)
 		if (p)
 			return p;
 	}
-	mm_lock(heap);
-	mm_cache_drain(heap);
-	mm_pcache_locked(heap);
+	lock_for_change(heap);
 	int64_t at = take_for_request(heap, units, "mymap_malloc");
 
 	if (mm_likely(at > 0))
@@ -273,9 +283,7 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 			    : units + align_units + MM_MIN_UNITS;
 	void *p = NULL;
 
-	mm_lock(heap);
-	mm_cache_drain(heap);
-	mm_pcache_locked(heap);
+	lock_for_change(heap);
 	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc");
 
 	if (found > 0) {
@@ -355,10 +363,16 @@ static __attribute__((cold, noinline)) int bad_block(struct mymap_heap *h, uint3
 	}
 }
 
+/* Whether the header at @at is intact and names a live block. */
+static mm_inline bool is_live(struct mymap_heap *h, uint32_t at)
+{
+	return mm_block_ok(h, at) && mm_block_at(h, at)->state == MM_USED;
+}
+
 /* Under the lock: whether @at is a live block; reports why not. */
 static mm_inline int used_block_ok(struct mymap_heap *h, uint32_t at, const char *what)
 {
-	if (mm_likely(mm_block_ok(h, at) && mm_block_at(h, at)->state == MM_USED))
+	if (mm_likely(is_live(h, at)))
 		return 0;
 	return bad_block(h, at, what);
 }
@@ -478,16 +492,12 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 	struct mm_pcache *slot = mm_pcache_mine(heap);
 
 	if (slot) {
-		if (mm_block_ok(heap, at) && mm_block_at(heap, at)->state == MM_USED &&
-		    mm_pcache_push(heap, slot, at))
+		if (is_live(heap, at) && mm_pcache_push(heap, slot, at))
 			return 0;
-	} else if (mm_cache_usable(heap) && mm_block_ok(heap, at) &&
-		   mm_block_at(heap, at)->state == MM_USED && mm_cache_push(heap, at)) {
+	} else if (mm_cache_usable(heap) && is_live(heap, at) && mm_cache_push(heap, at)) {
 		return 0;
 	}
-	mm_lock(heap);
-	mm_cache_drain(heap);
-	mm_pcache_locked(heap);
+	lock_for_change(heap);
 	ret = mm_free_locked(heap, at);
 	mm_unlock(heap);
 	return ret;
@@ -505,6 +515,12 @@ size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
 		size = usable_of(mm_block_at(heap, at)->size);
 	mm_unlock(heap);
 	return size;
+}
+
+/* Already the right size for @units, to within a block too small to split off. */
+static inline bool fits_already(uint32_t have, uint32_t units)
+{
+	return units <= have && have - units < MM_MIN_UNITS;
 }
 
 /*
@@ -570,10 +586,10 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	 */
 	struct mm_pcache *slot = mm_pcache_mine(heap);
 
-	if (slot && mm_block_ok(heap, at) && mm_block_at(heap, at)->state == MM_USED) {
+	if (slot && is_live(heap, at)) {
 		uint32_t have = mm_block_at(heap, at)->size;
 
-		if (units <= have && have - units < MM_MIN_UNITS)
+		if (fits_already(have, units))
 			return ptr;
 		void *q = mm_pcache_pop(heap, slot, units);
 
@@ -589,8 +605,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 		uint32_t have = mm_block_at(heap, at)->size;
 
 		old_usable = usable_of(have);
-		/* Already the right size, to within a block too small to split off. */
-		if (units <= have && have - units < MM_MIN_UNITS)
+		if (fits_already(have, units))
 			done = 1;
 		else
 			done = resize_in_place(heap, at, units);
