@@ -30,11 +30,6 @@ static inline uint32_t units_for(size_t size)
 	return units < MM_MIN_UNITS ? MM_MIN_UNITS : (uint32_t)units;
 }
 
-static inline uint64_t usable_of(uint32_t units)
-{
-	return ((uint64_t)units - 1) << MM_UNIT_SHIFT;
-}
-
 /* Reports damage at unit offset @at; the caller still holds the lock. */
 static __attribute__((cold)) int damaged(struct mymap_heap *h, const char *what, uint32_t at)
 {
@@ -134,7 +129,7 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 	}
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
-		(unsigned long long)usable_of(units));
+		(unsigned long long)mm_usable_of(units));
 	return 0;
 }
 
@@ -152,7 +147,7 @@ static inline void count_peak(struct mymap_heap *h, struct mm_counters *c)
 
 static inline void count_alloc(struct mymap_heap *h, struct mm_counters *c, uint32_t used)
 {
-	c->in_use += usable_of(used);
+	c->in_use += mm_usable_of(used);
 	count_peak(h, c);
 	c->used_blocks++;
 	c->alloc_count++;
@@ -187,16 +182,16 @@ static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap,
 		mm_tx_put_prev(h, &tx, follow, rest ? rest : units);
 	mm_tx_commit(h, &tx);
 
-	c->free -= usable_of(size);
+	c->free -= mm_usable_of(size);
 	c->free_blocks--;
 	if (gap) {
 		mm_list_insert(h, at, gap);
-		c->free += usable_of(gap);
+		c->free += mm_usable_of(gap);
 		c->free_blocks++;
 	}
 	if (rest) {
 		mm_list_insert(h, used_at + units, rest);
-		c->free += usable_of(rest);
+		c->free += mm_usable_of(rest);
 		c->free_blocks++;
 	}
 	count_alloc(h, c, units);
@@ -213,11 +208,6 @@ static mm_inline void lock_for_change(struct mymap_heap *h)
 	mm_lock(h);
 	mm_cache_drain(h);
 	mm_pcache_locked(h);
-}
-
-static inline void *payload_of(struct mymap_heap *h, uint32_t at)
-{
-	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
 }
 
 void *mymap_malloc(struct mymap_heap *heap, size_t size)
@@ -239,7 +229,7 @@ void *mymap_malloc(struct mymap_heap *heap, size_t size)
 	int64_t at = take_for_request(heap, units, "mymap_malloc");
 
 	if (mm_likely(at > 0))
-		p = payload_of(heap, carve(heap, (uint32_t)at, 0, units));
+		p = mm_payload_at(heap, carve(heap, (uint32_t)at, 0, units));
 	mm_unlock(heap);
 	return p;
 }
@@ -294,7 +284,7 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 
 		if (gap && gap < MM_MIN_UNITS)
 			gap += align_units;
-		p = payload_of(heap, carve(heap, at, gap, units));
+		p = mm_payload_at(heap, carve(heap, at, gap, units));
 	}
 	mm_unlock(heap);
 	return p;
@@ -451,11 +441,11 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	mm_tx_commit(h, &tx);
 	mm_list_insert(h, start, total);
 
-	c->in_use -= usable_of(size);
+	c->in_use -= mm_usable_of(size);
 	c->used_blocks--;
 	c->free_count++;
-	c->free += usable_of(total) - (n.prev_size ? usable_of(n.prev_size) : 0) -
-		   (n.next_size ? usable_of(n.next_size) : 0);
+	c->free += mm_usable_of(total) - (n.prev_size ? mm_usable_of(n.prev_size) : 0) -
+		   (n.next_size ? mm_usable_of(n.next_size) : 0);
 	c->free_blocks = c->free_blocks + 1 - (n.prev_size != 0) - (n.next_size != 0);
 	return 0;
 }
@@ -473,7 +463,7 @@ void mm_cache_flush(struct mymap_heap *h)
 				continue;
 			mm_set_state(h, at, MM_USED);
 			/* The cache counted the free already; mm_free_locked() counts it again. */
-			c->in_use += usable_of(mm_block_at(h, at)->size);
+			c->in_use += mm_usable_of(mm_block_at(h, at)->size);
 			c->used_blocks++;
 			c->free_count--;
 			mm_free_locked(h, at);
@@ -512,7 +502,7 @@ size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
 		return 0;
 	mm_lock(heap);
 	if (used_block_ok(heap, at, "mymap_usable_size") == 0)
-		size = usable_of(mm_block_at(heap, at)->size);
+		size = mm_usable_of(mm_block_at(heap, at)->size);
 	mm_unlock(heap);
 	return size;
 }
@@ -562,10 +552,10 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 	if (rest)
 		mm_list_insert(h, at + used, rest);
 
-	c->in_use = c->in_use - usable_of(size) + usable_of(used);
+	c->in_use = c->in_use - mm_usable_of(size) + mm_usable_of(used);
 	count_peak(h, c);
-	c->free =
-	    c->free - (n.next_size ? usable_of(n.next_size) : 0) + (rest ? usable_of(rest) : 0);
+	c->free = c->free - (n.next_size ? mm_usable_of(n.next_size) : 0) +
+		  (rest ? mm_usable_of(rest) : 0);
 	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);
 	return 1;
 }
@@ -594,7 +584,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 		void *q = mm_pcache_pop(heap, slot, units);
 
 		if (q) {
-			memcpy(q, ptr, usable_of(have) < size ? usable_of(have) : size);
+			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			mymap_free(heap, ptr);
 			return q;
 		}
@@ -604,7 +594,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	if (done == 0) {
 		uint32_t have = mm_block_at(heap, at)->size;
 
-		old_usable = usable_of(have);
+		old_usable = mm_usable_of(have);
 		if (fits_already(have, units))
 			done = 1;
 		else

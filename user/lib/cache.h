@@ -73,12 +73,12 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 		return NULL;
 	}
 	mm_set_state(h, at, MM_USED);
-	c->in_use += ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+	c->in_use += mm_usable_of(units);
 	if (c->in_use > c->peak_in_use)
 		c->peak_in_use = c->in_use;
 	c->used_blocks++;
 	c->alloc_count++;
-	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
+	return mm_payload_at(h, at);
 }
 
 /* Caches the live block at @at if it is small and its bin has room. */
@@ -93,7 +93,7 @@ static mm_inline bool mm_cache_push(struct mymap_heap *h, uint32_t at)
 	h->cache.at[bin][h->cache.count[bin]++] = at;
 	h->cache.blocks++;
 	mm_set_state(h, at, MM_CACHED);
-	c->in_use -= ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
+	c->in_use -= mm_usable_of(b->size);
 	c->used_blocks--;
 	c->free_count++;
 	return true;

@@ -48,13 +48,13 @@ static int walk_chain(struct mymap_heap *h, struct chain_totals *t, bool strict,
 		if (b->prev != prev_size)
 			return bad("block does not follow its predecessor", at);
 		if (b->state == MM_USED || b->state == MM_CACHED) {
-			t->in_use += ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
+			t->in_use += mm_usable_of(b->size);
 			t->used_blocks++;
 			prev_free = false;
 		} else if (b->state == MM_FREE) {
 			if (strict && prev_free)
 				return bad("free block next to a free block", at);
-			t->free += ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
+			t->free += mm_usable_of(b->size);
 			t->free_blocks++;
 			if (on_free)
 				on_free(h, at, b->size);

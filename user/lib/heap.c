@@ -79,7 +79,7 @@ void mm_format(struct mymap_heap *h)
 	b->state = MM_FREE;
 	b->check = mm_check_of(h->salt, h->first, units, MM_FREE);
 	mm_list_insert(h, h->first, units);
-	hdr->counters.free = ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+	hdr->counters.free = mm_usable_of(units);
 	hdr->counters.free_blocks = 1;
 	atomic_store_explicit(&hdr->lock.owner, 0, memory_order_relaxed);
 	atomic_store_explicit(&hdr->magic, MM_MAGIC, memory_order_release);

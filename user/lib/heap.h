@@ -62,9 +62,22 @@ static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t 
 	return (struct mm_block *)(h->base + ((uint64_t)at << MM_UNIT_SHIFT));
 }
 
+/* The payload of the block at @at: just after its header. */
+static inline void *mm_payload_at(const struct mymap_heap *h, uint32_t at)
+{
+	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
+}
+
+/* A free or cached block's list links live at the start of its payload. */
 static inline struct mm_links *mm_links_at(const struct mymap_heap *h, uint32_t at)
 {
-	return (struct mm_links *)(h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT);
+	return mm_payload_at(h, at);
+}
+
+/* The payload bytes of a block of @units: all but the header unit. */
+static inline uint64_t mm_usable_of(uint32_t units)
+{
+	return ((uint64_t)units - 1) << MM_UNIT_SHIFT;
 }
 
 static mm_inline uint32_t mm_check_of(uint64_t salt, uint32_t at, uint32_t size, uint32_t state)

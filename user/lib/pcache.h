@@ -134,7 +134,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 
 	if (!at)
 		return NULL;
-	uint64_t usable = ((uint64_t)units - 1) << MM_UNIT_SHIFT;
+	uint64_t usable = mm_usable_of(units);
 
 	/* A list damaged in the region is dropped, never followed. */
 	if (mm_unlikely(!mm_in_arena(h, at) || !mm_block_ok(h, at) ||
@@ -163,7 +163,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 	if (in_use > s->peak)
 		mm_pcache_set(s->peak, in_use);
 	mm_pcache_end(s);
-	return h->base + ((uint64_t)at << MM_UNIT_SHIFT) + MM_UNIT;
+	return mm_payload_at(h, at);
 }
 
 /*
@@ -205,7 +205,7 @@ static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, 
 {
 	const struct mm_block *b = mm_block_at(h, at);
 	uint32_t bin = b->size - MM_MIN_UNITS;
-	uint64_t usable = ((uint64_t)b->size - 1) << MM_UNIT_SHIFT;
+	uint64_t usable = mm_usable_of(b->size);
 
 	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
 	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_pcache_neighbours_ok(h, at))

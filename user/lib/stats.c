@@ -65,7 +65,7 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	out->region_size = hdr->region_size;
 	out->in_use = c->in_use - cached.bytes;
 	out->free = c->free + cached.bytes;
-	out->largest_free = largest ? ((uint64_t)largest - 1) << MM_UNIT_SHIFT : 0;
+	out->largest_free = largest ? mm_usable_of(largest) : 0;
 	out->peak_in_use = c->peak_in_use > cached.peak ? c->peak_in_use : cached.peak;
 	out->used_blocks = c->used_blocks - cached.blocks;
 	out->free_blocks = c->free_blocks + cached.blocks;
