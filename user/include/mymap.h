@@ -269,9 +269,11 @@ void *mymap_heap_base(const struct mymap_heap *heap);
 size_t mymap_heap_size(const struct mymap_heap *heap);
 
 /*
- * Allocation.  Each of these takes the heap lock once and runs in
- * constant time (not counting the zeroing of mymap_calloc() and the copy of
- * mymap_realloc(), which are linear in the size).  Blocks are never
+ * Allocation.  Each of these takes the heap lock at most once (none when
+ * a block cache serves it, see above) and runs in constant time (not
+ * counting the zeroing of mymap_calloc() and the copy of mymap_realloc(),
+ * which are linear in the size); a mymap_realloc() that moves the block
+ * is a locked resize attempt, then a mymap_malloc() and a mymap_free().  Blocks are never
  * zero-filled except by mymap_calloc(); a freshly formatted device heap is
  * zero, recycled blocks hold whatever was there.  Any process sharing the
  * heap may free any block, whoever allocated it.
