@@ -47,12 +47,15 @@ int mm_errno_of(enum mymap_error code)
 int mm_fail(enum mymap_error code, int err, const char *fmt, ...)
 {
 	va_list ap;
+	int e = err ? err : EIO;
 
 	last_error = code;
+	/* Set first, so a %m in @fmt names @err even after a cleanup close(). */
+	errno = e;
 	va_start(ap, fmt);
 	vsnprintf(last_message, sizeof(last_message), fmt, ap);
 	va_end(ap);
-	errno = err ? err : EIO;
+	errno = e;
 	return -1;
 }
 

@@ -12,8 +12,9 @@
 
 /*
  * Records @code with the message built from @fmt, sets errno to @err (for
- * MYMAP_ERR_SYSTEM, the errno of the failed system call) and returns -1,
- * so a failing path can end with `return mm_fail(...)`.
+ * MYMAP_ERR_SYSTEM, the errno of the failed system call; 0 gives EIO) and
+ * returns -1, so a failing path can end with `return mm_fail(...)`.  A %m
+ * in @fmt names @err, whatever errno was at the call.
  */
 __attribute__((format(printf, 3, 4), cold)) int mm_fail(enum mymap_error code, int err,
 							const char *fmt, ...);
