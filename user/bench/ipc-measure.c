@@ -147,8 +147,10 @@ int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint3
 	out->seconds = (double)(now_ns() - t0) / 1e9;
 	out->messages = count - 1;
 	out->bytes = (count - 1) * size;
-	mymap_channel_stats(ch, &st);
-	out->sleeps = st.sleeps;
+	if (ch) {
+		mymap_channel_stats(ch, &st);
+		out->sleeps = st.sleeps;
+	}
 	consumed = sink;
 	mymap_channel_close(ch);
 	free(dst);
