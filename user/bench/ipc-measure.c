@@ -131,8 +131,11 @@ int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint3
 	if (err)
 		return err;
 	pid = ipc_fork_pinned();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		err = -errno;
+		mymap_channel_remove(heap, name);
+		return err;
+	}
 	if (pid == 0)
 		sender_child(heap, name, size, count, spin);
 	ch = attach(heap, name, MYMAP_CHANNEL_RECEIVER, spin);
@@ -192,13 +195,20 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 	snprintf(ping, sizeof(ping), "bench-ping-%d", (int)getpid());
 	snprintf(pong, sizeof(pong), "bench-pong-%d", (int)getpid());
 	err = create(heap, ping, size);
-	if (!err)
+	if (!err) {
 		err = create(heap, pong, size);
+		if (err)
+			mymap_channel_remove(heap, ping);
+	}
 	if (err)
 		return err;
 	pid = ipc_fork_pinned();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		err = -errno;
+		mymap_channel_remove(heap, ping);
+		mymap_channel_remove(heap, pong);
+		return err;
+	}
 	if (pid == 0)
 		echo_child(heap, ping, pong, size, iters + WARMUP, spin);
 	out = attach(heap, ping, MYMAP_CHANNEL_SENDER, spin);
