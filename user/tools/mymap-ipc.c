@@ -149,8 +149,10 @@ static int cmd_send(struct mymap_heap *heap, const char *name, const struct opti
 		    ? o->size
 		    : mymap_channel_config(ch)->msg_size;
 	buf = malloc(chunk);
-	if (!buf)
+	if (!buf) {
+		mymap_channel_close(ch);
 		return fail("allocate a buffer", ENOMEM, NULL);
+	}
 	for (;;) {
 		size_t n;
 
@@ -200,8 +202,10 @@ static int cmd_recv(struct mymap_heap *heap, const char *name, const struct opti
 		   ? CHUNK
 		   : mymap_channel_config(ch)->msg_size;
 	buf = malloc(size);
-	if (!buf)
+	if (!buf) {
+		mymap_channel_close(ch);
 		return fail("allocate a buffer", ENOMEM, NULL);
+	}
 	for (;;) {
 		if (mymap_channel_config(ch)->kind == MYMAP_CHANNEL_STREAM)
 			n = mymap_channel_read(ch, buf, size, MYMAP_CHANNEL_FOREVER);
