@@ -2,6 +2,11 @@
 /*
  * test_errors.c - bad pointers and damaged heaps are reported, with the
  * right codes, and change nothing.
+ *
+ * The checks on damage beside a freed block run on heaps opened with
+ * MYMAP_NOCACHE, where every free merges at once and so looks at its
+ * neighbours; with the block cache, the same damage is found when the
+ * cached block goes back to the heap (test_damage_beside_cached_block).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -115,14 +120,67 @@ static void test_damaged_links(void)
 	       (unsigned long long)st.integrity_errors);
 }
 
-int main(void)
+/*
+ * With the block cache a free does not look at its neighbours: the damage
+ * is reported when the block goes back to the heap, and the block stays
+ * allocated rather than merge across it.
+ */
+static void test_damage_beside_cached_block(const char *what)
 {
-	h = mymap_open_memfd(SIZE, 0);
-	if (!tap_ok(h != NULL, "memfd heap opens"))
-		return tap_done();
+	char *a = mymap_malloc(h, 64), *b = mymap_malloc(h, 64), *c = mymap_malloc(h, 64);
+	unsigned long long before = integrity();
+	struct mymap_stats st;
+	char saved[16];
+
+	memcpy(saved, b - 16, 16);
+	memset(b - 16, 0x41, 16);
+	tap_ok(mymap_free(h, a) == 0, "%s: a free beside a damaged header goes to the cache", what);
+	tap_ok(mymap_heap_check(h) == -1 && errno == EUCLEAN &&
+		   mymap_last_error() == MYMAP_ERR_CORRUPT,
+	       "%s: mymap_heap_check, which returns the cached block first, reports the damage "
+	       "(%s)",
+	       what, mymap_last_message());
+	tap_ok(integrity() > before, "%s: the damage is counted (%llu integrity errors more)", what,
+	       integrity() - before);
+	memcpy(b - 16, saved, 16);
+	tap_ok(mymap_heap_check(h) == 0, "%s: with the header restored the heap checks clean (%s)",
+	       what, mymap_last_message());
+	tap_ok(mymap_free(h, b) == 0 && mymap_free(h, c) == 0, "%s: b and c then free normally",
+	       what);
+	mymap_heap_stats(h, &st);
+	tap_ok(st.used_blocks == 1 && st.in_use == mymap_usable_size(h, a),
+	       "%s: the block that could not merge stayed allocated, whole (%llu blocks, %llu "
+	       "bytes in use)",
+	       what, (unsigned long long)st.used_blocks, (unsigned long long)st.in_use);
+	tap_ok(mymap_free(h, a) == 0 && mymap_heap_check(h) == 0,
+	       "%s: freeing it again gives the heap back whole", what);
+}
+
+/* Runs @test on a heap from @open with @flags. */
+static void on_heap(struct mymap_heap *(*open)(size_t, unsigned int), unsigned int flags,
+		    const char *what, void (*test)(const char *))
+{
+	h = open(SIZE, flags);
+	if (!tap_ok(h != NULL, "%s heap opens", what))
+		return;
+	test(what);
+	mymap_close(h);
+}
+
+static void test_every_free_merges(const char *what)
+{
+	(void)what;
 	test_bad_pointers();
 	test_damaged_headers();
 	test_damaged_links();
-	mymap_close(h);
+}
+
+int main(void)
+{
+	on_heap(mymap_open_memfd, MYMAP_NOCACHE, "memfd, MYMAP_NOCACHE", test_every_free_merges);
+	on_heap(mymap_open_anon, MYMAP_NOCACHE, "private anon, MYMAP_NOCACHE",
+		test_every_free_merges);
+	on_heap(mymap_open_memfd, 0, "memfd", test_damage_beside_cached_block);
+	on_heap(mymap_open_anon, 0, "private anon", test_damage_beside_cached_block);
 	return tap_done();
 }

@@ -341,6 +341,54 @@ static void test_cache(void)
 	mymap_close(h);
 }
 
+/* Pages of @h's region that are resident, from mincore(). */
+static size_t resident_pages(struct mymap_heap *h)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = mymap_heap_size(h) / page, count = 0;
+	unsigned char *vec = malloc(n);
+
+	if (vec && mincore(mymap_heap_base(h), mymap_heap_size(h), vec) == 0)
+		for (size_t i = 0; i < n; i++)
+			count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+/* MYMAP_POPULATE makes the whole region resident at open; without it, only what was touched. */
+static void test_populate(void)
+{
+	static const struct {
+		const char *name;
+		struct mymap_heap *(*open)(size_t, unsigned int);
+	} backends[] = {
+	    {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
+	size_t pages = SIZE / (size_t)sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		struct mymap_heap *h = backends[i].open(SIZE, 0);
+		size_t plain = h ? resident_pages(h) : 0;
+
+		mymap_close(h);
+		h = backends[i].open(SIZE, MYMAP_POPULATE);
+		size_t populated = h ? resident_pages(h) : 0;
+
+		tap_ok(h && populated == pages && plain < pages,
+		       "%s: MYMAP_POPULATE makes all %zu pages resident at open (%zu; %zu without)",
+		       backends[i].name, pages, populated, plain);
+		void *p = h ? mymap_malloc(h, 1000) : NULL;
+
+		tap_ok(p && mymap_free(h, p) == 0 && mymap_heap_check(h) == 0,
+		       "%s: the populated heap allocates, frees and checks clean",
+		       backends[i].name);
+		mymap_close(h);
+	}
+	struct mymap_heap *h = mymap_open_anon(SIZE, MYMAP_SHARED | MYMAP_POPULATE | MYMAP_NOCACHE);
+
+	tap_ok(h != NULL && resident_pages(h) == pages,
+	       "MYMAP_SHARED, MYMAP_POPULATE and MYMAP_NOCACHE combine");
+	mymap_close(h);
+}
+
 /* On the host there is no module: each way of not finding it is explained. */
 static void test_no_device(void)
 {
@@ -383,6 +431,7 @@ int main(void)
 	test_exhaustion();
 	test_offsets();
 	test_cache();
+	test_populate();
 	test_no_device();
 	tap_ok(mymap_strerror(MYMAP_ERR_DOUBLE_FREE)[0] && mymap_strerror((enum mymap_error)999)[0],
 	       "every error code has a text");

@@ -336,6 +336,13 @@ int main(int argc, char **argv)
 		if (!tap_ok(parent_heap && mymap_heap_check(parent_heap) == 0,
 			    "device: MYMAP_CREATE formats it"))
 			tap_diag("%s", mymap_last_message());
+		/* Its pages are mapped at mmap time: MYMAP_POPULATE has nothing to add. */
+		struct mymap_heap *populated = mymap_open_device(MYMAP_POPULATE | MYMAP_NOCACHE);
+
+		tap_ok(populated && mymap_heap_check(populated) == 0,
+		       "device: a second handle with MYMAP_POPULATE | MYMAP_NOCACHE attaches (%s)",
+		       populated ? "ok" : mymap_last_message());
+		mymap_close(populated);
 	} else {
 		parent_heap = mymap_open_memfd(HEAP_SIZE, 0);
 		tap_ok(parent_heap != NULL, "memfd: heap opens");

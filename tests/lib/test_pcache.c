@@ -312,9 +312,34 @@ static void test_fork(void)
 	mymap_close(h);
 }
 
+/* MYMAP_NOCACHE is a property of the handle: another handle of the same heap caches. */
+static void test_nocache(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, MYMAP_NOCACHE);
+
+	if (!tap_ok(h != NULL, "memfd heap with MYMAP_NOCACHE"))
+		return;
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	tap_ok(slot_of(h, mymap_self_id()) == NULL,
+	       "with MYMAP_NOCACHE a free claims no cache slot and caches nothing");
+	struct mymap_heap *other = mymap_open_fd(mymap_heap_fd(h), 0);
+
+	if (tap_ok(other != NULL, "a second handle on the same memfd, without the flag")) {
+		mymap_free(other, mymap_malloc(other, PAYLOAD));
+		tap_ok(cached_blocks(other, mymap_self_id()) == 1,
+		       "the second handle caches its free (saw %u)",
+		       cached_blocks(other, mymap_self_id()));
+		mymap_close(other);
+	}
+	tap_ok(slot_of(h, mymap_self_id()) == NULL && mymap_heap_check(h) == 0,
+	       "closing it gives its slot back, and the heap checks clean");
+	mymap_close(h);
+}
+
 int main(void)
 {
 	test_own_cache();
+	test_nocache();
 	test_peer_sees_cache();
 	test_killed_cacher(false);
 	test_killed_cacher(true);

@@ -71,7 +71,12 @@
  * errno to a standard code; mymap_last_error() gives the finer reason
  * (enum mymap_error) and mymap_last_message() a one-line explanation with
  * the values involved.  Bad pointers and damaged headers are detected and
- * refused, never acted on: the heap is left as it was.
+ * refused, never acted on: the heap is left as it was.  A free into the
+ * block cache checks the block itself but not its neighbours (that would
+ * cost a cache miss or two on every free); damage beside it is found when
+ * the block goes back to the heap, by mymap_heap_check(), or by any call
+ * that meets it, and the block then stays allocated rather than merge
+ * across it.  MYMAP_NOCACHE has every free check its neighbours.
  *
  * Not async-signal-safe: do not call from signal handlers.
  */
@@ -104,6 +109,22 @@ typedef uint64_t mymap_off_t;
 #define MYMAP_FORMAT 0x2u
 /* anon backend: MAP_SHARED, so children forked later share the heap. */
 #define MYMAP_SHARED 0x4u
+/*
+ * No block cache in this handle (any backend): every free goes back to the
+ * free lists at once, under the lock, and merges there, so damage beside a
+ * freed block is reported by that free itself (see mymap_free()).  Slower
+ * (the lock on every call of a shared heap); for debugging, and for
+ * processes that must never hold freed blocks back from the others.
+ */
+#define MYMAP_NOCACHE 0x8u
+/*
+ * Makes every page of the region resident and writable at open
+ * (madvise(MADV_POPULATE_WRITE)), so no later call or access takes a
+ * first-touch page fault: for callers that need a bounded tail latency.
+ * The whole region is then resident from the start.  The device needs
+ * nothing: its pages are mapped when it is mapped.
+ */
+#define MYMAP_POPULATE 0x10u
 
 /* Root slots: offsets in the heap header that processes use to find the
  * shared structures they build (a list head, a directory).  Slot 0 is
@@ -186,7 +207,10 @@ struct mymap_stats {
  * refused with ENODATA (MYMAP_ERR_NOT_A_HEAP) unless MYMAP_CREATE or
  * MYMAP_FORMAT is given: the library never formats on its own.  Opening
  * takes time proportional to nothing but the system calls it makes: the
- * arena is not walked or touched beyond its header.
+ * arena is not walked or touched beyond its header (MYMAP_POPULATE aside).
+ * Every open function also takes MYMAP_NOCACHE and MYMAP_POPULATE; the
+ * latter can fail with the errno of madvise() (ENOMEM, or EINVAL on
+ * kernels before 5.14).
  *
  * A handle may be used by all threads of the process; after fork() the
  * child may keep using the handles it inherited (the mapping is the same
@@ -311,11 +335,13 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
  * when @ptr is not a live block of @heap: EINVAL with MYMAP_ERR_FOREIGN
  * (outside the region), MYMAP_ERR_INTERIOR (not the start of a block),
  * MYMAP_ERR_DOUBLE_FREE (already free); EUCLEAN with MYMAP_ERR_CORRUPT
- * (its header or a neighbour's failed its canary).  Every refusal adds
- * one to `integrity_errors`.  A double free is recognised while the block
- * is still free; once its memory has been handed out again a stale pointer
- * is reported as interior or damaged, or, if a new block starts at exactly
- * that address, frees the new block: no allocator can tell that apart.
+ * (its header failed its canary, or - when the block is not cached, as
+ * always with MYMAP_NOCACHE - a neighbour's header or free-list links are
+ * damaged).  Every refusal adds one to `integrity_errors`.  A double
+ * free is recognised while the block is still free; once its memory has
+ * been handed out again a stale pointer is reported as interior or
+ * damaged, or, if a new block starts at exactly that address, frees the
+ * new block: no allocator can tell that apart.
  * NULL is accepted and ignored (returns 0).
  */
 int mymap_free(struct mymap_heap *heap, void *ptr);

@@ -23,10 +23,10 @@
 /* Returns every cached block to the heap; the caller holds the lock (alloc.c). */
 void mm_cache_flush(struct mymap_heap *h);
 
-/* Whether the cache may be used now: the heap has a single user. */
+/* Whether the cache may be used now: the heap has a single user, who wants it. */
 static mm_inline bool mm_cache_usable(const struct mymap_heap *h)
 {
-	return !mm_lock_needed(h);
+	return !mm_lock_needed(h) && !h->nocache;
 }
 
 /* Under the lock, in a multi-threaded process: empties what the cache held before. */

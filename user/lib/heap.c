@@ -154,8 +154,12 @@ static int attach_or_format(struct mymap_heap *h, unsigned int flags)
 	}
 }
 
+/* Flags every open function takes. */
+#define ANY_OPEN_FLAGS (MYMAP_NOCACHE | MYMAP_POPULATE)
+
 static int flags_ok(unsigned int flags, unsigned int allowed, const char *what)
 {
+	allowed |= ANY_OPEN_FLAGS;
 	if (flags & ~allowed)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "%s: unknown flags %#x", what,
 			       flags & ~allowed);
@@ -168,9 +172,16 @@ static int flags_ok(unsigned int flags, unsigned int allowed, const char *what)
  */
 static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, bool fresh)
 {
-	struct mymap_heap *h = calloc(1, sizeof(*h));
+	struct mymap_heap *h;
 	int err;
 
+	if ((flags & MYMAP_POPULATE) && mm_region_populate(r) < 0) {
+		err = errno;
+		mm_region_release(r);
+		errno = err;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h) {
 		err = errno;
 		mm_region_release(r);
@@ -180,6 +191,7 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->region = *r;
 	h->base = r->base;
 	h->hdr = r->base;
+	h->nocache = flags & MYMAP_NOCACHE;
 	if (fresh) {
 		atomic_store(&h->hdr->magic, MM_FORMATTING);
 		mm_format(h);

@@ -35,6 +35,7 @@
  *          pcache.h), or NULL; valid only while its owner is this process.
  * @pcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
+ * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
  */
 #define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
 #define MM_CACHE_DEPTH 16
@@ -55,6 +56,7 @@ struct mymap_heap {
 	struct mm_cache cache;
 	struct mm_pcache *pcache;
 	uint32_t pcache_wait;
+	bool nocache;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)

@@ -93,7 +93,7 @@ static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
  */
 static mm_inline void mm_pcache_locked(struct mymap_heap *h)
 {
-	if (!h->region.shared)
+	if (!h->region.shared || h->nocache)
 		return;
 	if (mm_likely(__libc_single_threaded)) {
 		if (mm_unlikely(!mm_pcache_mine(h)))
@@ -167,39 +167,10 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 }
 
 /*
- * Whether the neighbour at @at of a block being cached looks intact: its
- * header, and if it is free, its list links lead into the arena.  The
- * cached block does not merge with it, so its links are not followed
- * here; a free that would meet damage takes the locked path, which
- * reports it as on a heap without cache.  Read without the lock, a
- * neighbour can be mid-change: that too only sends the free the locked
- * way.
- */
-static mm_inline bool mm_pcache_neighbour_ok(const struct mymap_heap *h, uint32_t at)
-{
-	const struct mm_links *l = mm_links_at(h, at);
-
-	if (!mm_block_ok(h, at))
-		return false;
-	return mm_block_at(h, at)->state != MM_FREE ||
-	       ((!l->next || mm_in_arena(h, l->next)) && (!l->prev || mm_in_arena(h, l->prev)));
-}
-
-static mm_inline bool mm_pcache_neighbours_ok(const struct mymap_heap *h, uint32_t at)
-{
-	const struct mm_block *b = mm_block_at(h, at);
-	uint32_t size = b->size, prev = b->prev, next = at + size;
-
-	if (next < h->end &&
-	    (!mm_pcache_neighbour_ok(h, next) || mm_block_at(h, next)->prev != size))
-		return false;
-	return !prev || (prev <= at - h->first && mm_pcache_neighbour_ok(h, at - prev) &&
-			 mm_block_at(h, at - prev)->size == prev);
-}
-
-/*
- * Caches the live block at @at in slot @s if it is small, its neighbours
- * are intact, and there is room.
+ * Caches the live block at @at in slot @s if it is small and there is
+ * room.  Its neighbours are not looked at (each would be a likely cache
+ * miss on every free): a damaged one is found when the block goes back to
+ * the heap, as with the private cache (cache.h).
  */
 static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, uint32_t at)
 {
@@ -208,7 +179,7 @@ static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, 
 	uint64_t usable = mm_usable_of(b->size);
 
 	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
-	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_pcache_neighbours_ok(h, at))
+	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE)
 		return false;
 	mm_pcache_begin(s);
 	mm_links_at(h, at)->next = s->head[bin];

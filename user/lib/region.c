@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * region.c - what the backends share: checking a requested size, mapping
- * a descriptor, and giving a region back.
+ * a descriptor, making every page resident, and giving a region back.
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -37,6 +37,17 @@ int mm_region_map_fd(struct mm_region *r, int fd, size_t len, enum mymap_backend
 	r->fd = fd;
 	r->backend = backend;
 	r->shared = true;
+	return 0;
+}
+
+int mm_region_populate(struct mm_region *r)
+{
+	/* remap_pfn_range() mapped every page of the device at mmap time. */
+	if (r->backend == MYMAP_BACKEND_DEVICE)
+		return 0;
+	if (madvise(r->base, r->size, MADV_POPULATE_WRITE) < 0)
+		return mm_fail(MYMAP_ERR_SYSTEM, errno,
+			       "cannot make the %zu bytes of the region resident: %m", r->size);
 	return 0;
 }
 

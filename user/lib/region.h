@@ -44,6 +44,12 @@ int mm_region_brk(struct mm_region *r, size_t size);
 /* Maps @len bytes of @fd MAP_SHARED into @r (used by memfd and device). */
 int mm_region_map_fd(struct mm_region *r, int fd, size_t len, enum mymap_backend backend);
 
+/*
+ * Makes every page of @r resident and writable now (MYMAP_POPULATE), so no
+ * later access takes a first-touch page fault; 0, or -1 with errno.
+ */
+int mm_region_populate(struct mm_region *r);
+
 /* Gives the break back if nothing moved it since (region_brk.c). */
 int mm_region_brk_release(struct mm_region *r);
 
