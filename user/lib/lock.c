@@ -7,13 +7,16 @@
  * instructions), then yields, then sleeps on the low half of the owner
  * word (futex, or MYMAP_IOC_WAIT on the device) after raising the
  * sleepers flag; the releaser that sees the flag clears it and wakes every
- * sleeper.  Releasing is a plain store followed by a load of the flag, with
- * no fence between them, so in a rare interleaving a releaser can miss a
- * sleeper that raised the flag at that instant; the sleeper's bounded
- * sleep (LOCK_SLEEP_NS) then ends its wait.  A waiter that has seen the
- * same owner for that long looks whether it is still alive: an owner whose process has died (or
- * been replaced by another process with its pid) is taken over by compare-and-swap on its identity,
- * so exactly one waiter wins and repairs the heap.
+ * sleeper.  Raising the flag then looking at the owner, and releasing then
+ * looking at the flag, are all sequentially consistent, so no wake is
+ * missed: either the releaser sees the flag, or the waiter sees the lock
+ * change and does not sleep (and the sleep itself ends if the owner word
+ * no longer holds the value it saw).  A sleep is still bounded
+ * (LOCK_SLEEP_NS): a waiter that has seen the same owner for that long
+ * looks whether it is still alive.  An owner whose process has died (or
+ * been replaced by another process with its pid) is taken over by
+ * compare-and-swap on its identity, so exactly one waiter wins and
+ * repairs the heap.
  */
 #include <sched.h>
 #include <time.h>

@@ -2,9 +2,9 @@
 /*
  * lock.h - the heap lock: one word in the region naming its owner process.
  *
- * Taking it uncontended is one compare-and-swap, releasing it one store
- * and one load of the sleepers flag; no system call on either path.  See
- * lock.c for waiting and for taking over from a dead owner.
+ * Taking it uncontended is one compare-and-swap, releasing it one
+ * exchange and one load of the sleepers flag; no system call on either
+ * path.  See lock.c for waiting and for taking over from a dead owner.
  */
 #ifndef MYMAP_LOCK_H
 #define MYMAP_LOCK_H
@@ -51,8 +51,14 @@ static inline void mm_unlock(struct mymap_heap *h)
 
 	if (!mm_lock_needed(h))
 		return;
-	atomic_store_explicit(&l->owner, 0, memory_order_release);
-	if (mm_unlikely(atomic_load_explicit(&l->sleepers, memory_order_relaxed)))
+	/*
+	 * Sequentially consistent, as the waiter's raising of the flag and its
+	 * second look at the owner (lock.c): either this sees the flag or the
+	 * waiter sees the lock free.  A plain store could pass the load, and
+	 * the waiter would sleep through its wake.
+	 */
+	atomic_exchange(&l->owner, 0);
+	if (mm_unlikely(atomic_load(&l->sleepers)))
 		mm_unlock_wake(h);
 }
 
