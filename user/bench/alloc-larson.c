@@ -86,7 +86,7 @@ static void work(struct larson *l, unsigned int w)
 
 	for (size_t round = 0; round < l->rounds; round++, out += LARSON_ROUND_BATCHES) {
 		uint64_t *slots = l->slots[(w + round) % l->workers];
-		long before = alloc_preemptions();
+		long before = alloc_preemptions(NULL);
 
 		larson_batch(l, slots, &rng, &l->refused[w]); /* untimed, after the system call */
 		for (int b = 0; b < LARSON_ROUND_BATCHES; b++) {
@@ -95,7 +95,8 @@ static void work(struct larson *l, unsigned int w)
 			larson_batch(l, slots, &rng, &l->refused[w]);
 			out[b] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
 		}
-		alloc_set_aside_slowest(out, LARSON_ROUND_BATCHES, alloc_preemptions() - before);
+		alloc_set_aside_slowest(out, LARSON_ROUND_BATCHES,
+					alloc_preemptions(NULL) - before);
 		pthread_barrier_wait(&l->barrier);
 	}
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * alloc-mymap.c - libmymap as subjects: one heap per backend (anon, memfd,
- * brk, device), each formatted fresh for the measurement.
+ * brk, device), each formatted fresh for the measurement, and anon once
+ * more with MYMAP_POPULATE.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -87,6 +88,12 @@ static int anon_open(struct alloc_heap *h, size_t arena_bytes)
 	return fill_ops(h, mymap_open_anon(arena_bytes, 0), "anon");
 }
 
+/* The arena resident from the open: no allocation ever meets a first-touch page fault. */
+static int anon_populated_open(struct alloc_heap *h, size_t arena_bytes)
+{
+	return fill_ops(h, mymap_open_anon(arena_bytes, MYMAP_POPULATE), "anon (populated)");
+}
+
 static int memfd_open(struct alloc_heap *h, size_t arena_bytes)
 {
 	if (fill_ops(h, mymap_open_memfd(arena_bytes, 0), "memfd") < 0)
@@ -118,6 +125,8 @@ static void heap_close(struct alloc_heap *h)
 }
 
 const struct alloc_subject alloc_mymap_anon = {"anon", ALLOC_BOUNDED, anon_open, heap_close};
+const struct alloc_subject alloc_mymap_anon_populated = {"anon-populated", ALLOC_BOUNDED,
+							 anon_populated_open, heap_close};
 const struct alloc_subject alloc_mymap_memfd = {"memfd", ALLOC_BOUNDED | ALLOC_SHARED, memfd_open,
 						heap_close};
 const struct alloc_subject alloc_mymap_brk = {"brk", ALLOC_BOUNDED, brk_open, heap_close};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * alloc-subjects.h - the subjects each worker program carries.
- *   mymap-bench-alloc           glibc, and libmymap on anon, memfd, brk, device
+ *   mymap-bench-alloc           glibc, and libmymap on anon (also populated),
+ *                               memfd, brk, device
  *   mymap-bench-alloc-jemalloc  jemalloc (it replaces malloc in its process)
  *   mymap-bench-alloc-mimalloc  mimalloc (likewise)
  */
@@ -11,8 +12,8 @@
 #include "alloc-subject.h"
 
 extern const struct alloc_subject alloc_glibc;
-extern const struct alloc_subject alloc_mymap_anon, alloc_mymap_memfd, alloc_mymap_brk,
-    alloc_mymap_device;
+extern const struct alloc_subject alloc_mymap_anon, alloc_mymap_anon_populated, alloc_mymap_memfd,
+    alloc_mymap_brk, alloc_mymap_device;
 extern const struct alloc_subject alloc_jemalloc;
 extern const struct alloc_subject alloc_mimalloc;
 

@@ -81,9 +81,13 @@ long alloc_rss_growth_kib(long base_kib)
 	return hwm > base_kib ? hwm - base_kib : 0;
 }
 
-long alloc_preemptions(void)
+long alloc_preemptions(long *faults)
 {
 	struct rusage ru;
 
-	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nivcsw : -1;
+	if (getrusage(RUSAGE_THREAD, &ru) < 0)
+		return -1;
+	if (faults)
+		*faults = ru.ru_minflt + ru.ru_majflt;
+	return ru.ru_nivcsw;
 }

@@ -39,9 +39,11 @@ void alloc_buffer_free(void *buf, size_t size);
 
 /*
  * The calling thread's involuntary context switches so far (times it was
- * preempted), or -1.  A system call: see timed batches in alloc-work.c.
+ * preempted), or -1; with @faults, also stores there the page faults the
+ * thread has taken so far (minor and major).  A system call: see timed
+ * batches in alloc-work.c.
  */
-long alloc_preemptions(void);
+long alloc_preemptions(long *faults);
 
 /*
  * Resets the process's resident-set high-water mark to the current

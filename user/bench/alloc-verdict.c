@@ -24,7 +24,7 @@ struct alloc_verdicts {
 	size_t n, cap;
 };
 
-static const char *const backends[] = {"anon", "memfd", "brk", "device"};
+static const char *const backends[] = {"anon", "anon-populated", "memfd", "brk", "device"};
 
 struct alloc_verdicts *alloc_verdict_open(const char *prefix)
 {

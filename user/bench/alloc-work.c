@@ -140,8 +140,10 @@ static inline __attribute__((always_inline)) void timed_batches(struct alloc_mea
 	double ns[ALLOC_GROUP_BATCHES];
 	size_t done = 0, n = ALLOC_GROUP_BATCHES;
 
+	m->faults = 0;
 	while (done < batches && n == ALLOC_GROUP_BATCHES) {
-		long before = alloc_preemptions();
+		long faults_before, faults_after;
+		long before = alloc_preemptions(&faults_before);
 
 		if (batch(w) < 0) /* untimed, after the system call */
 			break;
@@ -152,7 +154,10 @@ static inline __attribute__((always_inline)) void timed_batches(struct alloc_mea
 				break;
 			ns[n] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
 		}
-		alloc_set_aside_slowest(ns, n, alloc_preemptions() - before);
+		alloc_set_aside_slowest(ns, n, alloc_preemptions(&faults_after) - before);
+		/* With the untimed first batch of the group: the group's system calls are not in
+		 * it. */
+		m->faults += faults_after - faults_before;
 		for (size_t i = 0; i < n; i++)
 			alloc_measure_add(m, ns[i]);
 		done += n;

@@ -51,6 +51,7 @@ struct alloc_measure {
 	size_t preempted;     /* batches set aside: the thread was preempted */
 	long peak_rss_kib;    /* resident set growth during the run */
 	size_t failed_allocs; /* allocations refused (bounded arenas) */
+	long faults;	      /* page faults while the batches ran; -1 if not counted */
 };
 
 struct alloc_case {

@@ -34,7 +34,7 @@ static void print_timing(struct alloc_measure *m)
 static int run_case(const struct alloc_subject *s, const struct alloc_case *c, struct alloc_heap *h,
 		    const struct alloc_params *p)
 {
-	struct alloc_measure m = {0};
+	struct alloc_measure m = {.faults = -1};
 
 	if ((c->needs & s->flags) != c->needs) {
 		fprintf(stderr, "mymap-bench-alloc: case %s does not apply to %s\n", c->name,
@@ -48,6 +48,8 @@ static int run_case(const struct alloc_subject *s, const struct alloc_case *c, s
 	if (m.nsamples)
 		print_timing(&m);
 	printf("preempted %zu batches\n", m.preempted);
+	if (m.faults >= 0)
+		printf("faults %ld count\n", m.faults);
 	if (m.peak_rss_kib >= 0)
 		printf("peak_rss %ld KiB\n", m.peak_rss_kib);
 	if (m.has_utilisation)

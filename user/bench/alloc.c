@@ -39,6 +39,7 @@ static const struct alloc_subject mimalloc_elsewhere = {"mimalloc", 0, NULL, NUL
 
 static const struct subject_entry catalogue[] = {
     {&alloc_mymap_anon, NULL},
+    {&alloc_mymap_anon_populated, NULL},
     {&alloc_mymap_memfd, NULL},
     {&alloc_mymap_brk, NULL},
     {&alloc_mymap_device, NULL},
@@ -78,7 +79,8 @@ struct options {
 static const char usage_extra[] =
     " [--subjects LIST] [--cases LIST] [--quick] [--scale F] [--prefix P]\n"
     "       [--arena MIB] [--workers N] [--seed N] [--callgrind|--no-callgrind]\n"
-    "  --subjects LIST  comma-separated, of anon,memfd,brk,device,glibc,jemalloc,mimalloc\n"
+    "  --subjects LIST  comma-separated, of anon,anon-populated,memfd,brk,device,glibc,\n"
+    "                   jemalloc,mimalloc\n"
     "                   (default: all; device only if /dev/mymap exists)\n"
     "  --cases LIST     comma-separated, of churn,pairs64,larson-thr,larson-proc,fill,large\n"
     "  --quick          1/20 of the operations, for a smoke test\n"
@@ -198,7 +200,7 @@ static int check_lists(struct options *o)
 	if (!*o->subjects) {
 		/* the device only where the module is loaded (in the VM) */
 		snprintf(o->subjects, sizeof(o->subjects),
-			 "anon,memfd,brk,%sglibc,jemalloc,mimalloc",
+			 "anon,anon-populated,memfd,brk,%sglibc,jemalloc,mimalloc",
 			 access("/dev/mymap", F_OK) == 0 ? "device," : "");
 	}
 	return 0;
@@ -398,8 +400,11 @@ static void print_notes(const struct options *o, FILE *out)
 		"\nalloc: every case and subject in a fresh process; times are ns per operation\n"
 		"(one alloc, free or realloc), from batches of %d operations: median, p99 and\n"
 		"p99.9 over the batches.  peak_rss: resident-set growth during the case.\n"
+		"faults: page faults taken while the batches ran (one-thread cases).\n"
 		"utilisation: bytes handed out before the first refusal / arena bytes, libmymap\n"
-		"only (malloc, jemalloc and mimalloc never refuse).  Operation counts x%g.\n",
+		"only (malloc, jemalloc and mimalloc never refuse).  anon-populated: anon opened\n"
+		"with MYMAP_POPULATE, its whole arena resident before peak_rss starts counting.\n"
+		"Operation counts x%g.\n",
 		ALLOC_BATCH_OPS, o->scale);
 	for (size_t i = 0; i < alloc_ncases; i++)
 		if (listed(o->cases, alloc_cases[i].name))
