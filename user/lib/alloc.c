@@ -21,13 +21,12 @@
 /* Units for a request of @size bytes: header plus payload, rounded up. */
 static inline uint32_t units_for(size_t size)
 {
-	if (size > MM_MAX_REGION)
+	/* Beyond any region; below it, the units fit 32 bits. */
+	if (mm_unlikely(size > MM_MAX_REGION - 2 * MM_UNIT))
 		return UINT32_MAX;
-	uint64_t units = ((uint64_t)size + 2 * MM_UNIT - 1) >> MM_UNIT_SHIFT;
+	uint32_t units = (uint32_t)((size + 2 * MM_UNIT - 1) >> MM_UNIT_SHIFT);
 
-	if (units > UINT32_MAX)
-		return UINT32_MAX;
-	return units < MM_MIN_UNITS ? MM_MIN_UNITS : (uint32_t)units;
+	return units < MM_MIN_UNITS ? MM_MIN_UNITS : units;
 }
 
 /* Reports damage at unit offset @at; the caller still holds the lock. */
@@ -308,16 +307,16 @@ static __attribute__((cold, noinline)) int bad_pointer(struct mymap_heap *h, con
 static mm_inline int block_of(struct mymap_heap *h, const void *ptr, uint32_t *at, const char *what)
 {
 	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)h->base;
-	uint64_t off;
+	uint64_t past = p - h->payloads; /* wraps below the first payload */
 
-	if (mm_unlikely(p < base + ((uint64_t)h->first << MM_UNIT_SHIFT) + MM_UNIT ||
-			p >= base + ((uint64_t)h->end << MM_UNIT_SHIFT)))
+	if (mm_likely(past <= h->payload_span && !(past & (MM_UNIT - 1)))) {
+		*at = (uint32_t)h->first + (uint32_t)(past >> MM_UNIT_SHIFT);
+		return 0;
+	}
+	if (p < base + ((uint64_t)h->first << MM_UNIT_SHIFT) + MM_UNIT ||
+	    p >= base + ((uint64_t)h->end << MM_UNIT_SHIFT))
 		return bad_pointer(h, ptr, MYMAP_ERR_FOREIGN, what);
-	off = p - base;
-	*at = (uint32_t)(off >> MM_UNIT_SHIFT) - 1;
-	if (mm_unlikely((off & (MM_UNIT - 1)) || *at > h->end - MM_MIN_UNITS))
-		return bad_pointer(h, ptr, MYMAP_ERR_INTERIOR, what);
-	return 0;
+	return bad_pointer(h, ptr, MYMAP_ERR_INTERIOR, what);
 }
 
 /* Reports why the header at @at is not a live block's. */
@@ -470,10 +469,20 @@ void mm_cache_flush(struct mymap_heap *h)
 		}
 }
 
+/* Frees the block at @at through the free lists, under the lock. */
+static int free_locked(struct mymap_heap *h, uint32_t at)
+{
+	int ret;
+
+	lock_for_change(h);
+	ret = mm_free_locked(h, at);
+	mm_unlock(h);
+	return ret;
+}
+
 int mymap_free(struct mymap_heap *heap, void *ptr)
 {
 	uint32_t at = 0;
-	int ret;
 
 	if (!ptr)
 		return 0;
@@ -487,10 +496,7 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 	} else if (mm_cache_usable(heap) && is_live(heap, at) && mm_cache_push(heap, at)) {
 		return 0;
 	}
-	lock_for_change(heap);
-	ret = mm_free_locked(heap, at);
-	mm_unlock(heap);
-	return ret;
+	return free_locked(heap, at);
 }
 
 size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
@@ -585,7 +591,9 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 
 		if (q) {
 			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
-			mymap_free(heap, ptr);
+			/* Still live: checked above, and only this process changes its state now. */
+			if (!mm_pcache_push(heap, slot, at))
+				free_locked(heap, at);
 			return q;
 		}
 	}

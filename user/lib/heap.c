@@ -43,6 +43,8 @@ static void load_geometry(struct mymap_heap *h)
 	h->salt = h->hdr->salt;
 	h->first = h->hdr->first;
 	h->end = h->hdr->end;
+	h->payloads = (uintptr_t)mm_payload_at(h, (uint32_t)h->first);
+	h->payload_span = (h->end - MM_MIN_UNITS - h->first) << MM_UNIT_SHIFT;
 }
 
 /*

@@ -36,6 +36,11 @@
  * @pcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
  * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
+ * @payloads: address of the first block's payload, the lowest a block's
+ *          pointer can have.
+ * @payload_span: bytes from there to the payload of the last block the
+ *          arena could end with: a block pointer is @payloads plus at
+ *          most this, in whole units.
  */
 #define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
 #define MM_CACHE_DEPTH 16
@@ -57,6 +62,8 @@ struct mymap_heap {
 	struct mm_pcache *pcache;
 	uint32_t pcache_wait;
 	bool nocache;
+	uintptr_t payloads;
+	uint64_t payload_span;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)
