@@ -40,14 +40,28 @@ suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
 		\; $(LIB_TEST_SAN_DIR)/test_model memfd $(MODEL_SAN_OPS) 8 \
 		\; $(LIB_TEST_SAN_DIR)/test_model brk $(MODEL_SAN_OPS) 9
 
+# The tests where threads share a heap (the lock, the per-thread caches)
+# also run under ThreadSanitizer, with the library built for it as in
+# tests/ipc/ipc.mk.
+LIB_TSAN_TESTS := test_lock test_pcache
+LIB_TSAN_DIR := $(BUILD)/tsan/lib
+$(BUILD)/tsan/obj/tests/lib/test_lock.o $(BUILD)/tsan/obj/tests/lib/test_pcache.o: \
+	CFLAGS += -Iuser/lib
+$(LIB_TSAN_DIR)/%: $(BUILD)/tsan/obj/tests/lib/%.o \
+		$(patsubst %.c,$(BUILD)/tsan/obj/%.o,$(shell find user/lib -name '*.c' | sort))
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=thread -o $@ $^ $(LIB_LDLIBS) -lpthread
+
 # Unit tests of the library's parts, plain and under the sanitizers.
 LIB_UNIT_TESTS := test_heap test_errors test_lock test_pcache
 SUITES += lib
 .PHONY: suite-lib
 suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%) \
+		$(LIB_TSAN_TESTS:%=$(LIB_TSAN_DIR)/%) \
 		$(LIB_TEST_DIR)/example_list $(LIB_TEST_SAN_DIR)/example_list \
 		$(LIB_TEST_DIR)/example_list_so
 	@$(TAP_RUN) $(foreach t,$(LIB_UNIT_TESTS),$(LIB_TEST_DIR)/$(t) \; $(LIB_TEST_SAN_DIR)/$(t) \;) \
+		$(foreach t,$(LIB_TSAN_TESTS),$(LIB_TSAN_DIR)/$(t) \;) \
 		tests/lib/check-so $(BUILD)/lib $(LIB_TEST_DIR)/example_list_so \; \
 		sh -c '$(LIB_TEST_SAN_DIR)/example_list && \
 		echo "ok 1 - the README example (a list shared by two processes) runs clean"'

@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_pcache.c - the per-process block cache of shared heaps: cached
+ * test_pcache.c - the per-thread block cache in the heap header: cached
  * blocks stay visible to every process (statistics, checks, double free),
  * a killed process's cached blocks come back to the heap (found dead by a
- * check, or by the recovery of the lock it held), and a forked child never
- * touches its parent's cache slot.
+ * check, or by the recovery of the lock it held), a forked child never
+ * touches its parent's cache slot; each thread caches in a slot of its
+ * own, on shared heaps and on private ones once the process has threads,
+ * and an ended thread's slot comes back like a dead process's.
  *
  * The slots are read straight from the heap header (user/lib/layout.h) to
  * see that blocks really wait in a cache while another process looks.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "identity.h"
 #include "layout.h"
 #include "mymap.h"
 #include "tap.h"
@@ -336,6 +340,181 @@ static void test_nocache(void)
 	mymap_close(h);
 }
 
+/* Slots claimed by threads of this process other than the calling one. */
+static unsigned int other_thread_slots(struct mymap_heap *h)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		uint64_t owner = atomic_load(&header(h)->pcache[i].owner);
+
+		if (owner && owner != mm_thread_id() &&
+		    header(h)->pcache[i].process == mymap_self_id())
+			n++;
+	}
+	return n;
+}
+
+#define THREADS 2
+
+struct cacher {
+	struct mymap_heap *h;
+	pthread_barrier_t *cached, *checked;
+	void *blocks[BLOCKS], *guard;
+	unsigned int in_own_slot; /* blocks its slot held after the frees */
+	int own_slot;		  /* its slot was not the creating thread's */
+};
+
+/* A thread that frees BLOCKS blocks into its cache, then waits while the main thread looks. */
+static void *cache_in_thread(void *arg)
+{
+	struct cacher *c = arg;
+
+	for (unsigned int i = 0; i < BLOCKS; i++)
+		c->blocks[i] = mymap_malloc(c->h, PAYLOAD);
+	c->guard = mymap_malloc(c->h, PAYLOAD); /* keeps the cached ones from merging at the end */
+	for (unsigned int i = 0; i < BLOCKS; i++)
+		mymap_free(c->h, c->blocks[i]);
+	c->in_own_slot = cached_blocks(c->h, mm_thread_id());
+	c->own_slot = slot_of(c->h, mm_thread_id()) != slot_of(c->h, mymap_self_id());
+	pthread_barrier_wait(c->cached);
+	pthread_barrier_wait(c->checked);
+	return NULL;
+}
+
+/*
+ * Threads on one heap each cache in a slot of their own; another thread
+ * sees their blocks as cached; once they have ended, a check brings their
+ * blocks back.
+ */
+static void test_threads(const char *what, struct mymap_heap *h)
+{
+	pthread_barrier_t cached, checked;
+	struct cacher c[THREADS];
+	pthread_t t[THREADS];
+	struct mymap_stats st;
+
+	if (!tap_ok(h != NULL, "%s heap for the thread test", what))
+		return;
+	pthread_barrier_init(&cached, NULL, THREADS + 1);
+	pthread_barrier_init(&checked, NULL, THREADS + 1);
+	for (unsigned int i = 0; i < THREADS; i++) {
+		c[i] = (struct cacher){.h = h, .cached = &cached, .checked = &checked};
+		pthread_create(&t[i], NULL, cache_in_thread, &c[i]);
+	}
+	pthread_barrier_wait(&cached);
+	tap_ok(c[0].in_own_slot == BLOCKS && c[1].in_own_slot == BLOCKS && c[0].own_slot &&
+		   c[1].own_slot,
+	       "%s: each thread's frees wait in a slot of its own (%u and %u blocks)", what,
+	       c[0].in_own_slot, c[1].in_own_slot);
+	tap_ok(other_thread_slots(h) == THREADS, "%s: %d slots held by the other threads (saw %u)",
+	       what, THREADS, other_thread_slots(h));
+	tap_ok(mymap_free(h, c[0].blocks[0]) == -1 && mymap_last_error() == MYMAP_ERR_DOUBLE_FREE,
+	       "%s: another thread's free of a block in a thread's cache is a double free", what);
+	int ret = mymap_heap_stats(h, &st);
+
+	tap_ok(ret == 0 && st.used_blocks == THREADS &&
+		   st.in_use == THREADS * mymap_usable_size(h, c[0].guard),
+	       "%s: statistics count the cached blocks as free: %d guards in use (saw %llu blocks)",
+	       what, THREADS, (unsigned long long)st.used_blocks);
+	tap_ok(mymap_heap_check(h) == 0 && other_thread_slots(h) == THREADS,
+	       "%s: the heap checks clean and leaves live threads' slots alone", what);
+	pthread_barrier_wait(&checked);
+	for (unsigned int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	tap_ok(other_thread_slots(h) == THREADS,
+	       "%s: ended threads keep their slots until someone looks", what);
+	tap_ok(mymap_heap_check(h) == 0 && other_thread_slots(h) == 0,
+	       "%s: a check finds the threads gone and empties their slots", what);
+	for (unsigned int i = 0; i < THREADS; i++)
+		mymap_free(h, c[i].guard);
+	ret = mymap_heap_stats(h, &st);
+	tap_ok(ret == 0 && st.used_blocks == 0 && st.free_blocks == 1,
+	       "%s: with the guards freed the heap is one free block again (%llu used, %llu free)",
+	       what, (unsigned long long)st.used_blocks, (unsigned long long)st.free_blocks);
+	pthread_barrier_destroy(&cached);
+	pthread_barrier_destroy(&checked);
+	mymap_close(h);
+}
+
+/* Closing a handle gives back the slots its threads claimed through it, even of live threads. */
+static void test_close_releases_thread_slots(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	pthread_barrier_t cached, checked;
+	struct cacher c = {.h = h, .cached = &cached, .checked = &checked};
+	pthread_t t;
+
+	if (!tap_ok(h != NULL, "memfd heap for the close test"))
+		return;
+	struct mymap_heap *other = mymap_open_fd(mymap_heap_fd(h), 0);
+
+	pthread_barrier_init(&cached, NULL, 2);
+	pthread_barrier_init(&checked, NULL, 2);
+	pthread_create(&t, NULL, cache_in_thread, &c);
+	pthread_barrier_wait(&cached);
+	mymap_close(h);
+	tap_ok(other && other_thread_slots(other) == 0,
+	       "closing the handle gives back the slot a live thread claimed through it");
+	struct mymap_stats st;
+
+	tap_ok(other && mymap_heap_stats(other, &st) == 0 && st.used_blocks == 1,
+	       "its blocks are back in the heap: only the guard is in use");
+	pthread_barrier_wait(&checked);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&cached);
+	pthread_barrier_destroy(&checked);
+	mymap_close(other);
+}
+
+/*
+ * A private heap copied by fork() from a process whose threads had
+ * slots: the child's copy is its own, so it takes those slots' blocks
+ * back although the threads live on in the parent.
+ */
+static void test_fork_private_with_threads(void)
+{
+	struct mymap_heap *h = mymap_open_anon(SIZE, 0);
+	pthread_barrier_t cached, checked;
+	struct cacher c = {.h = h, .cached = &cached, .checked = &checked};
+	pthread_t t;
+	int status;
+
+	if (!tap_ok(h != NULL, "private anon heap for the fork-with-threads test"))
+		return;
+	pthread_barrier_init(&cached, NULL, 2);
+	pthread_barrier_init(&checked, NULL, 2);
+	pthread_create(&t, NULL, cache_in_thread, &c);
+	pthread_barrier_wait(&cached);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct mymap_stats st;
+		int failed = 0;
+
+		if (mymap_heap_stats(h, &st) != 0 || st.used_blocks != 1)
+			failed |= 1;
+		if (other_thread_slots(h) != 0)
+			failed |= 2;
+		if (mymap_heap_check(h) != 0)
+			failed |= 4;
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	int failed = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+
+	tap_ok(!(failed & 1), "the child's statistics: only the guard in use");
+	tap_ok(!(failed & 2), "the child takes back the slot its parent's thread held in its copy");
+	tap_ok(!(failed & 4), "the child's copy checks clean");
+	tap_ok(other_thread_slots(h) == 1,
+	       "the parent's thread keeps its slot in the parent's heap");
+	pthread_barrier_wait(&checked);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&cached);
+	pthread_barrier_destroy(&checked);
+	mymap_close(h);
+}
+
 int main(void)
 {
 	test_own_cache();
@@ -344,5 +523,10 @@ int main(void)
 	test_killed_cacher(false);
 	test_killed_cacher(true);
 	test_fork();
+	/* Last: after these the process has had threads, for good. */
+	test_threads("memfd", mymap_open_memfd(SIZE, 0));
+	test_threads("private anon", mymap_open_anon(SIZE, 0));
+	test_close_releases_thread_slots();
+	test_fork_private_with_threads();
 	return tap_done();
 }

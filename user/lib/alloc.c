@@ -119,13 +119,11 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 		if (at != 0)
 			return at;
 	}
-	if (h->region.shared) {
-		mm_pcache_flush(h);
-		mm_pcache_reap(h);
-		at = take_free_block(h, units, what);
-		if (at != 0)
-			return at;
-	}
+	mm_pcache_flush(h);
+	mm_pcache_reap(h);
+	at = take_free_block(h, units, what);
+	if (at != 0)
+		return at;
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
 		(unsigned long long)mm_usable_of(units));
@@ -146,7 +144,7 @@ static inline void count_peak(struct mymap_heap *h, struct mm_counters *c)
 
 static inline void count_alloc(struct mymap_heap *h, struct mm_counters *c, uint32_t used)
 {
-	c->in_use += mm_usable_of(used);
+	mm_in_use_add(c, (int64_t)mm_usable_of(used));
 	count_peak(h, c);
 	c->used_blocks++;
 	c->alloc_count++;
@@ -212,15 +210,16 @@ static mm_inline void lock_for_change(struct mymap_heap *h)
 void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
-	struct mm_pcache *slot = mm_pcache_mine(heap);
+	struct mm_pcache *slot;
 	void *p = NULL;
 
-	if (slot) {
-		p = mm_pcache_pop(heap, slot, units);
+	/* The handle's cache and a thread's slot never serve the same heap at once. */
+	if (mm_cache_usable(heap)) {
+		p = mm_cache_pop(heap, units);
 		if (p)
 			return p;
-	} else if (mm_cache_usable(heap)) {
-		p = mm_cache_pop(heap, units);
+	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
+		p = mm_pcache_pop(heap, slot, units);
 		if (p)
 			return p;
 	}
@@ -323,20 +322,20 @@ static mm_inline int block_of(struct mymap_heap *h, const void *ptr, uint32_t *a
 static __attribute__((cold, noinline)) int bad_block(struct mymap_heap *h, uint32_t at,
 						     const char *what)
 {
-	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t state = mm_state(mm_block_at(h, at));
 	unsigned long long off = ((unsigned long long)at + 1) << MM_UNIT_SHIFT;
 	enum mymap_error code;
 
 	if (mm_block_ok(h, at)) {
-		code = b->state == MM_FREE || b->state == MM_CACHED ? MYMAP_ERR_DOUBLE_FREE
-								    : MYMAP_ERR_CORRUPT;
-	} else if (b->state == MM_GONE) {
+		code = state == MM_FREE || state == MM_CACHED ? MYMAP_ERR_DOUBLE_FREE
+							      : MYMAP_ERR_CORRUPT;
+	} else if (state == MM_GONE) {
 		/* Freed, then merged into a neighbour: its memory is not yet reused. */
 		code = MYMAP_ERR_DOUBLE_FREE;
 	} else {
 		/* A header that still names a state was a block start and got damaged. */
-		code = b->state == MM_USED || b->state == MM_FREE ? MYMAP_ERR_CORRUPT
-								  : MYMAP_ERR_INTERIOR;
+		code =
+		    state == MM_USED || state == MM_FREE ? MYMAP_ERR_CORRUPT : MYMAP_ERR_INTERIOR;
 	}
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	switch (code) {
@@ -355,7 +354,7 @@ static __attribute__((cold, noinline)) int bad_block(struct mymap_heap *h, uint3
 /* Whether the header at @at is intact and names a live block. */
 static mm_inline bool is_live(struct mymap_heap *h, uint32_t at)
 {
-	return mm_block_ok(h, at) && mm_block_at(h, at)->state == MM_USED;
+	return mm_block_ok(h, at) && mm_state(mm_block_at(h, at)) == MM_USED;
 }
 
 /* Under the lock: whether @at is a live block; reports why not. */
@@ -387,7 +386,7 @@ static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct 
 
 		if (mm_unlikely(!mm_block_ok(h, n->next_at) || nb->prev != size))
 			return damaged(h, what, n->next_at);
-		if (nb->state == MM_FREE) {
+		if (mm_state(nb) == MM_FREE) {
 			if (mm_unlikely(!mm_list_links_ok(h, n->next_at, nb->size)))
 				return damaged(h, what, n->next_at);
 			n->next_size = nb->size;
@@ -402,7 +401,7 @@ static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct 
 
 		if (mm_unlikely(!mm_block_ok(h, n->prev_at) || pb->size != b->prev))
 			return damaged(h, what, n->prev_at);
-		if (pb->state == MM_FREE) {
+		if (mm_state(pb) == MM_FREE) {
 			if (mm_unlikely(!mm_list_links_ok(h, n->prev_at, pb->size)))
 				return damaged(h, what, n->prev_at);
 			n->prev_size = pb->size;
@@ -440,7 +439,7 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	mm_tx_commit(h, &tx);
 	mm_list_insert(h, start, total);
 
-	c->in_use -= mm_usable_of(size);
+	mm_in_use_add(c, -(int64_t)mm_usable_of(size));
 	c->used_blocks--;
 	c->free_count++;
 	c->free += mm_usable_of(total) - (n.prev_size ? mm_usable_of(n.prev_size) : 0) -
@@ -462,7 +461,7 @@ void mm_cache_flush(struct mymap_heap *h)
 				continue;
 			mm_set_state(h, at, MM_USED);
 			/* The cache counted the free already; mm_free_locked() counts it again. */
-			c->in_use += mm_usable_of(mm_block_at(h, at)->size);
+			mm_in_use_add(c, (int64_t)mm_usable_of(mm_block_at(h, at)->size));
 			c->used_blocks++;
 			c->free_count--;
 			mm_free_locked(h, at);
@@ -488,13 +487,14 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 		return 0;
 	if (block_of(heap, ptr, &at, "mymap_free") < 0)
 		return -1;
-	struct mm_pcache *slot = mm_pcache_mine(heap);
+	struct mm_pcache *slot;
 
-	if (slot) {
+	if (mm_cache_usable(heap)) {
+		if (is_live(heap, at) && mm_cache_push(heap, at))
+			return 0;
+	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
 		if (is_live(heap, at) && mm_pcache_push(heap, slot, at))
 			return 0;
-	} else if (mm_cache_usable(heap) && is_live(heap, at) && mm_cache_push(heap, at)) {
-		return 0;
 	}
 	return free_locked(heap, at);
 }
@@ -558,7 +558,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 	if (rest)
 		mm_list_insert(h, at + used, rest);
 
-	c->in_use = c->in_use - mm_usable_of(size) + mm_usable_of(used);
+	mm_in_use_add(c, (int64_t)mm_usable_of(used) - (int64_t)mm_usable_of(size));
 	count_peak(h, c);
 	c->free = c->free - (n.next_size ? mm_usable_of(n.next_size) : 0) +
 		  (rest ? mm_usable_of(rest) : 0);
@@ -591,7 +591,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 
 		if (q) {
 			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
-			/* Still live: checked above, and only this process changes its state now. */
+			/* Still live: checked above, and only this thread changes it now. */
 			if (!mm_pcache_push(heap, slot, at))
 				free_locked(heap, at);
 			return q;

@@ -45,7 +45,7 @@ static mm_inline bool mm_cached_ok(struct mymap_heap *h, uint32_t at, uint32_t u
 {
 	const struct mm_block *b = mm_block_at(h, at);
 
-	if (mm_likely(mm_block_ok(h, at) && b->state == MM_CACHED && b->size == units))
+	if (mm_likely(mm_block_ok(h, at) && mm_state(b) == MM_CACHED && b->size == units))
 		return true;
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	return false;
@@ -68,12 +68,12 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	 */
 	const struct mm_block *b = mm_block_at(h, at);
 
-	if (mm_unlikely(b->size != units || b->state != MM_CACHED)) {
+	if (mm_unlikely(b->size != units || mm_state(b) != MM_CACHED)) {
 		atomic_fetch_add_explicit(&c->integrity_errors, 1, memory_order_relaxed);
 		return NULL;
 	}
 	mm_set_state(h, at, MM_USED);
-	c->in_use += mm_usable_of(units);
+	mm_in_use_add(c, (int64_t)mm_usable_of(units));
 	if (c->in_use > c->peak_in_use)
 		c->peak_in_use = c->in_use;
 	c->used_blocks++;
@@ -93,7 +93,7 @@ static mm_inline bool mm_cache_push(struct mymap_heap *h, uint32_t at)
 	h->cache.at[bin][h->cache.count[bin]++] = at;
 	h->cache.blocks++;
 	mm_set_state(h, at, MM_CACHED);
-	c->in_use -= mm_usable_of(b->size);
+	mm_in_use_add(c, -(int64_t)mm_usable_of(b->size));
 	c->used_blocks--;
 	c->free_count++;
 	return true;

@@ -42,16 +42,17 @@ static int walk_chain(struct mymap_heap *h, struct chain_totals *t, bool strict,
 	memset(t, 0, sizeof(*t));
 	while (at < h->end) {
 		const struct mm_block *b = mm_block_at(h, at);
+		uint32_t state = mm_state(b);
 
 		if (at > h->end - MM_MIN_UNITS || !mm_block_ok(h, at))
 			return bad("block header damaged", at);
 		if (b->prev != prev_size)
 			return bad("block does not follow its predecessor", at);
-		if (b->state == MM_USED || b->state == MM_CACHED) {
+		if (state == MM_USED || state == MM_CACHED) {
 			t->in_use += mm_usable_of(b->size);
 			t->used_blocks++;
 			prev_free = false;
-		} else if (b->state == MM_FREE) {
+		} else if (state == MM_FREE) {
 			if (strict && prev_free)
 				return bad("free block next to a free block", at);
 			t->free += mm_usable_of(b->size);
@@ -145,10 +146,8 @@ int mymap_heap_check(struct mymap_heap *heap)
 	mm_lock(heap);
 	if (heap->cache.blocks)
 		mm_cache_flush(heap);
-	if (heap->region.shared) {
-		mm_pcache_flush(heap);
-		mm_pcache_reap(heap);
-	}
+	mm_pcache_flush(heap);
+	mm_pcache_reap(heap);
 	ret = check_locked(heap);
 	mm_unlock(heap);
 	if (ret < 0)
@@ -171,8 +170,8 @@ static void replay_journal(struct mymap_heap *h)
 
 		/* Only entries a commit wrote: in the arena, with their canary or marked gone. */
 		if (mm_in_arena(h, e->at) &&
-		    (e->prev_only || b->state == MM_GONE ||
-		     b->check == mm_check_of(h->salt, e->at, b->size, b->state)))
+		    (e->prev_only || mm_state(b) == MM_GONE ||
+		     b->check == mm_check_of(h->salt, e->at, b->size, mm_state(b))))
 			mm_journal_apply(h, e);
 	}
 	atomic_store(&j->count, 0);
@@ -200,7 +199,7 @@ void mm_recover(struct mymap_heap *h)
 	memset(hdr->sl_bitmap, 0, sizeof(hdr->sl_bitmap));
 	memset(hdr->heads, 0, sizeof(hdr->heads));
 	walk_chain(h, &t, false, relink);
-	hdr->counters.in_use = t.in_use;
+	mm_in_use_add(&hdr->counters, (int64_t)(t.in_use - hdr->counters.in_use));
 	hdr->counters.free = t.free;
 	hdr->counters.used_blocks = t.used_blocks;
 	hdr->counters.free_blocks = t.free_blocks;

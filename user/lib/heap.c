@@ -156,6 +156,9 @@ static int attach_or_format(struct mymap_heap *h, unsigned int flags)
 	}
 }
 
+/* Handles this process has opened: each gets the next number (mymap_heap.serial). */
+static _Atomic uint64_t handles_opened;
+
 /* Flags every open function takes. */
 #define ANY_OPEN_FLAGS (MYMAP_NOCACHE | MYMAP_POPULATE)
 
@@ -194,6 +197,7 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->base = r->base;
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;
+	h->serial = atomic_fetch_add_explicit(&handles_opened, 1, memory_order_relaxed) + 1;
 	if (fresh) {
 		atomic_store(&h->hdr->magic, MM_FORMATTING);
 		mm_format(h);
@@ -264,12 +268,10 @@ int mymap_close(struct mymap_heap *heap)
 
 	if (!heap)
 		return 0;
-	/* What this process cached goes back to the others, and so does its slot. */
-	if (heap->pcache) {
-		mm_lock(heap);
-		mm_pcache_release_own(heap);
-		mm_unlock(heap);
-	}
+	/* What this handle's threads cached goes back to the others, and so do their slots. */
+	mm_lock(heap);
+	mm_pcache_release_handle(heap);
+	mm_unlock(heap);
 	ret = mm_region_release(&heap->region);
 	free(heap);
 	return ret;

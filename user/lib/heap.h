@@ -31,8 +31,8 @@
  * with these fields, so the compiler keeps them in registers.)
  * @region: the backend's mapping.
  * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
- * @pcache: this process's cache slot in the header (shared heaps,
- *          pcache.h), or NULL; valid only while its owner is this process.
+ * @serial: the handle's number, unique in the process: threads find their
+ *          cache slots in the header by it (pcache.h).
  * @pcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
  * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
@@ -59,7 +59,7 @@ struct mymap_heap {
 	uint64_t end;
 	struct mm_region region;
 	struct mm_cache cache;
-	struct mm_pcache *pcache;
+	uint64_t serial;
 	uint32_t pcache_wait;
 	bool nocache;
 	uintptr_t payloads;
@@ -105,6 +105,27 @@ static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
 }
 
 /*
+ * The state of block header @b, read once.  A cache slot's owner changes
+ * the state of its blocks without the lock (mm_set_state, one store), so
+ * the lock holder may look at a neighbour while its state changes between
+ * used and cached: either value means "not free" there.
+ */
+static inline uint32_t mm_state(const struct mm_block *b)
+{
+	return __atomic_load_n(&b->state, __ATOMIC_RELAXED);
+}
+
+/*
+ * Adds @delta to the bytes in use.  Changed only under the lock, but read
+ * without it when a cache slot serves a request (its peak, pcache.h): one
+ * store the reader sees whole.
+ */
+static inline void mm_in_use_add(struct mm_counters *c, int64_t delta)
+{
+	__atomic_store_n(&c->in_use, c->in_use + (uint64_t)delta, __ATOMIC_RELAXED);
+}
+
+/*
  * Whether the header at @at (in the arena) is intact: its canary matches
  * and its size stays inside the arena.
  */
@@ -129,7 +150,7 @@ static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint
 /* An intact free block at @at. */
 static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
 {
-	return mm_in_arena(h, at) && mm_block_ok(h, at) && mm_block_at(h, at)->state == MM_FREE;
+	return mm_in_arena(h, at) && mm_block_ok(h, at) && mm_state(mm_block_at(h, at)) == MM_FREE;
 }
 
 /*

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * identity.c - process identity as (start time << 22 | pid), and whether
- * the process an identity names is still alive.
+ * identity.c - process identity as (start time << 22 | pid), thread
+ * identity as (start time << 22 | thread id), and whether the process or
+ * thread an identity names is still alive.
  *
- * Linux pids are below 2^22 (PID_MAX_LIMIT); the start time, in clock
- * ticks since boot, fills the other 42 bits.  Both come from
- * /proc/PID/stat, so every process sharing a heap must see the same /proc
- * (one PID namespace).
+ * Linux pids and thread ids are below 2^22 (PID_MAX_LIMIT); the start
+ * time, in clock ticks since boot, fills the other 42 bits.  Both come
+ * from /proc/ID/stat, which answers for thread ids too, so every process
+ * sharing a heap must see the same /proc (one PID namespace).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #define PID_MASK ((1ULL << PID_BITS) - 1)
 
 _Atomic uint64_t mm_cached_id;
+_Thread_local uint64_t mm_cached_thread_id __attribute__((tls_model("initial-exec")));
 
 /*
  * Reads the state letter and start time (field 22) of @pid; -1 if the
@@ -60,9 +62,11 @@ static int proc_stat(uint64_t pid, char *state, uint64_t *start)
 	return 0;
 }
 
+/* The child's one thread is the one that forked: both identities change. */
 static void forget_id_in_child(void)
 {
 	atomic_store_explicit(&mm_cached_id, 0, memory_order_relaxed);
+	mm_cached_thread_id = 0;
 }
 
 __attribute__((constructor)) static void register_fork_handler(void)
@@ -70,19 +74,30 @@ __attribute__((constructor)) static void register_fork_handler(void)
 	pthread_atfork(NULL, NULL, forget_id_in_child);
 }
 
-uint64_t mm_self_id_slow(void)
+/* The identity of process or thread @pid. */
+static uint64_t identity_of(uint64_t pid)
 {
-	uint64_t pid = (uint64_t)getpid() & PID_MASK;
 	uint64_t start = 0;
 	char state;
 
-	/* Without /proc the identity is the pid alone; liveness still works. */
+	/* Without /proc the identity is the id alone; liveness still works. */
 	if (proc_stat(pid, &state, &start) < 0)
 		start = 0;
-	uint64_t id = (start << PID_BITS) | pid;
+	return (start << PID_BITS) | pid;
+}
+
+uint64_t mm_self_id_slow(void)
+{
+	uint64_t id = identity_of((uint64_t)getpid() & PID_MASK);
 
 	atomic_store_explicit(&mm_cached_id, id, memory_order_relaxed);
 	return id;
+}
+
+uint64_t mm_thread_id_slow(void)
+{
+	mm_cached_thread_id = identity_of((uint64_t)gettid() & PID_MASK);
+	return mm_cached_thread_id;
 }
 
 uint64_t mymap_self_id(void)
@@ -98,7 +113,7 @@ int mymap_id_alive(uint64_t id)
 
 	if (pid == 0)
 		return 0;
-	if (id == mm_self_id())
+	if (id == mm_self_id() || id == mm_thread_id())
 		return 1;
 	if (proc_stat(pid, &state, &start) < 0)
 		return 0;

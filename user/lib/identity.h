@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * identity.h - who a process is, in one word another process can check:
- * its pid and its start time, so a reused pid never passes for the dead
- * process that had it.
+ * identity.h - who a process, or one of its threads, is, in one word
+ * another process can check: its pid (or thread id) and its start time,
+ * so a reused id never passes for the dead process or thread that had it.
+ * A process's main thread has the process's identity.
  */
 #ifndef MYMAP_IDENTITY_H
 #define MYMAP_IDENTITY_H
@@ -22,6 +23,20 @@ static inline uint64_t mm_self_id(void)
 	uint64_t id = atomic_load_explicit(&mm_cached_id, memory_order_relaxed);
 
 	return __builtin_expect(id != 0, 1) ? id : mm_self_id_slow();
+}
+
+/* The calling thread's identity once computed; reset in a forked child. */
+extern _Thread_local uint64_t mm_cached_thread_id __attribute__((tls_model("initial-exec")));
+
+/* Computes and caches the calling thread's identity. */
+uint64_t mm_thread_id_slow(void);
+
+/* The calling thread's identity: a load on every call but the first. */
+static inline uint64_t mm_thread_id(void)
+{
+	uint64_t id = mm_cached_thread_id;
+
+	return __builtin_expect(id != 0, 1) ? id : mm_thread_id_slow();
 }
 
 #endif /* MYMAP_IDENTITY_H */

@@ -123,10 +123,13 @@ struct mm_counters {
 };
 
 /*
- * The process caches of a shared heap (pcache.h): a process claims a slot
- * by swapping its identity into @owner, and from then on only it changes
- * the slot, without the heap lock, until it closes the heap or is found
- * dead (then the lock holder returns the slot's blocks to the heap).
+ * The thread caches (pcache.h): a thread claims a slot for one handle by
+ * swapping its identity into @owner, and from then on only it changes the
+ * slot, without the heap lock, until it closes the handle or is found dead
+ * (then the lock holder returns the slot's blocks to the heap).
+ * @process: the owner's process identity; @handle: the number of the
+ *         owner's handle (unique in its process), so mymap_close() finds
+ *         the slots that handle claimed.
  * @head:  per size (2 .. 65 units), the unit offset of the last cached
  *         block; each cached block's first payload word links the next.
  * @count: blocks in each list.
@@ -139,12 +142,14 @@ struct mm_counters {
  *         yet in the heap counters.
  * @peak:  the highest in-use figure a request served by the cache made.
  */
-#define MM_PCACHE_SLOTS 4
+#define MM_PCACHE_SLOTS 8
 #define MM_PCACHE_BINS	64
 #define MM_PCACHE_DEPTH 16
 
 struct mm_pcache {
 	_Atomic uint64_t owner;
+	uint64_t process;
+	uint64_t handle;
 	_Atomic uint32_t seq;
 	uint32_t blocks;
 	uint64_t bytes;

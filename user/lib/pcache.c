@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pcache.c - the shared heap's per-process cache slots (pcache.h): claiming
- * a slot, returning a slot's blocks to the heap, reaping the slots of dead
- * processes, and reading every slot's counters for the statistics.
+ * pcache.c - the per-thread cache slots in the heap header (pcache.h):
+ * claiming a slot, returning a slot's blocks to the heap, reaping the
+ * slots of dead threads and processes, and reading every slot's counters
+ * for the statistics.
  */
 #include <string.h>
 
 #include "pcache.h"
+
+_Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
+    __attribute__((tls_model("initial-exec")));
 
 /* Slow calls to let pass before trying again to claim, once every slot was taken. */
 #define CLAIM_BACKOFF 1024
@@ -33,7 +37,7 @@ static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 			const struct mm_block *b = mm_block_at(h, at);
 
 			if (!mm_in_arena(h, at) || !mm_block_ok(h, at) || b->size != units ||
-			    (b->state != MM_CACHED && b->state != MM_USED)) {
+			    (mm_state(b) != MM_CACHED && mm_state(b) != MM_USED)) {
 				atomic_fetch_add_explicit(&c->integrity_errors, 1,
 							  memory_order_relaxed);
 				break;
@@ -75,43 +79,69 @@ static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
 
 void mm_pcache_flush(struct mymap_heap *h)
 {
-	struct mm_pcache *s = h->pcache;
+	struct mm_pcache *s = mm_pcache_mine(h);
 
-	if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id() && s->blocks)
+	if (s && s->blocks)
 		empty_slot(h, s);
 }
 
-void mm_pcache_release_own(struct mymap_heap *h)
-{
-	struct mm_pcache *s = h->pcache;
-
-	if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id())
-		release_slot(h, s);
-	h->pcache = NULL;
-}
-
-void mm_pcache_reap(struct mymap_heap *h)
+void mm_pcache_release_handle(struct mymap_heap *h)
 {
 	uint64_t me = mm_self_id();
 
 	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
 		struct mm_pcache *s = &h->hdr->pcache[i];
-		uint64_t owner = atomic_load_explicit(&s->owner, memory_order_acquire);
 
-		if (owner && owner != me && !mymap_id_alive(owner))
+		if (atomic_load_explicit(&s->owner, memory_order_acquire) && s->process == me &&
+		    s->handle == h->serial)
 			release_slot(h, s);
 	}
 }
 
-/* Takes a free slot for this process; false if every slot is taken. */
+/*
+ * Whether slot @s (claimed by @owner) is nobody's now: its owner has died,
+ * or, on a private heap, it was claimed before a fork by a thread of the
+ * parent, whose copy of the heap this no longer is.
+ */
+static bool orphaned(const struct mymap_heap *h, const struct mm_pcache *s, uint64_t owner)
+{
+	return (!h->region.shared && s->process != mm_self_id()) || !mymap_id_alive(owner);
+}
+
+void mm_pcache_reap(struct mymap_heap *h)
+{
+	uint64_t me = mm_thread_id();
+
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		struct mm_pcache *s = &h->hdr->pcache[i];
+		uint64_t owner = atomic_load_explicit(&s->owner, memory_order_acquire);
+
+		if (owner && owner != me && orphaned(h, s, owner))
+			release_slot(h, s);
+	}
+}
+
+/* Points the calling thread's table at slot @s for @h. */
+static void remember(struct mymap_heap *h, struct mm_pcache *s)
+{
+	struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
+
+	t->handle = h->serial;
+	t->slot = s;
+}
+
+/* Takes a free slot for the calling thread and @h; false if every slot is taken. */
 static bool take_free_slot(struct mymap_heap *h, uint64_t me)
 {
 	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
 		struct mm_pcache *s = &h->hdr->pcache[i];
 		uint64_t owner = 0;
 
-		if (atomic_compare_exchange_strong(&s->owner, &owner, me) || owner == me) {
-			h->pcache = s;
+		if (atomic_compare_exchange_strong(&s->owner, &owner, me)) {
+			/* Read only under the lock, which the caller holds. */
+			s->process = mm_self_id();
+			s->handle = h->serial;
+			remember(h, s);
 			return true;
 		}
 	}
@@ -120,21 +150,24 @@ static bool take_free_slot(struct mymap_heap *h, uint64_t me)
 
 void mm_pcache_claim(struct mymap_heap *h)
 {
-	uint64_t me = mm_self_id();
+	uint64_t me = mm_thread_id();
 
 	if (mm_pcache_mine(h))
 		return;
-	h->pcache = NULL;
 	if (h->pcache_wait) {
 		h->pcache_wait--;
 		return;
 	}
-	/* Another handle of this process may hold a slot already: share it. */
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
-		if (atomic_load_explicit(&h->hdr->pcache[i].owner, memory_order_relaxed) == me) {
-			h->pcache = &h->hdr->pcache[i];
+	/* This thread may hold a slot for the handle already, out of its table. */
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		struct mm_pcache *s = &h->hdr->pcache[i];
+
+		if (atomic_load_explicit(&s->owner, memory_order_relaxed) == me &&
+		    s->process == mm_self_id() && s->handle == h->serial) {
+			remember(h, s);
 			return;
 		}
+	}
 	if (take_free_slot(h, me))
 		return;
 	mm_pcache_reap(h);

@@ -1,30 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pcache.h - small freed blocks kept for the next request of their size
- * on a shared heap, in a per-process slot that lives in the heap header.
+ * pcache.h - small freed blocks kept for the next request of their size,
+ * in a per-thread slot that lives in the heap header: on shared heaps, and
+ * on private heaps in a process with more than one thread.
  *
- * A shared heap used by one single-threaded process at a time would pay
- * the lock and the journal on every call; the slot lets that process skip
- * both for churn of blocks up to 1 KiB, as the private cache (cache.h)
- * does, while everything stays where the other processes can see it:
+ * A shared heap would pay the lock and the journal on every call, and the
+ * threads of one process would fight over the lock and the header; the
+ * slot lets a thread skip both for churn of blocks up to 1 KiB, as the
+ * private cache (cache.h) does for a process with one thread, while
+ * everything stays where the other threads and processes can see it:
  *
- * - a process claims a slot by swapping its identity (mymap_self_id())
- *   into the slot's owner word; from then on only that process changes
- *   the slot, with plain stores, without the heap lock.  A forked child
- *   has another identity and claims a slot of its own.
+ * - a thread claims a slot for a handle by swapping its identity
+ *   (mm_thread_id()) into the slot's owner word; from then on only that
+ *   thread changes the slot, with plain stores, without the heap lock.
+ *   The thread finds its slot again through a small table in its own
+ *   thread-local storage, keyed by the handle's number.  A forked child's
+ *   thread has another identity and claims a slot of its own.
  * - a cached block stays in the block chain with the state MM_CACHED
  *   (state and canary change in one store, mm_set_state), so a second
- *   free is named by any process and neighbours never merge with it; the
- *   lock holder writes only `prev` of such a block (mm_tx_put_prev).
+ *   free is named by anyone and neighbours never merge with it; the lock
+ *   holder writes only `prev` of such a block (mm_tx_put_prev).
  * - the heap counters go on counting a cached block as in use; the slot
  *   counts it (bytes, blocks, requests, frees) under a sequence number,
  *   and statistics read every slot and move its blocks to free.
  * - the slot's owner returns its blocks to the heap (mm_pcache_flush) for
- *   its own statistics and checks, when a request finds no room, when it
- *   starts a second thread, and when it closes the heap.  A slot whose
- *   owner is found dead - by lock recovery, statistics, checks, a request
- *   that finds no room, or a claim that finds every slot taken - is
- *   emptied by the lock holder (mm_pcache_reap).
+ *   its own statistics and checks and when a request finds no room, and
+ *   gives the slot up when it closes the handle.  A slot whose owner is
+ *   found dead (a thread that has ended, or its whole process) - by lock
+ *   recovery, statistics, checks, a request that finds no room, or a claim
+ *   that finds every slot taken - is emptied by the lock holder
+ *   (mm_pcache_reap).
  *
  * The lists are ordered for a death at any instant: a push links the
  * block, publishes it as the list head, then marks it cached; a pop marks
@@ -41,23 +46,38 @@
 #include "heap.h"
 #include "identity.h"
 
-/* A process keeps at most this share of the region in its cache. */
+/* A thread keeps at most this share of the region in its cache. */
 #define MM_PCACHE_SHARE 16
 
 /*
- * Under the lock, in a single-threaded process: makes sure @h has a slot
+ * A thread's table of its slots, one entry per handle number modulo
+ * MM_TLS_SLOTS: a thread that works on two handles whose numbers collide
+ * finds its slot again under the lock, on the slow path.
+ */
+#define MM_TLS_SLOTS 8
+
+struct mm_tls_slot {
+	uint64_t handle; /* the handle's number (mymap_heap.serial); 0: none */
+	struct mm_pcache *slot;
+};
+
+extern _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
+    __attribute__((tls_model("initial-exec")));
+
+/*
+ * Under the lock: makes sure the calling thread has a slot for @h
  * (claiming one, or after every slot was taken, reaping dead owners').
  */
 void mm_pcache_claim(struct mymap_heap *h);
 
-/* Under the lock: returns every block of this process's slot to the heap. */
+/* Under the lock: returns every block of the calling thread's slot to the heap. */
 void mm_pcache_flush(struct mymap_heap *h);
 
-/* Under the lock: empties and frees the slots of dead processes. */
+/* Under the lock: empties and frees the slots of dead threads and processes. */
 void mm_pcache_reap(struct mymap_heap *h);
 
-/* Under the lock: returns this process's slot's blocks and gives it up. */
-void mm_pcache_release_own(struct mymap_heap *h);
+/* Under the lock: returns the blocks of every slot claimed through @h and gives them up. */
+void mm_pcache_release_handle(struct mymap_heap *h);
 
 /* Sums of every slot's counters (see struct mm_pcache). */
 struct mm_pcache_totals {
@@ -67,18 +87,18 @@ struct mm_pcache_totals {
 /* Under the lock: reads every claimed slot's counters. */
 void mm_pcache_totals(struct mymap_heap *h, struct mm_pcache_totals *t);
 
-/* This process's slot if @h may use it now, else NULL. */
+/* The calling thread's slot for @h, else NULL. */
 static mm_inline struct mm_pcache *mm_pcache_mine(const struct mymap_heap *h)
 {
-	struct mm_pcache *s = h->pcache;
+	const struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
 
-	if (s && __libc_single_threaded &&
-	    atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id())
-		return s;
+	if (t->handle == h->serial &&
+	    atomic_load_explicit(&t->slot->owner, memory_order_relaxed) == mm_thread_id())
+		return t->slot;
 	return NULL;
 }
 
-/* The bytes this process's slot holds (0 without one): the heap counts them as in use. */
+/* The bytes the calling thread's slot holds (0 without one): the heap counts them as in use. */
 static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
 {
 	const struct mm_pcache *s = mm_pcache_mine(h);
@@ -87,20 +107,16 @@ static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
 }
 
 /*
- * At the start of every locked call on a shared heap: a single-threaded
- * process gets a slot; one that has started a second thread stops caching
- * and returns what its slot holds.
+ * At the start of every locked call: the calling thread gets a slot,
+ * unless the handle has none (MYMAP_NOCACHE) or the handle's own cache
+ * serves (a private heap in a process with one thread, cache.h).
  */
 static mm_inline void mm_pcache_locked(struct mymap_heap *h)
 {
-	if (!h->region.shared || h->nocache)
+	if (h->nocache || (!h->region.shared && __libc_single_threaded))
 		return;
-	if (mm_likely(__libc_single_threaded)) {
-		if (mm_unlikely(!mm_pcache_mine(h)))
-			mm_pcache_claim(h);
-	} else if (h->pcache) {
-		mm_pcache_flush(h);
-	}
+	if (mm_unlikely(!mm_pcache_mine(h)))
+		mm_pcache_claim(h);
 }
 
 /* Opens and closes a change of @s's counters (a sequence lock; one writer). */
@@ -138,7 +154,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 
 	/* A list damaged in the region is dropped, never followed. */
 	if (mm_unlikely(!mm_in_arena(h, at) || !mm_block_ok(h, at) ||
-			mm_block_at(h, at)->state != MM_CACHED ||
+			mm_state(mm_block_at(h, at)) != MM_CACHED ||
 			mm_block_at(h, at)->size != units || s->bytes < usable || !s->blocks)) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);

@@ -46,18 +46,16 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	mm_lock(heap);
 	/*
 	 * Cached blocks are free for every purpose but speed: count them as
-	 * such.  This process's own and dead processes' go back to the heap;
-	 * those in live processes' slots are moved from in use to free here.
+	 * such.  This thread's own and dead threads' go back to the heap;
+	 * those in live threads' slots are moved from in use to free here.
 	 */
 	if (heap->cache.blocks)
 		mm_cache_flush(heap);
 	struct mm_pcache_totals cached = {0};
 
-	if (heap->region.shared) {
-		mm_pcache_flush(heap);
-		mm_pcache_reap(heap);
-		mm_pcache_totals(heap, &cached);
-	}
+	mm_pcache_flush(heap);
+	mm_pcache_reap(heap);
+	mm_pcache_totals(heap, &cached);
 	const struct mm_header *hdr = heap->hdr;
 	const struct mm_counters *c = &hdr->counters;
 	uint32_t largest = largest_free_units(heap);
