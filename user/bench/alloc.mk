@@ -29,7 +29,7 @@ $(BIN)/mymap-bench-alloc-mimalloc: $(OBJ)/user/bench/alloc-mimalloc.o $(ALLOC_WO
 # The host's subjects on the host; then every subject again in the VM,
 # named vm-*, where the device exists: a TCG guest is many times slower
 # than the host, so its figures compare only with each other.
-ALLOC_HOST_SUBJECTS := anon,memfd,brk,glibc,jemalloc,mimalloc
+ALLOC_HOST_SUBJECTS := anon,anon-populated,memfd,brk,glibc,jemalloc,mimalloc
 ALLOC_VM_SCALE := 0.25
 # times on a log axis (the cases differ by orders), the rest linear
 ALLOC_METRICS := median p99.9 peak_rss utilisation

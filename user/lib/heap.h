@@ -33,6 +33,8 @@
  * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
  * @serial: the handle's number, unique in the process: threads find their
  *          cache slots in the header by it (pcache.h).
+ * @solo_slot: the cache slot the process's one thread claimed, while it has
+ *          only one; its owner word says whether it is still the process's.
  * @pcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
  * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
@@ -60,6 +62,7 @@ struct mymap_heap {
 	struct mm_region region;
 	struct mm_cache cache;
 	uint64_t serial;
+	struct mm_pcache *solo_slot;
 	uint32_t pcache_wait;
 	bool nocache;
 	uintptr_t payloads;

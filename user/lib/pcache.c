@@ -121,13 +121,15 @@ void mm_pcache_reap(struct mymap_heap *h)
 	}
 }
 
-/* Points the calling thread's table at slot @s for @h. */
+/* Points the calling thread's table at slot @s for @h, and the handle too while it can. */
 static void remember(struct mymap_heap *h, struct mm_pcache *s)
 {
 	struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
 
 	t->handle = h->serial;
 	t->slot = s;
+	if (__libc_single_threaded)
+		h->solo_slot = s;
 }
 
 /* Takes a free slot for the calling thread and @h; false if every slot is taken. */

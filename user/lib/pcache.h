@@ -87,9 +87,20 @@ struct mm_pcache_totals {
 /* Under the lock: reads every claimed slot's counters. */
 void mm_pcache_totals(struct mymap_heap *h, struct mm_pcache_totals *t);
 
-/* The calling thread's slot for @h, else NULL. */
+/*
+ * The calling thread's slot for @h, else NULL.  A process that has never
+ * had a second thread finds it in the handle, without thread-local
+ * storage (its one thread has the process's identity); the table serves
+ * the rest.
+ */
 static mm_inline struct mm_pcache *mm_pcache_mine(const struct mymap_heap *h)
 {
+	struct mm_pcache *s = h->solo_slot;
+
+	if (mm_likely(__libc_single_threaded))
+		return s && atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id()
+			   ? s
+			   : NULL;
 	const struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
 
 	if (t->handle == h->serial &&
