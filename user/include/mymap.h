@@ -26,29 +26,34 @@
  * Concurrency: every call that reads or changes the heap's structure takes
  * the heap lock once.  The lock is a word in the heap header, so it covers
  * all threads of all processes using the heap.  Uncontended it costs one
- * compare-and-swap to take and one store (plus a load of the sleepers
+ * compare-and-swap to take and one exchange (plus a load of the sleepers
  * flag) to release, and no system call.  A private heap (anon without
  * MYMAP_SHARED, brk) in a process that has a single thread skips the lock,
  * as glibc's malloc does, and keeps up to 16 freed blocks of each size up
  * to 1 KiB in the handle for the next request of that size (as glibc's
  * tcache); statistics, checks, a request that finds no room and the
  * process's second thread return them to the heap first, so the cache is
- * never visible in results.  On a shared heap a single-threaded process
- * caches the same way, but in a slot of the heap header that it claims
- * with its identity (4 slots; while live processes hold them all, a fifth
- * goes without): freeing and reusing a cached block takes no
- * lock, and every process still sees the block, marked cached - a second
- * free of it by anyone is a double free, statistics count it as free,
- * mymap_heap_check() accepts it.  The owner returns its slot's blocks for
- * its own statistics and checks, a request that finds no room, its second
- * thread and mymap_close(); the blocks in a dead process's slot go back
- * to the heap when lock recovery, statistics, a check, a request that
- * finds no room or a process looking for a free slot finds it dead.  A
- * forked child claims a slot of its own.  A process keeps at most 1/16 of
- * the region cached; blocks in a live process's cache are not available
- * to the others.  A waiter spins briefly, yields, then sleeps
- * (futex on anon, memfd and brk; the driver's MYMAP_IOC_WAIT on the device,
- * where futexes cannot work) for at most 2 ms at a time.
+ * never visible in results.  On a shared heap, and on a private heap once
+ * the process has a second thread, each thread caches the same way, but
+ * in a slot of the heap header that it claims with its identity (its
+ * thread id and start time) for the handle it uses (8 slots; while live
+ * threads hold them all, a ninth goes without): freeing and reusing a
+ * cached block takes no lock, and every thread and process still sees
+ * the block, marked cached - a second free of it by anyone is a double
+ * free, statistics count it as free, mymap_heap_check() accepts it.  The
+ * owner returns its slot's blocks for its own statistics and checks and a
+ * request that finds no room; mymap_close() returns those of every slot
+ * claimed through the handle; the blocks in a dead thread's or process's
+ * slot go back to the heap when lock recovery, statistics, a check, a
+ * request that finds no room or a thread looking for a free slot finds it
+ * dead.  A thread that ends keeps its slot until then.  A forked child
+ * claims a slot of its own.  A thread keeps at most 1/16 of the region
+ * cached; blocks in a live thread's cache are not available to the
+ * others.  MYMAP_NOCACHE turns both caches off for a handle.  A waiter
+ * spins briefly, yields, then sleeps (futex on anon, memfd and brk; the
+ * driver's MYMAP_IOC_WAIT on the device, where futexes cannot work) until
+ * the holder releases the lock, waking at least every 2 ms to see whether
+ * the holder still lives.
  *
  * Death of a lock holder: the lock word holds the owner's identity, its pid
  * and its start time from /proc/PID/stat, so a reused pid is never taken
@@ -97,7 +102,7 @@ struct mymap_heap;
 typedef uint64_t mymap_off_t;
 
 /* The heap format version stored in the heap header. */
-#define MYMAP_HEAP_VERSION 2
+#define MYMAP_HEAP_VERSION 3
 
 /* Every block's payload is aligned to this many bytes. */
 #define MYMAP_ALIGNMENT 16
