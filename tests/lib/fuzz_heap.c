@@ -3,8 +3,10 @@
  * fuzz_heap.c - libFuzzer target: an input is a sequence of heap
  * operations, some of which damage the heap on purpose.
  *
- * Every input starts from a freshly formatted heap, shared (memfd) or
- * private (anon, with its block cache) as its first byte says.  The heap must never
+ * Every input starts from a freshly formatted heap, shared (memfd, with
+ * its cache slots), private (anon, with its block cache) or shared without
+ * a cache (MYMAP_NOCACHE: every free merges at once) as its first byte
+ * says.  The heap must never
  * crash or touch memory outside its region (ASan, UBSan watch), whatever
  * the damage; as long as an input has damaged nothing, every operation
  * must succeed or fail with ENOMEM, block contents must survive, and
@@ -34,8 +36,8 @@ struct live {
 	unsigned char fill;
 };
 
-/* Two heaps: a shared one (journal, lock) and a private one (block cache). */
-static struct mymap_heap *shared_heap, *private_heap, *heap;
+/* Three heaps: shared (journal, lock, slots), private (block cache), shared without cache. */
+static struct mymap_heap *shared_heap, *private_heap, *uncached_heap, *heap;
 
 struct input {
 	const uint8_t *data;
@@ -79,11 +81,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!shared_heap) {
 		shared_heap = mymap_open_memfd(HEAP_SIZE, 0);
 		private_heap = mymap_open_anon(HEAP_SIZE, 0);
-		if (!shared_heap || !private_heap)
+		uncached_heap = mymap_open_memfd(HEAP_SIZE, MYMAP_NOCACHE);
+		if (!shared_heap || !private_heap || !uncached_heap)
 			abort();
 	}
 	/* The first byte picks the heap. */
-	heap = take(&in, 1) & 1 ? private_heap : shared_heap;
+	switch (take(&in, 1) % 3) {
+	case 0:
+		heap = shared_heap;
+		break;
+	case 1:
+		heap = private_heap;
+		break;
+	default:
+		heap = uncached_heap;
+	}
 	/* The handle's cache refers to the old format: empty it by a check first. */
 	mymap_heap_check(heap);
 	mm_format(heap);
