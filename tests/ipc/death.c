@@ -252,9 +252,11 @@ static void test_mpmc_producer_killed(void)
 	pid_t pid;
 
 	make_channel(name, MYMAP_CHANNEL_MPMC, 8);
-	mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &rx);
-	mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx);
-	if (pipe(fds))
+	if (!tap_ok(mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &rx) == 0 &&
+			mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx) == 0 &&
+			pipe(fds) == 0,
+		    "mpmc producer test: both ends open, and a pipe to the child (%s)",
+		    strerror(errno)))
 		return;
 	pid = spawn_loan_holder(name, MYMAP_CHANNEL_SENDER, fds);
 	if (read(fds[0], &err, sizeof(err)) != sizeof(err) || err) {
@@ -287,9 +289,11 @@ static void test_mpmc_consumer_killed(void)
 	pid_t pid;
 
 	make_channel(name, MYMAP_CHANNEL_MPMC, 8);
-	mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx);
-	mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &rx);
-	if (pipe(fds))
+	if (!tap_ok(mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx) == 0 &&
+			mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &rx) == 0 &&
+			pipe(fds) == 0,
+		    "mpmc consumer test: both ends open, and a pipe to the child (%s)",
+		    strerror(errno)))
 		return;
 	seq = 0;
 	mymap_channel_send(tx, &seq, sizeof(seq), 0);

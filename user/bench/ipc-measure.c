@@ -3,6 +3,7 @@
 #include "ipc-measure.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,17 @@ static struct mymap_channel *attach(struct mymap_heap *heap, const char *name,
 	return ch;
 }
 
-/* Waits for the child; 0 if it exited with status 0. */
-static int reap(pid_t pid)
+/*
+ * Waits for the child; 0 if it exited with status 0.  After a failure
+ * (@err) on this side the child may wait forever for a peer that never
+ * came or stopped early: it is killed first.
+ */
+static int reap(pid_t pid, int err)
 {
 	int status;
 
+	if (err)
+		kill(pid, SIGKILL);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		return -ECHILD;
 	return 0;
@@ -157,7 +164,7 @@ int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint3
 	consumed = sink;
 	mymap_channel_close(ch);
 	free(dst);
-	if (reap(pid) && !err)
+	if (reap(pid, err) && !err)
 		err = -ECHILD;
 	mymap_channel_remove(heap, name);
 	return err;
@@ -230,7 +237,7 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 	mymap_channel_close(out);
 	mymap_channel_close(in);
 	free(buf);
-	if (reap(pid) && !err)
+	if (reap(pid, err) && !err)
 		err = -ECHILD;
 	mymap_channel_remove(heap, ping);
 	mymap_channel_remove(heap, pong);

@@ -131,21 +131,22 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 }
 
 /*
- * Raises the peak to the bytes in use now; on a shared heap the counters
- * still count this process's cached blocks as in use.
+ * Raises the peak to the bytes in use now, less @cached: the bytes the
+ * calling thread's slot holds, which the counters still count as in use.
  */
-static inline void count_peak(struct mymap_heap *h, struct mm_counters *c)
+static inline void count_peak(struct mm_counters *c, uint64_t cached)
 {
-	uint64_t in_use = c->in_use - mm_pcache_bytes(h);
+	uint64_t in_use = c->in_use - cached;
 
 	if (in_use > c->peak_in_use)
 		c->peak_in_use = in_use;
 }
 
-static inline void count_alloc(struct mymap_heap *h, struct mm_counters *c, uint32_t used)
+/* Counts a block of @used units handed out (@cached as for count_peak). */
+static inline void count_alloc(struct mm_counters *c, uint32_t used, uint64_t cached)
 {
 	mm_in_use_add(c, (int64_t)mm_usable_of(used));
-	count_peak(h, c);
+	count_peak(c, cached);
 	c->used_blocks++;
 	c->alloc_count++;
 }
@@ -191,7 +192,7 @@ static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap,
 		c->free += mm_usable_of(rest);
 		c->free_blocks++;
 	}
-	count_alloc(h, c, units);
+	count_alloc(c, units, mm_pcache_bytes(h));
 	return used_at;
 }
 
@@ -216,8 +217,11 @@ void *mymap_malloc(struct mymap_heap *heap, size_t size)
 	/* The handle's cache and a thread's slot never serve the same heap at once. */
 	if (mm_cache_usable(heap)) {
 		p = mm_cache_pop(heap, units);
-		if (p)
+		if (p) {
+			/* The handle's cache, not a slot: nothing cached counts as in use. */
+			count_alloc(&heap->hdr->counters, units, 0);
 			return p;
+		}
 	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
 		p = mm_pcache_pop(heap, slot, units);
 		if (p)
@@ -559,7 +563,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 		mm_list_insert(h, at + used, rest);
 
 	mm_in_use_add(c, (int64_t)mm_usable_of(used) - (int64_t)mm_usable_of(size));
-	count_peak(h, c);
+	count_peak(c, mm_pcache_bytes(h));
 	c->free = c->free - (n.next_size ? mm_usable_of(n.next_size) : 0) +
 		  (rest ? mm_usable_of(rest) : 0);
 	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);

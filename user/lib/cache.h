@@ -51,11 +51,13 @@ static mm_inline bool mm_cached_ok(struct mymap_heap *h, uint32_t at, uint32_t u
 	return false;
 }
 
-/* A cached block of exactly @units, made live again, or NULL. */
+/*
+ * A cached block of exactly @units, made live again, or NULL; the caller
+ * counts the allocation in the heap counters.
+ */
 static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 {
 	uint32_t bin = units - MM_MIN_UNITS;
-	struct mm_counters *c = &h->hdr->counters;
 
 	if (bin >= MM_CACHE_BINS || !h->cache.count[bin])
 		return NULL;
@@ -69,15 +71,11 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	const struct mm_block *b = mm_block_at(h, at);
 
 	if (mm_unlikely(b->size != units || mm_state(b) != MM_CACHED)) {
-		atomic_fetch_add_explicit(&c->integrity_errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+					  memory_order_relaxed);
 		return NULL;
 	}
 	mm_set_state(h, at, MM_USED);
-	mm_in_use_add(c, (int64_t)mm_usable_of(units));
-	if (c->in_use > c->peak_in_use)
-		c->peak_in_use = c->in_use;
-	c->used_blocks++;
-	c->alloc_count++;
 	return mm_payload_at(h, at);
 }
 
