@@ -205,6 +205,6 @@ void mm_recover(struct mymap_heap *h)
 	hdr->counters.free_blocks = t.free_blocks;
 	if (t.in_use > hdr->counters.peak_in_use)
 		hdr->counters.peak_in_use = t.in_use;
-	/* The dead holder's cache slot (and any other dead process's) comes back too. */
+	/* The dead holder's cache slots (and any other dead thread's) come back too. */
 	mm_pcache_reap(h);
 }

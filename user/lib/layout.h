@@ -42,8 +42,8 @@
 /* A header that stopped being a block start when its block was merged
  * into a neighbour: kept recognisable so a second free is named. */
 #define MM_GONE 0x454e4f47u /* "GONE" */
-/* Freed into a block cache: the handle's (private heaps, cache.h) or a
- * process's slot in the heap header (shared heaps, pcache.h). */
+/* Freed into a block cache: the handle's (private heaps, one thread,
+ * cache.h) or a thread's slot in the heap header (pcache.h). */
 #define MM_CACHED 0x48434143u /* "CACH" */
 
 /*
