@@ -51,6 +51,16 @@ static uint32_t cached_blocks(struct mymap_heap *h, uint64_t id)
 	return s ? s->blocks : 0;
 }
 
+/* The checks a child reported failed, one bit each in its exit status; 128 if it did not exit. */
+static int child_failures(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 128;
+	return WEXITSTATUS(status);
+}
+
 static void test_own_cache(void)
 {
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
@@ -129,7 +139,6 @@ static void test_peer_sees_cache(void)
 {
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
 	void *p[BLOCKS + 1];
-	int status;
 
 	if (!tap_ok(h != NULL, "memfd heap for the peer test"))
 		return;
@@ -149,8 +158,7 @@ static void test_peer_sees_cache(void)
 
 		_exit(cached ? peer_view(peer, me, cached, mymap_usable_size(h, p[BLOCKS])) : 64);
 	}
-	waitpid(pid, &status, 0);
-	int failed = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	int failed = child_failures(pid);
 
 	tap_ok(!(failed & 1), "another process sees %u blocks in this process's slot",
 	       (unsigned int)BLOCKS);
@@ -272,7 +280,6 @@ static void test_killed_cacher(bool in_lock)
 static void test_fork(void)
 {
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
-	int status;
 
 	if (!tap_ok(h != NULL, "memfd heap for the fork test"))
 		return;
@@ -299,8 +306,7 @@ static void test_fork(void)
 		mymap_close(h);
 		_exit(failed);
 	}
-	waitpid(pid, &status, 0);
-	int failed = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	int failed = child_failures(pid);
 
 	tap_ok(!(failed & 1), "a forked child does not take its parent's cached block");
 	tap_ok(!(failed & 2), "the child's free leaves the parent's slot as it was");
@@ -382,6 +388,37 @@ static void *cache_in_thread(void *arg)
 	return NULL;
 }
 
+/* @n cacher threads on one heap, and the barriers the main thread holds them at. */
+struct cachers {
+	pthread_barrier_t cached, checked;
+	unsigned int n;
+	struct cacher c[THREADS];
+	pthread_t t[THREADS];
+};
+
+/* Starts @n cachers on @h and returns once all have cached their blocks. */
+static void start_cachers(struct cachers *cs, struct mymap_heap *h, unsigned int n)
+{
+	cs->n = n;
+	pthread_barrier_init(&cs->cached, NULL, n + 1);
+	pthread_barrier_init(&cs->checked, NULL, n + 1);
+	for (unsigned int i = 0; i < n; i++) {
+		cs->c[i] = (struct cacher){.h = h, .cached = &cs->cached, .checked = &cs->checked};
+		pthread_create(&cs->t[i], NULL, cache_in_thread, &cs->c[i]);
+	}
+	pthread_barrier_wait(&cs->cached);
+}
+
+/* Lets the cachers end and waits for them. */
+static void end_cachers(struct cachers *cs)
+{
+	pthread_barrier_wait(&cs->checked);
+	for (unsigned int i = 0; i < cs->n; i++)
+		pthread_join(cs->t[i], NULL);
+	pthread_barrier_destroy(&cs->cached);
+	pthread_barrier_destroy(&cs->checked);
+}
+
 /*
  * Threads on one heap each cache in a slot of their own; another thread
  * sees their blocks as cached; once they have ended, a check brings their
@@ -389,20 +426,13 @@ static void *cache_in_thread(void *arg)
  */
 static void test_threads(const char *what, struct mymap_heap *h)
 {
-	pthread_barrier_t cached, checked;
-	struct cacher c[THREADS];
-	pthread_t t[THREADS];
+	struct cachers cs;
+	const struct cacher *c = cs.c;
 	struct mymap_stats st;
 
 	if (!tap_ok(h != NULL, "%s heap for the thread test", what))
 		return;
-	pthread_barrier_init(&cached, NULL, THREADS + 1);
-	pthread_barrier_init(&checked, NULL, THREADS + 1);
-	for (unsigned int i = 0; i < THREADS; i++) {
-		c[i] = (struct cacher){.h = h, .cached = &cached, .checked = &checked};
-		pthread_create(&t[i], NULL, cache_in_thread, &c[i]);
-	}
-	pthread_barrier_wait(&cached);
+	start_cachers(&cs, h, THREADS);
 	tap_ok(c[0].in_own_slot == BLOCKS && c[1].in_own_slot == BLOCKS && c[0].own_slot &&
 		   c[1].own_slot,
 	       "%s: each thread's frees wait in a slot of its own (%u and %u blocks)", what,
@@ -419,9 +449,7 @@ static void test_threads(const char *what, struct mymap_heap *h)
 	       what, THREADS, (unsigned long long)st.used_blocks);
 	tap_ok(mymap_heap_check(h) == 0 && other_thread_slots(h) == THREADS,
 	       "%s: the heap checks clean and leaves live threads' slots alone", what);
-	pthread_barrier_wait(&checked);
-	for (unsigned int i = 0; i < THREADS; i++)
-		pthread_join(t[i], NULL);
+	end_cachers(&cs);
 	tap_ok(other_thread_slots(h) == THREADS,
 	       "%s: ended threads keep their slots until someone looks", what);
 	tap_ok(mymap_heap_check(h) == 0 && other_thread_slots(h) == 0,
@@ -432,8 +460,6 @@ static void test_threads(const char *what, struct mymap_heap *h)
 	tap_ok(ret == 0 && st.used_blocks == 0 && st.free_blocks == 1,
 	       "%s: with the guards freed the heap is one free block again (%llu used, %llu free)",
 	       what, (unsigned long long)st.used_blocks, (unsigned long long)st.free_blocks);
-	pthread_barrier_destroy(&cached);
-	pthread_barrier_destroy(&checked);
 	mymap_close(h);
 }
 
@@ -441,18 +467,13 @@ static void test_threads(const char *what, struct mymap_heap *h)
 static void test_close_releases_thread_slots(void)
 {
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
-	pthread_barrier_t cached, checked;
-	struct cacher c = {.h = h, .cached = &cached, .checked = &checked};
-	pthread_t t;
+	struct cachers cs;
 
 	if (!tap_ok(h != NULL, "memfd heap for the close test"))
 		return;
 	struct mymap_heap *other = mymap_open_fd(mymap_heap_fd(h), 0);
 
-	pthread_barrier_init(&cached, NULL, 2);
-	pthread_barrier_init(&checked, NULL, 2);
-	pthread_create(&t, NULL, cache_in_thread, &c);
-	pthread_barrier_wait(&cached);
+	start_cachers(&cs, h, 1);
 	mymap_close(h);
 	tap_ok(other && other_thread_slots(other) == 0,
 	       "closing the handle gives back the slot a live thread claimed through it");
@@ -460,10 +481,7 @@ static void test_close_releases_thread_slots(void)
 
 	tap_ok(other && mymap_heap_stats(other, &st) == 0 && st.used_blocks == 1,
 	       "its blocks are back in the heap: only the guard is in use");
-	pthread_barrier_wait(&checked);
-	pthread_join(t, NULL);
-	pthread_barrier_destroy(&cached);
-	pthread_barrier_destroy(&checked);
+	end_cachers(&cs);
 	mymap_close(other);
 }
 
@@ -475,17 +493,11 @@ static void test_close_releases_thread_slots(void)
 static void test_fork_private_with_threads(void)
 {
 	struct mymap_heap *h = mymap_open_anon(SIZE, 0);
-	pthread_barrier_t cached, checked;
-	struct cacher c = {.h = h, .cached = &cached, .checked = &checked};
-	pthread_t t;
-	int status;
+	struct cachers cs;
 
 	if (!tap_ok(h != NULL, "private anon heap for the fork-with-threads test"))
 		return;
-	pthread_barrier_init(&cached, NULL, 2);
-	pthread_barrier_init(&checked, NULL, 2);
-	pthread_create(&t, NULL, cache_in_thread, &c);
-	pthread_barrier_wait(&cached);
+	start_cachers(&cs, h, 1);
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -500,18 +512,14 @@ static void test_fork_private_with_threads(void)
 			failed |= 4;
 		_exit(failed);
 	}
-	waitpid(pid, &status, 0);
-	int failed = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	int failed = child_failures(pid);
 
 	tap_ok(!(failed & 1), "the child's statistics: only the guard in use");
 	tap_ok(!(failed & 2), "the child takes back the slot its parent's thread held in its copy");
 	tap_ok(!(failed & 4), "the child's copy checks clean");
 	tap_ok(other_thread_slots(h) == 1,
 	       "the parent's thread keeps its slot in the parent's heap");
-	pthread_barrier_wait(&checked);
-	pthread_join(t, NULL);
-	pthread_barrier_destroy(&cached);
-	pthread_barrier_destroy(&checked);
+	end_cachers(&cs);
 	mymap_close(h);
 }
 
