@@ -208,11 +208,28 @@ static mm_inline void lock_for_change(struct mymap_heap *h)
 	mm_pcache_locked(h);
 }
 
+/*
+ * A request the caches could not serve, through the free lists.  Not
+ * inlined: the fast paths of mymap_malloc() then need no registers saved.
+ */
+static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, uint32_t units)
+{
+	void *p = NULL;
+
+	lock_for_change(heap);
+	int64_t at = take_for_request(heap, units, "mymap_malloc");
+
+	if (mm_likely(at > 0))
+		p = mm_payload_at(heap, carve(heap, (uint32_t)at, 0, units));
+	mm_unlock(heap);
+	return p;
+}
+
 void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
 	struct mm_pcache *slot;
-	void *p = NULL;
+	void *p;
 
 	/* The handle's cache and a thread's slot never serve the same heap at once. */
 	if (mm_cache_usable(heap)) {
@@ -227,13 +244,7 @@ void *mymap_malloc(struct mymap_heap *heap, size_t size)
 		if (p)
 			return p;
 	}
-	lock_for_change(heap);
-	int64_t at = take_for_request(heap, units, "mymap_malloc");
-
-	if (mm_likely(at > 0))
-		p = mm_payload_at(heap, carve(heap, (uint32_t)at, 0, units));
-	mm_unlock(heap);
-	return p;
+	return malloc_locked(heap, units);
 }
 
 void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size)
@@ -472,8 +483,9 @@ void mm_cache_flush(struct mymap_heap *h)
 		}
 }
 
-/* Frees the block at @at through the free lists, under the lock. */
-static int free_locked(struct mymap_heap *h, uint32_t at)
+/* Frees the block at @at through the free lists, under the lock (not inlined: see malloc_locked).
+ */
+static __attribute__((noinline)) int free_locked(struct mymap_heap *h, uint32_t at)
 {
 	int ret;
 
