@@ -72,33 +72,50 @@ static void kill_and_reap(pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
+/* Notes the first message that is not the one expected. */
+struct order {
+	uint64_t expect, at;
+	ssize_t n;    /* what recv returned there */
+	uint64_t seq; /* and the message it gave */
+	bool broken;
+};
+
+static void check_order(struct order *o, ssize_t n, uint64_t seq)
+{
+	if (!o->broken && (n != sizeof(seq) || seq != o->expect)) {
+		o->broken = true;
+		o->at = o->expect;
+		o->n = n;
+		o->seq = seq;
+	}
+	o->expect++;
+}
+
 static void test_sender_killed(void)
 {
 	struct mymap_channel *rx = NULL, *tx = NULL;
-	uint64_t seq, expect = 0, after = 0;
+	struct order o = {0};
+	uint64_t seq = 0, after = 0;
 	ssize_t n;
 	pid_t pid;
-	bool in_order = true;
 
 	make_channel("death-sender", MYMAP_CHANNEL_MESSAGES, 32);
 	mymap_channel_open(heap, "death-sender", MYMAP_CHANNEL_RECEIVER, &rx);
 	pid = spawn_sender("death-sender", 0);
 	for (int i = 0; i < 1000; i++) {
 		n = mymap_channel_recv(rx, &seq, sizeof(seq), PATIENCE_NS);
-		if (n != sizeof(seq) || seq != expect++)
-			in_order = false;
+		check_order(&o, n, seq);
 	}
 	kill_and_reap(pid);
 	/* What the sender published before dying is still there. */
 	while ((n = mymap_channel_recv(rx, &seq, sizeof(seq), PATIENCE_NS)) == sizeof(seq)) {
-		if (seq != expect++)
-			in_order = false;
+		check_order(&o, n, seq);
 		after++;
 	}
-	tap_ok(in_order,
+	tap_ok(!o.broken,
 	       "sender killed: every message up to its death arrived, in order (%llu "
-	       "of them after the kill)",
-	       (unsigned long long)after);
+	       "of them after the kill; first wrong: message %llu, recv gave %zd and %llu)",
+	       (unsigned long long)after, (unsigned long long)o.at, o.n, (unsigned long long)o.seq);
 	tap_ok(n == -ECONNRESET,
 	       "sender killed: the receiver gets -ECONNRESET once drained, not a hang (%zd)", n);
 	n = mymap_channel_open(heap, "death-sender", MYMAP_CHANNEL_SENDER, &tx);
@@ -242,6 +259,20 @@ static pid_t spawn_loan_holder(const char *name, enum mymap_channel_role role, i
 	return pid;
 }
 
+/* Opens both ends of @name and a pipe to a child; says which failed. */
+static bool ends_and_pipe(const char *what, const char *name, struct mymap_channel **rx,
+			  struct mymap_channel **tx, int fds[2])
+{
+	int rx_err = mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, rx);
+	int tx_err = mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, tx);
+	int pipe_err = pipe(fds) ? errno : 0;
+
+	return tap_ok(rx_err == 0 && tx_err == 0 && pipe_err == 0,
+		      "%s: both ends open, and a pipe to the child (receiver %d, sender %d, pipe "
+		      "%d)",
+		      what, rx_err, tx_err, pipe_err);
+}
+
 static void test_mpmc_producer_killed(void)
 {
 	const char *name = "death-mpmc-p";
@@ -252,11 +283,7 @@ static void test_mpmc_producer_killed(void)
 	pid_t pid;
 
 	make_channel(name, MYMAP_CHANNEL_MPMC, 8);
-	if (!tap_ok(mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &rx) == 0 &&
-			mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx) == 0 &&
-			pipe(fds) == 0,
-		    "mpmc producer test: both ends open, and a pipe to the child (%s)",
-		    strerror(errno)))
+	if (!ends_and_pipe("mpmc producer test", name, &rx, &tx, fds))
 		return;
 	pid = spawn_loan_holder(name, MYMAP_CHANNEL_SENDER, fds);
 	if (read(fds[0], &err, sizeof(err)) != sizeof(err) || err) {
@@ -289,11 +316,7 @@ static void test_mpmc_consumer_killed(void)
 	pid_t pid;
 
 	make_channel(name, MYMAP_CHANNEL_MPMC, 8);
-	if (!tap_ok(mymap_channel_open(heap, name, MYMAP_CHANNEL_SENDER, &tx) == 0 &&
-			mymap_channel_open(heap, name, MYMAP_CHANNEL_RECEIVER, &rx) == 0 &&
-			pipe(fds) == 0,
-		    "mpmc consumer test: both ends open, and a pipe to the child (%s)",
-		    strerror(errno)))
+	if (!ends_and_pipe("mpmc consumer test", name, &rx, &tx, fds))
 		return;
 	seq = 0;
 	mymap_channel_send(tx, &seq, sizeof(seq), 0);

@@ -45,20 +45,39 @@ static enum ipc_side_index other_side(const struct mymap_channel *ch)
  * /proc and the device whether attached peers are alive, reclaiming the
  * dead; otherwise only the endpoint states are read.
  */
-static int peer_gone(struct mymap_channel *ch, bool deep)
+static int side_gone(struct ipc_channel *c, enum ipc_side_index side)
 {
-	struct ipc_channel *c = ch->shm;
-	struct ipc_side *s = &c->side[other_side(ch)];
+	struct ipc_side *s = &c->side[side];
 
-	if (deep)
-		ipc_channel_reap(&ch->region, c);
-	if (ipc_channel_attached(c, other_side(ch)))
+	if (ipc_channel_attached(c, side))
 		return 0;
 	if (!atomic_load_explicit(&s->attaches, memory_order_relaxed))
 		return 0;
 	return atomic_load_explicit(&s->last_exit, memory_order_relaxed) == IPC_EXIT_DIED
 		   ? -ECONNRESET
 		   : -EPIPE;
+}
+
+static int peer_gone(struct mymap_channel *ch, bool deep)
+{
+	struct ipc_channel *c = ch->shm;
+	int gone;
+
+	if (deep)
+		ipc_channel_reap(&ch->region, c);
+	gone = side_gone(c, other_side(ch));
+	if (!gone)
+		return 0;
+	/*
+	 * Confirmed under the lock: an attach counts itself and then marks its
+	 * place attached, both under the lock, and a peer read between the
+	 * two stores would pass for one that has come and gone (-EPIPE on a
+	 * channel whose sender is just arriving).
+	 */
+	ipc_lock(&c->lock);
+	gone = side_gone(c, other_side(ch));
+	ipc_unlock(&c->lock);
+	return gone;
 }
 
 /* The event this endpoint sleeps on: receivers wait for data, senders for space. */
