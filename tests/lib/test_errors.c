@@ -132,6 +132,9 @@ static void test_damage_beside_cached_block(const char *what)
 	struct mymap_stats st;
 	char saved[16];
 
+	mymap_heap_stats(h, &st);
+	uint64_t frees = st.free_count;
+
 	memcpy(saved, b - 16, 16);
 	memset(b - 16, 0x41, 16);
 	tap_ok(mymap_free(h, a) == 0, "%s: a free beside a damaged header goes to the cache", what);
@@ -145,6 +148,10 @@ static void test_damage_beside_cached_block(const char *what)
 	memcpy(b - 16, saved, 16);
 	tap_ok(mymap_heap_check(h) == 0, "%s: with the header restored the heap checks clean (%s)",
 	       what, mymap_last_message());
+	mymap_heap_stats(h, &st);
+	tap_ok(st.free_count == frees + 1,
+	       "%s: the free that was refused its merge still counts once (free_count +%lld)", what,
+	       (long long)(st.free_count - frees));
 	tap_ok(mymap_free(h, b) == 0 && mymap_free(h, c) == 0, "%s: b and c then free normally",
 	       what);
 	mymap_heap_stats(h, &st);

@@ -314,6 +314,90 @@ static void test_format_takeover(void)
 	mymap_close(h);
 }
 
+/* The leader test: the heap, the pipe the holder reports on, and what it saw. */
+static struct mymap_heap *leader_heap;
+static int leader_pipe[2];
+static atomic_bool holding;
+
+/* Whether this process's main thread shows as a zombie in /proc (it has ended). */
+static bool leader_ended(void)
+{
+	char buf[512];
+	FILE *f = fopen("/proc/self/stat", "r");
+	bool zombie = false;
+
+	if (f && fgets(buf, sizeof(buf), f)) {
+		const char *p = strrchr(buf, ')');
+
+		zombie = p && p[1] == ' ' && p[2] == 'Z';
+	}
+	if (f)
+		fclose(f);
+	return zombie;
+}
+
+/* Inside the lock: tells the parent, holds the lock 100 ms, then says whether it is still ours. */
+static void hold_a_while(const char *where)
+{
+	const struct mm_header *hdr = mymap_heap_base(leader_heap);
+
+	if (strcmp(where, "journal-done") || !atomic_exchange(&holding, false))
+		return;
+	if (write(leader_pipe[1], "x", 1) != 1)
+		_exit(3);
+	usleep(100000);
+	if (atomic_load(&hdr->lock.owner) != mymap_self_id())
+		_exit(1);
+}
+
+static void *hold_after_leader(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 1000 && !leader_ended(); i++)
+		usleep(1000);
+	if (!leader_ended())
+		exit(4);
+	mm_test_hook = hold_a_while;
+	atomic_store(&holding, true);
+	exit(mymap_malloc(leader_heap, 3000) ? 0 : 2);
+}
+
+/*
+ * A process whose main thread has ended lives on in its other threads:
+ * /proc shows it as a zombie, yet a waiter must not take its lock over.
+ */
+static void test_leader_ended(void)
+{
+	struct mymap_stats st;
+	int status;
+	char c;
+
+	leader_heap = mymap_open_memfd(SIZE, 0);
+	if (!tap_ok(leader_heap && pipe(leader_pipe) == 0, "heap and pipe for the leader test"))
+		return;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, hold_after_leader, NULL);
+		pthread_exit(NULL);
+	}
+	bool held = read(leader_pipe[0], &c, 1) == 1;
+	int check = mymap_heap_check(leader_heap); /* waits for the lock */
+
+	waitpid(pid, &status, 0);
+	mymap_heap_stats(leader_heap, &st);
+	tap_ok(held && check == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		   st.recoveries == 0,
+	       "a holder whose main thread has ended keeps the lock: the waiter waits "
+	       "(child status %d, %llu recoveries)",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, (unsigned long long)st.recoveries);
+	close(leader_pipe[0]);
+	close(leader_pipe[1]);
+	mymap_close(leader_heap);
+}
+
 int main(void)
 {
 	test_identity();
@@ -324,5 +408,6 @@ int main(void)
 	test_wait_wake();
 	test_format_race();
 	test_format_takeover();
+	test_leader_ended();
 	return tap_done();
 }

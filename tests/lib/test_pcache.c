@@ -179,13 +179,20 @@ static void stop_at_done(const char *where)
 		raise(SIGSTOP);
 }
 
+/* Where a caching child stops to be killed. */
+enum stop {
+	STOP_IDLE,	 /* outside any call */
+	STOP_IN_REQUEST, /* inside the critical section of a request its cache cannot serve */
+	STOP_IN_FLUSH,	 /* inside the lock, returning its slot's first block to the heap */
+};
+
 /*
- * A child that caches BLOCKS blocks and then waits to be killed, or (if
- * @stop_in_lock) stops inside the critical section of a request its cache
- * cannot serve.  Returns its pid once it is there, or -1.
+ * A child that caches BLOCKS blocks and then waits to be killed where
+ * @stop says.  Returns its pid once it is there, or -1.
  */
-static pid_t spawn_cacher(struct mymap_heap *h, bool stop_in_lock)
+static pid_t spawn_cacher(struct mymap_heap *h, enum stop stop)
 {
+	bool stop_in_lock = stop != STOP_IDLE;
 	int fds[2];
 	char c = 0;
 
@@ -201,8 +208,14 @@ static pid_t spawn_cacher(struct mymap_heap *h, bool stop_in_lock)
 		for (unsigned int i = 0; i < BLOCKS; i++)
 			mymap_free(h, p[i]);
 		if (stop_in_lock) {
+			struct mymap_stats st;
+
 			mm_test_hook = stop_at_done;
-			mymap_malloc(h, 5000);
+			/* Statistics return this process's cached blocks to the heap first. */
+			if (stop == STOP_IN_FLUSH)
+				mymap_heap_stats(h, &st);
+			else
+				mymap_malloc(h, 5000);
 			_exit(0);
 		}
 		if (write(fds[1], &c, 1) != 1)
@@ -235,23 +248,28 @@ static uint64_t id_of(struct mymap_heap *h, pid_t pid)
 	return 0;
 }
 
-static void test_killed_cacher(bool in_lock)
+static void test_killed_cacher(enum stop stop)
 {
-	const char *how = in_lock ? "killed inside the lock" : "killed while idle";
+	static const char *const hows[] = {"killed while idle", "killed inside the lock",
+					   "killed returning its cache to the heap"};
+	const char *how = hows[stop];
+	bool in_lock = stop != STOP_IDLE;
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
 	struct mymap_stats st;
 	int status;
 
 	if (!tap_ok(h != NULL, "memfd heap for the %s test", how))
 		return;
-	pid_t pid = spawn_cacher(h, in_lock);
+	pid_t pid = spawn_cacher(h, stop);
 
 	if (!tap_ok(pid > 0, "a child cached %u blocks and was %s", (unsigned int)BLOCKS, how))
 		return;
 	uint64_t id = id_of(h, pid);
+	/* Stopped in its flush, it has taken the first block off its list. */
+	unsigned int expect_cached = stop == STOP_IN_FLUSH ? BLOCKS - 1 : BLOCKS;
 
-	tap_ok(id && cached_blocks(h, id) == BLOCKS, "its slot holds %u blocks (saw %u)",
-	       (unsigned int)BLOCKS, id ? cached_blocks(h, id) : 0);
+	tap_ok(id && cached_blocks(h, id) == expect_cached, "%s: its slot holds %u blocks (saw %u)",
+	       how, expect_cached, id ? cached_blocks(h, id) : 0);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	if (in_lock) {
@@ -264,14 +282,17 @@ static void test_killed_cacher(bool in_lock)
 		       slot_of(h, id) ? "still claimed" : "free");
 		mymap_free(h, q);
 	}
-	/* The child's one live block stays (and, killed inside the lock, its 5000 bytes). */
-	uint64_t expect_used = in_lock ? 2 : 1;
+	/* The child's one live block stays (and, killed inside a request, its 5000 bytes). */
+	uint64_t expect_used = stop == STOP_IN_REQUEST ? 2 : 1;
 
 	int ret = mymap_heap_stats(h, &st);
 
-	tap_ok(ret == 0 && st.used_blocks == expect_used && st.free_blocks <= 2,
-	       "%s: its cached blocks are back in the heap (%llu used, %llu free blocks)", how,
-	       (unsigned long long)st.used_blocks, (unsigned long long)st.free_blocks);
+	tap_ok(ret == 0 && st.used_blocks == expect_used && st.free_blocks <= 2 &&
+		   st.integrity_errors == 0,
+	       "%s: its cached blocks are back in the heap (%llu used, %llu free blocks, %llu "
+	       "integrity errors)",
+	       how, (unsigned long long)st.used_blocks, (unsigned long long)st.free_blocks,
+	       (unsigned long long)st.integrity_errors);
 	tap_ok(!slot_of(h, id), "the dead child's slot is free again");
 	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean (%s)", mymap_last_message());
 	mymap_close(h);
@@ -528,8 +549,9 @@ int main(void)
 	test_own_cache();
 	test_nocache();
 	test_peer_sees_cache();
-	test_killed_cacher(false);
-	test_killed_cacher(true);
+	test_killed_cacher(STOP_IDLE);
+	test_killed_cacher(STOP_IN_REQUEST);
+	test_killed_cacher(STOP_IN_FLUSH);
 	test_fork();
 	/* Last: after these the process has had threads, for good. */
 	test_threads("memfd", mymap_open_memfd(SIZE, 0));

@@ -475,11 +475,15 @@ void mm_cache_flush(struct mymap_heap *h)
 			if (!mm_cached_ok(h, at, bin + MM_MIN_UNITS))
 				continue;
 			mm_set_state(h, at, MM_USED);
-			/* The cache counted the free already; mm_free_locked() counts it again. */
 			mm_in_use_add(c, (int64_t)mm_usable_of(mm_block_at(h, at)->size));
 			c->used_blocks++;
-			c->free_count--;
-			mm_free_locked(h, at);
+			/*
+			 * The cache counted the free already: a merge counts it again.
+			 * A merge refused (damage beside the block) leaves the block
+			 * allocated, and the count as the caller saw it.
+			 */
+			if (mm_free_locked(h, at) == 0)
+				c->free_count--;
 		}
 }
 

@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,15 @@
 _Atomic uint64_t mm_cached_id;
 _Thread_local uint64_t mm_cached_thread_id __attribute__((tls_model("initial-exec")));
 
-/*
- * Reads the state letter and start time (field 22) of @pid; -1 if the
- * process does not exist (or /proc cannot say).
- */
-static int proc_stat(uint64_t pid, char *state, uint64_t *start)
+/* What /proc/ID/stat says of a process or thread. */
+struct proc_stat {
+	char state;	  /* field 3: R, S, ..., Z (zombie), X (dead) */
+	uint64_t threads; /* field 20: threads in its process */
+	uint64_t start;	  /* field 22: start time, clock ticks after boot */
+};
+
+/* Reads /proc/@pid/stat; -1 if the process or thread does not exist (or /proc cannot say). */
+static int proc_stat(uint64_t pid, struct proc_stat *st)
 {
 	char path[48], buf[1024];
 	int fd;
@@ -50,15 +55,17 @@ static int proc_stat(uint64_t pid, char *state, uint64_t *start)
 	if (!p || p[1] != ' ')
 		return -1;
 	p += 2;
-	*state = *p;
-	/* The state is field 3; the start time is 19 fields further. */
-	for (int i = 0; i < 19; i++) {
+	st->state = *p;
+	/* The state is field 3; the thread count 17 fields further, the start time 19. */
+	for (int field = 4; field <= 22; field++) {
 		p = strchr(p, ' ');
 		if (!p)
 			return -1;
 		p++;
+		if (field == 20)
+			st->threads = strtoull(p, NULL, 10);
 	}
-	*start = strtoull(p, NULL, 10);
+	st->start = strtoull(p, NULL, 10);
 	return 0;
 }
 
@@ -77,13 +84,12 @@ __attribute__((constructor)) static void register_fork_handler(void)
 /* The identity of process or thread @pid. */
 static uint64_t identity_of(uint64_t pid)
 {
-	uint64_t start = 0;
-	char state;
+	struct proc_stat st = {0};
 
 	/* Without /proc the identity is the id alone; liveness still works. */
-	if (proc_stat(pid, &state, &start) < 0)
-		start = 0;
-	return (start << PID_BITS) | pid;
+	if (proc_stat(pid, &st) < 0)
+		st.start = 0;
+	return (st.start << PID_BITS) | pid;
 }
 
 uint64_t mm_self_id_slow(void)
@@ -105,20 +111,36 @@ uint64_t mymap_self_id(void)
 	return mm_self_id();
 }
 
-int mymap_id_alive(uint64_t id)
+/*
+ * Whether the process (@whole_process) or the thread that @id names is
+ * alive.  A process's identity is its main thread's: when that thread
+ * has ended but others run on, /proc shows it as a zombie, yet the
+ * process lives and must not be taken for dead (its lock taken over);
+ * the main thread itself, as the owner of a cache slot, is gone.
+ */
+static int id_alive(uint64_t id, bool whole_process)
 {
 	uint64_t pid = id & PID_MASK;
-	uint64_t start;
-	char state;
+	struct proc_stat st = {0};
 
 	if (pid == 0)
 		return 0;
-	if (id == mm_self_id() || id == mm_thread_id())
+	if (id == mm_thread_id() || (whole_process && id == mm_self_id()))
 		return 1;
-	if (proc_stat(pid, &state, &start) < 0)
+	if (proc_stat(pid, &st) < 0)
 		return 0;
 	/* A zombie has died; only its exit status is left for its parent. */
-	if (state == 'Z' || state == 'X')
+	if ((st.state == 'Z' || st.state == 'X') && !(whole_process && st.threads > 1))
 		return 0;
-	return (id >> PID_BITS) == 0 || (start & (~0ULL >> PID_BITS)) == id >> PID_BITS;
+	return (id >> PID_BITS) == 0 || (st.start & (~0ULL >> PID_BITS)) == id >> PID_BITS;
+}
+
+int mymap_id_alive(uint64_t id)
+{
+	return id_alive(id, true);
+}
+
+int mm_thread_alive(uint64_t id)
+{
+	return id_alive(id, false);
 }

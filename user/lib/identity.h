@@ -25,6 +25,13 @@ static inline uint64_t mm_self_id(void)
 	return __builtin_expect(id != 0, 1) ? id : mm_self_id_slow();
 }
 
+/*
+ * 1 if the thread @id names is alive, else 0.  Unlike mymap_id_alive(),
+ * a process whose main thread has ended is alive, but that thread, under
+ * the same identity, is not.
+ */
+int mm_thread_alive(uint64_t id);
+
 /* The calling thread's identity once computed; reset in a forked child. */
 extern _Thread_local uint64_t mm_cached_thread_id __attribute__((tls_model("initial-exec")));
 

@@ -44,7 +44,18 @@ static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 			}
 			uint32_t next = mm_links_at(h, at)->next;
 
+			/*
+			 * Taken off the list before it is freed, in a pop's order: a
+			 * holder that dies here leaves the rest of the list whole.
+			 */
 			mm_set_state(h, at, MM_USED);
+			__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
+			if (s->count[bin])
+				s->count[bin]--;
+			if (s->blocks) {
+				mm_pcache_set(s->blocks, s->blocks - 1);
+				mm_pcache_set(s->bytes, s->bytes - mm_usable_of(units));
+			}
 			/* The slot counted this free already. */
 			if (mm_free_locked(h, at) == 0)
 				c->free_count--;
@@ -64,16 +75,22 @@ static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
 {
 	struct mm_counters *c = &h->hdr->counters;
 
+	uint64_t allocs, frees, peak;
+
 	empty_slot(h, s);
-	c->alloc_count += s->allocs;
-	c->free_count += s->frees;
-	if (s->peak > c->peak_in_use)
-		c->peak_in_use = s->peak;
+	/* Zeroed before they are added: a holder that dies between loses them, never adds twice. */
+	allocs = s->allocs;
+	frees = s->frees;
+	peak = s->peak;
 	mm_pcache_begin(s);
 	mm_pcache_set(s->allocs, 0);
 	mm_pcache_set(s->frees, 0);
 	mm_pcache_set(s->peak, 0);
 	mm_pcache_end(s);
+	c->alloc_count += allocs;
+	c->free_count += frees;
+	if (peak > c->peak_in_use)
+		c->peak_in_use = peak;
 	atomic_store_explicit(&s->owner, 0, memory_order_release);
 }
 
@@ -105,7 +122,7 @@ void mm_pcache_release_handle(struct mymap_heap *h)
  */
 static bool orphaned(const struct mymap_heap *h, const struct mm_pcache *s, uint64_t owner)
 {
-	return (!h->region.shared && s->process != mm_self_id()) || !mymap_id_alive(owner);
+	return (!h->region.shared && s->process != mm_self_id()) || !mm_thread_alive(owner);
 }
 
 void mm_pcache_reap(struct mymap_heap *h)
