@@ -5,10 +5,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mymap.h"
@@ -346,6 +349,65 @@ static void test_cache(void)
 	mymap_close(h);
 }
 
+/* Allocates and frees blocks too large for any cache, so every call takes the lock, until told to
+ * stop. */
+static struct mymap_heap *busy_heap;
+static atomic_bool busy_stop;
+
+static void *busy_in_heap(void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; !atomic_load(&busy_stop); i++)
+		mymap_free(busy_heap, mymap_malloc(busy_heap, 2000 + (i % 64) * 16));
+	return NULL;
+}
+
+/*
+ * fork() while another thread works in a private heap: the child's copy
+ * is never caught with its lock held or a change half made.
+ */
+static void test_fork_while_busy(void)
+{
+	int forks = 50, hung = 0, damaged = 0;
+	pthread_t t;
+
+	busy_heap = mymap_open_anon(SIZE, 0);
+	if (!tap_ok(busy_heap != NULL, "private anon heap for the fork test"))
+		return;
+	atomic_store(&busy_stop, false);
+	pthread_create(&t, NULL, busy_in_heap, NULL);
+	for (int i = 0; i < forks; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			int rc;
+
+			/*
+			 * A child of a process with threads counts as one with
+			 * threads (glibc keeps __libc_single_threaded clear): it
+			 * takes the lock of its copy.
+			 */
+			alarm(5);
+			rc = mymap_heap_check(busy_heap) == 0 ? 0 : 2;
+			mymap_free(busy_heap, mymap_malloc(busy_heap, 3000));
+			_exit(rc);
+		}
+		waitpid(pid, &status, 0);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+			hung++;
+		else if (!WIFEXITED(status) || WEXITSTATUS(status))
+			damaged++;
+	}
+	atomic_store(&busy_stop, true);
+	pthread_join(t, NULL);
+	tap_ok(hung == 0 && damaged == 0,
+	       "%d forks while a thread works in a private heap: every child can use its copy "
+	       "(%d hung on the lock, %d found it damaged)",
+	       forks, hung, damaged);
+	mymap_close(busy_heap);
+}
+
 /* Pages of @h's region that are resident, from mincore(). */
 static size_t resident_pages(struct mymap_heap *h)
 {
@@ -437,6 +499,7 @@ int main(void)
 	test_offsets();
 	test_cache();
 	test_populate();
+	test_fork_while_busy();
 	test_no_device();
 	tap_ok(mymap_strerror(MYMAP_ERR_DOUBLE_FREE)[0] && mymap_strerror((enum mymap_error)999)[0],
 	       "every error code has a text");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fork.h"
 #include "heap.h"
 #include "identity.h"
 #include "lock.h"
@@ -201,10 +202,13 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	if (fresh) {
 		atomic_store(&h->hdr->magic, MM_FORMATTING);
 		mm_format(h);
+		mm_fork_track(h);
 		return h;
 	}
-	if (attach_or_format(h, flags) == 0)
+	if (attach_or_format(h, flags) == 0) {
+		mm_fork_track(h);
 		return h;
+	}
 	err = errno;
 	mm_region_release(&h->region);
 	free(h);
@@ -268,6 +272,7 @@ int mymap_close(struct mymap_heap *heap)
 
 	if (!heap)
 		return 0;
+	mm_fork_untrack(heap);
 	/* What this handle's threads cached goes back to the others, and so do their slots. */
 	mm_lock(heap);
 	mm_pcache_release_handle(heap);

@@ -43,6 +43,8 @@
  * @payload_span: bytes from there to the payload of the last block the
  *          arena could end with: a block pointer is @payloads plus at
  *          most this, in whole units.
+ * @fork_next, @fork_prev: the list of open private heaps (fork.c).
+ * @fork_locked: fork.c took this heap's lock for a fork in progress.
  */
 #define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
 #define MM_CACHE_DEPTH 16
@@ -67,6 +69,8 @@ struct mymap_heap {
 	bool nocache;
 	uintptr_t payloads;
 	uint64_t payload_span;
+	struct mymap_heap *fork_next, *fork_prev;
+	bool fork_locked;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)
