@@ -99,13 +99,16 @@ struct mm_journal {
 
 /*
  * The heap lock.  @owner is 0 when free, else the owner's process identity
- * (mymap_self_id()).  @sleepers is set by a waiter before it sleeps on the
- * low half of @owner and cleared by the releaser that wakes it.
+ * (mymap_self_id()).  @sleepers is set by a waiter before it sleeps on
+ * @wakes and cleared by the releaser that wakes it; @wakes counts those
+ * wakes.  (Not the owner word: every thread of a process owns the lock
+ * under the same identity, so a waiter could find it back at the value it
+ * went to sleep on, its wake already spent.)
  */
 struct mm_lock {
 	_Atomic uint64_t owner;
 	_Atomic uint32_t sleepers;
-	uint32_t pad;
+	_Atomic uint32_t wakes;
 };
 
 /* Counters kept under the lock; see struct mymap_stats. */

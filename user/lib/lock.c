@@ -4,14 +4,15 @@
  * dead owner.
  *
  * A waiter spins for a short while (a holder stays only for a few hundred
- * instructions), then yields, then sleeps on the low half of the owner
- * word (futex, or MYMAP_IOC_WAIT on the device) after raising the
- * sleepers flag; the releaser that sees the flag clears it and wakes every
- * sleeper.  Raising the flag then looking at the owner, and releasing then
- * looking at the flag, are all sequentially consistent, so no wake is
- * missed: either the releaser sees the flag, or the waiter sees the lock
- * change and does not sleep (and the sleep itself ends if the owner word
- * no longer holds the value it saw).  A sleep is still bounded
+ * instructions), then yields, then sleeps on the lock's wake counter
+ * (futex, or MYMAP_IOC_WAIT on the device) after raising the sleepers
+ * flag; the releaser that sees the flag clears it, counts a wake and wakes
+ * every sleeper.  Raising the flag then looking at the owner, and
+ * releasing then looking at the flag, are all sequentially consistent, so
+ * no wake is missed: either the releaser sees the flag, or the waiter sees
+ * the lock change and does not sleep, and a wake that comes between the
+ * waiter's look and its sleep has changed the counter, which ends the
+ * sleep at once.  A sleep is still bounded
  * (LOCK_SLEEP_NS): a waiter that has seen the same owner for that long
  * looks whether it is still alive.  An owner whose process has died (or
  * been replaced by another process with its pid) is taken over by
@@ -45,17 +46,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* The low 32 bits of the owner word, which change with every owner. */
-static const uint32_t *owner_low_word(struct mm_lock *l)
-{
-	const char *p = (const char *)&l->owner;
-
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	p += 4;
-#endif
-	return (const uint32_t *)p;
-}
-
 void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 {
 	struct mm_lock *l = &h->hdr->lock;
@@ -81,12 +71,18 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 			sched_yield();
 			continue;
 		}
-		/* Raise the flag, then look again: the releaser stores first, then reads the flag.
+		/*
+		 * Note the wakes so far, raise the flag, then look again: the
+		 * releaser exchanges the owner first, then reads the flag.  A wake
+		 * between here and the sleep changes @wakes, and the sleep ends
+		 * at once.
 		 */
+		uint32_t wakes = atomic_load(&l->wakes);
+
 		atomic_store(&l->sleepers, 1);
 		if (atomic_load(&l->owner) != cur)
 			continue;
-		mm_wait_word(h, owner_low_word(l), (uint32_t)cur, LOCK_SLEEP_NS);
+		mm_wait_word(h, (const uint32_t *)&l->wakes, wakes, LOCK_SLEEP_NS);
 
 		uint64_t now = now_ns();
 
@@ -111,5 +107,6 @@ void mm_unlock_wake(struct mymap_heap *h)
 	struct mm_lock *l = &h->hdr->lock;
 
 	atomic_store(&l->sleepers, 0);
-	mm_wake_word(h, owner_low_word(l), INT32_MAX);
+	atomic_fetch_add(&l->wakes, 1);
+	mm_wake_word(h, (const uint32_t *)&l->wakes, INT32_MAX);
 }
