@@ -58,7 +58,8 @@
  * Death of a lock holder: the lock word holds the owner's identity, its pid
  * and its start time from /proc/PID/stat, so a reused pid is never taken
  * for the old owner.  A waiter that has seen the same owner for 2 ms checks
- * whether that process still lives (a zombie counts as dead); if not, it
+ * whether that process still lives (a zombie counts as dead, unless only
+ * its main thread has ended and other threads run on); if not, it
  * takes the lock over by compare-and-swap on the identity (one waiter
  * wins), replays the dead owner's unfinished update from the heap's journal
  * (every change to block headers of a shared heap is written there first),
@@ -219,7 +220,8 @@ struct mymap_stats {
  *
  * A handle may be used by all threads of the process; after fork() the
  * child may keep using the handles it inherited (the mapping is the same
- * for device, memfd and MYMAP_SHARED anon heaps; a private copy otherwise).
+ * for device, memfd and MYMAP_SHARED anon heaps; a private copy otherwise,
+ * which fork() takes only while no thread is inside the heap).
  */
 
 /*
@@ -447,7 +449,10 @@ int mymap_wake(struct mymap_heap *heap, const uint32_t *word, unsigned int count
  */
 uint64_t mymap_self_id(void);
 
-/* 1 if the process @id names is alive (not a zombie), else 0. */
+/*
+ * 1 if the process @id names is alive, else 0: a zombie is dead, unless it
+ * is a process whose main thread alone has ended.
+ */
 int mymap_id_alive(uint64_t id);
 
 /*
