@@ -467,13 +467,15 @@ void mm_cache_flush(struct mymap_heap *h)
 {
 	struct mm_counters *c = &h->hdr->counters;
 
-	for (unsigned int bin = 0; bin < MM_CACHE_BINS; bin++)
-		while (h->cache.count[bin]) {
-			uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
+	for (unsigned int bin = 0; bin < MM_CACHE_BINS; bin++) {
+		uint32_t at = h->cache.head[bin];
 
-			h->cache.blocks--;
-			if (!mm_cached_ok(h, at, bin + MM_MIN_UNITS))
-				continue;
+		for (; h->cache.count[bin]; h->cache.count[bin]--) {
+			/* A damaged list is dropped at the damage, as in mm_cache_pop(). */
+			if (!mm_in_arena(h, at) || !mm_cached_ok(h, at, bin + MM_MIN_UNITS))
+				break;
+			uint32_t next = mm_links_at(h, at)->next;
+
 			mm_set_state(h, at, MM_USED);
 			mm_in_use_add(c, (int64_t)mm_usable_of(mm_block_at(h, at)->size));
 			c->used_blocks++;
@@ -484,7 +486,12 @@ void mm_cache_flush(struct mymap_heap *h)
 			 */
 			if (mm_free_locked(h, at) == 0)
 				c->free_count--;
+			at = next;
 		}
+		h->cache.count[bin] = 0;
+		h->cache.head[bin] = 0;
+	}
+	h->cache.blocks = 0;
 }
 
 /* Frees the block at @at through the free lists, under the lock (not inlined: see malloc_locked).
@@ -597,22 +604,28 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	if (block_of(heap, ptr, &at, "mymap_realloc") < 0)
 		return NULL;
 	/*
-	 * With a cache slot: a block that already fits stays, and a cached
-	 * block of the new size takes the contents, with no lock taken.
+	 * With a cache: a block that already fits stays, and a cached block of
+	 * the new size takes the contents, with no lock taken and no
+	 * neighbour looked at.
 	 */
-	struct mm_pcache *slot = mm_pcache_mine(heap);
+	bool handle_cache = mm_cache_usable(heap);
+	struct mm_pcache *slot = handle_cache ? NULL : mm_pcache_mine(heap);
 
-	if (slot && is_live(heap, at)) {
+	if ((handle_cache || slot) && is_live(heap, at)) {
 		uint32_t have = mm_block_at(heap, at)->size;
 
 		if (fits_already(have, units))
 			return ptr;
-		void *q = mm_pcache_pop(heap, slot, units);
+		void *q =
+		    handle_cache ? mm_cache_pop(heap, units) : mm_pcache_pop(heap, slot, units);
 
 		if (q) {
+			if (handle_cache)
+				count_alloc(&heap->hdr->counters, units, 0);
 			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			/* Still live: checked above, and only this thread changes it now. */
-			if (!mm_pcache_push(heap, slot, at))
+			if (!(handle_cache ? mm_cache_push(heap, at)
+					   : mm_pcache_push(heap, slot, at)))
 				free_locked(heap, at);
 			return q;
 		}

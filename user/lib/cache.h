@@ -63,22 +63,27 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 {
 	uint32_t bin = units - MM_MIN_UNITS;
 
-	if (bin >= MM_CACHE_BINS || !h->cache.count[bin])
+	if (bin >= MM_CACHE_BINS || !h->cache.head[bin])
 		return NULL;
-	uint32_t at = h->cache.at[bin][--h->cache.count[bin]];
-
-	h->cache.blocks--;
-	/*
-	 * Size and state are all that matter here (the canary is rewritten):
-	 * a block damaged while cached is dropped, never handed out again.
-	 */
+	uint32_t at = h->cache.head[bin];
 	const struct mm_block *b = mm_block_at(h, at);
 
-	if (mm_unlikely(b->size != units || mm_state(b) != MM_CACHED)) {
+	/*
+	 * Size and state are all that matter here (the canary is rewritten).
+	 * A write after free can have changed a link: a list that leads to
+	 * anything but a cached block of its size is dropped, never followed.
+	 */
+	if (mm_unlikely(!mm_in_arena(h, at) || b->size != units || mm_state(b) != MM_CACHED)) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
+		h->cache.blocks -= h->cache.count[bin];
+		h->cache.count[bin] = 0;
+		h->cache.head[bin] = 0;
 		return NULL;
 	}
+	h->cache.head[bin] = mm_links_at(h, at)->next;
+	h->cache.count[bin]--;
+	h->cache.blocks--;
 	mm_set_state(h, at, MM_USED);
 	return mm_payload_at(h, at);
 }
@@ -92,7 +97,9 @@ static mm_inline bool mm_cache_push(struct mymap_heap *h, uint32_t at)
 
 	if (bin >= MM_CACHE_BINS || h->cache.count[bin] == MM_CACHE_DEPTH)
 		return false;
-	h->cache.at[bin][h->cache.count[bin]++] = at;
+	mm_links_at(h, at)->next = h->cache.head[bin];
+	h->cache.head[bin] = at;
+	h->cache.count[bin]++;
 	h->cache.blocks++;
 	mm_set_state(h, at, MM_CACHED);
 	mm_in_use_add(c, -(int64_t)mm_usable_of(b->size));

@@ -49,10 +49,11 @@
 #define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
 #define MM_CACHE_DEPTH 16
 
+/* Per size, a list of cached blocks linked through their first payload word. */
 struct mm_cache {
 	uint32_t blocks;
 	uint8_t count[MM_CACHE_BINS];
-	uint32_t at[MM_CACHE_BINS][MM_CACHE_DEPTH];
+	uint32_t head[MM_CACHE_BINS];
 };
 
 struct mymap_heap {
