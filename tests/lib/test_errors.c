@@ -9,6 +9,7 @@
  * cached block goes back to the heap (test_damage_beside_cached_block).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,36 @@ static void test_damage_beside_cached_block(const char *what)
 	       "%s: freeing it again gives the heap back whole", what);
 }
 
+/*
+ * A write after free into a cached block's list link, pointing it at
+ * data inside a live block that looks like a cached header: the cache
+ * must not hand that data out as a block.
+ */
+static void test_forged_cache_link(const char *what)
+{
+	char *base = mymap_heap_base(h);
+	char *a = mymap_malloc(h, 40), *b = mymap_malloc(h, 400);
+	uint32_t *fake = (uint32_t *)(b + 64);
+	unsigned long long before = integrity();
+
+	/* Size 4 units, no predecessor, state "CACH", and a canary that cannot match. */
+	fake[0] = 4;
+	fake[1] = 0;
+	fake[2] = 0x48434143u;
+	fake[3] = 0x12345678u;
+	mymap_free(h, a);
+	*(uint32_t *)a = (uint32_t)(((char *)fake - base) >> 4);
+	char *x = mymap_malloc(h, 40), *y = mymap_malloc(h, 40);
+
+	tap_ok(x == a && y && !(y >= b && y < b + 400),
+	       "%s: a forged link in a cached block is not followed into a live block (%s)", what,
+	       y >= b && y < b + 400 ? "it was" : "not followed");
+	tap_ok(integrity() > before, "%s: the forged link is counted as damage", what);
+	mymap_free(h, x);
+	mymap_free(h, y);
+	mymap_free(h, b);
+}
+
 /* Runs @test on a heap from @open with @flags. */
 static void on_heap(struct mymap_heap *(*open)(size_t, unsigned int), unsigned int flags,
 		    const char *what, void (*test)(const char *))
@@ -189,5 +220,7 @@ int main(void)
 		test_every_free_merges);
 	on_heap(mymap_open_memfd, 0, "memfd", test_damage_beside_cached_block);
 	on_heap(mymap_open_anon, 0, "private anon", test_damage_beside_cached_block);
+	on_heap(mymap_open_memfd, 0, "memfd", test_forged_cache_link);
+	on_heap(mymap_open_anon, 0, "private anon", test_forged_cache_link);
 	return tap_done();
 }

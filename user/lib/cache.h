@@ -69,11 +69,13 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	const struct mm_block *b = mm_block_at(h, at);
 
 	/*
-	 * Size and state are all that matter here (the canary is rewritten).
 	 * A write after free can have changed a link: a list that leads to
-	 * anything but a cached block of its size is dropped, never followed.
+	 * anything but an intact cached block of its size (canary included:
+	 * data inside a live block can look like a header) is dropped, never
+	 * followed.
 	 */
-	if (mm_unlikely(!mm_in_arena(h, at) || b->size != units || mm_state(b) != MM_CACHED)) {
+	if (mm_unlikely(!mm_in_arena(h, at) || !mm_block_ok(h, at) || b->size != units ||
+			mm_state(b) != MM_CACHED)) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
 		h->cache.blocks -= h->cache.count[bin];

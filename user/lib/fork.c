@@ -21,7 +21,6 @@
 /* The open private heaps, linked through mymap_heap.fork_next/fork_prev. */
 static struct mymap_heap *tracked;
 static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 static void before_fork(void)
 {
@@ -55,7 +54,13 @@ static void after_fork_child(void)
 	pthread_mutex_unlock(&tracked_lock);
 }
 
-static void register_handlers(void)
+/*
+ * Registered at load, before any handler a program adds later: prepare
+ * handlers run in reverse order of registration, so ours runs last, after
+ * any other that may still call into a heap, and parent and child
+ * handlers first.
+ */
+__attribute__((constructor)) static void register_handlers(void)
 {
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
@@ -64,7 +69,6 @@ void mm_fork_track(struct mymap_heap *h)
 {
 	if (h->region.shared)
 		return;
-	pthread_once(&handlers_once, register_handlers);
 	pthread_mutex_lock(&tracked_lock);
 	h->fork_prev = NULL;
 	h->fork_next = tracked;
