@@ -353,7 +353,7 @@ static void hold_a_while(const char *where)
 static void *hold_after_leader(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < 1000 && !leader_ended(); i++)
+	for (int i = 0; i < 10000 && !leader_ended(); i++)
 		usleep(1000);
 	if (!leader_ended())
 		exit(4);
