@@ -101,15 +101,17 @@ long mymap_waitq_wait(struct mymap_waitq *wq,
 	u32 *word = checked_word(region, arg->offset, arg->flags);
 	struct mymap_waiter w = { .offset = arg->offset, .file = file,
 				  .task = current, .result = 1 };
-	ktime_t expires = KTIME_MAX;
+	ktime_t expires, *until = NULL;	/* NULL: no timeout */
 	int result;
 
 	if (!word)
 		return -EINVAL;
-	if (arg->timeout_ns)
+	if (arg->timeout_ns) {
 		expires = ktime_add_safe(ktime_get(),
 					 ns_to_ktime(min_t(u64, arg->timeout_ns,
 							   KTIME_MAX)));
+		until = &expires;
+	}
 
 	spin_lock(&wq->lock);
 	result = may_sleep(word, arg, sessions);
@@ -132,13 +134,10 @@ long mymap_waitq_wait(struct mymap_waitq *wq,
 			result = -ERESTARTNOHAND;
 			break;
 		}
-		if (arg->timeout_ns) {
-			if (!schedule_hrtimeout(&expires, HRTIMER_MODE_ABS)) {
-				result = -ETIMEDOUT;
-				break;
-			}
-		} else {
-			schedule();
+		/* With no time given it sleeps until woken and returns -EINTR. */
+		if (!schedule_hrtimeout(until, HRTIMER_MODE_ABS)) {
+			result = -ETIMEDOUT;
+			break;
 		}
 		set_current_state(TASK_INTERRUPTIBLE);
 	}
