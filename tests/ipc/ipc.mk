@@ -1,7 +1,8 @@
 # Channel tests.
 #   ipc      host: ring wrap-around property test; stress, directory and
 #            peer-death tests on memfd heaps, under ASan+UBSan; the stress
-#            test's thread shapes again under ThreadSanitizer.
+#            test's thread shapes again under ThreadSanitizer; mymap-ipc's
+#            refusals of bad command lines.
 #   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
 #            stress and peer death on /dev/mymap.
 SUITES += ipc ipc-vm
@@ -36,8 +37,9 @@ $(IPC_TSAN)/stress: $(IPC_TSAN_OBJ)
 	$(CC) $(CFLAGS) -fsanitize=thread -o $@ $^ $(LIB_LDLIBS) -lpthread
 
 .PHONY: suite-ipc
-suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress
+suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-ipc
 	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/api \
+		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
 

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,8 @@ static void usage(FILE *f)
 		   "  --checksum       recv: print totals and checksum instead of the data\n"
 		   "  --iterations N   pingpong round trips (default 10000)\n"
 		   "  --busy           pingpong: busy-poll instead of sleeping\n"
-		   "  --count N        bench: messages to stream (default 100000)\n"
+		   "  --count N        bench: messages to stream, the first untimed and not\n"
+		   "                   counted (default 100000, at least 2)\n"
 		   "  -h, --help       this text\n");
 }
 
@@ -289,6 +291,34 @@ static int cmd_bench(struct mymap_heap *heap, const struct options *o)
 	return 0;
 }
 
+/* A usage error: one line naming what is wrong; returns -1. */
+static __attribute__((format(printf, 1, 2))) int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mymap-ipc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("; see mymap-ipc --help\n", stderr);
+	return -1;
+}
+
+/* The whole of @arg as a number from @min to @max, for option @opt; -1 (reported) if not. */
+static int number(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		return bad_usage("--%s '%s' is not a number from %llu to %llu", opt, arg,
+				 (unsigned long long)min, (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -305,11 +335,15 @@ static int parse(int argc, char **argv, struct options *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	uint64_t v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0; /* our messages, not getopt's */
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
+			if (strcmp(optarg, "device") && strcmp(optarg, "memfd"))
+				return bad_usage("--backend '%s' is not device or memfd", optarg);
 			o->backend = optarg;
 			break;
 		case 'k':
@@ -317,21 +351,32 @@ static int parse(int argc, char **argv, struct options *o)
 				  : strcmp(optarg, "mpmc") == 0	  ? MYMAP_CHANNEL_MPMC
 				  : strcmp(optarg, "stream") == 0 ? MYMAP_CHANNEL_STREAM
 								  : 0;
+			if (!o->kind)
+				return bad_usage("--kind '%s' is not stream, messages or mpmc",
+						 optarg);
 			break;
 		case 's':
-			o->size = (uint32_t)strtoul(optarg, NULL, 0);
+			if (number("size", optarg, 1, UINT32_MAX, &v))
+				return -1;
+			o->size = (uint32_t)v;
 			break;
 		case 'c':
-			o->capacity = (uint32_t)strtoul(optarg, NULL, 0);
+			if (number("capacity", optarg, 0, UINT32_MAX, &v))
+				return -1;
+			o->capacity = (uint32_t)v;
 			break;
 		case 'g':
-			o->generate = strtoull(optarg, NULL, 0);
+			if (number("generate", optarg, 0, UINT64_MAX, &o->generate))
+				return -1;
 			break;
 		case 'n':
-			o->count = strtoull(optarg, NULL, 0);
+			if (number("count", optarg, 2, UINT64_MAX, &o->count))
+				return -1;
 			break;
 		case 'i':
-			o->iterations = (uint32_t)strtoul(optarg, NULL, 0);
+			if (number("iterations", optarg, 1, UINT32_MAX, &v))
+				return -1;
+			o->iterations = (uint32_t)v;
 			break;
 		case 'C':
 			o->create = true;
@@ -345,13 +390,12 @@ static int parse(int argc, char **argv, struct options *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case ':':
+			return bad_usage("%s needs a value", argv[optind - 1]);
 		default:
-			return -1;
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (!o->kind || !o->size || !o->iterations || o->count < 2 ||
-	    (strcmp(o->backend, "device") && strcmp(o->backend, "memfd")))
-		return -1;
 	return optind;
 }
 
@@ -374,20 +418,29 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	first = parse(argc - 1, argv + 1, &o);
-	if (first < 0) {
-		fprintf(stderr, "mymap-ipc: bad option or value; see mymap-ipc --help\n");
+	if (first < 0)
 		return 2;
-	}
-	name = first < argc - 1 ? argv[1 + first] : NULL;
 	bool needs_name = !strcmp(cmd, "create") || !strcmp(cmd, "send") || !strcmp(cmd, "recv") ||
 			  !strcmp(cmd, "remove");
+	bool forks = !strcmp(cmd, "pingpong") || !strcmp(cmd, "bench");
+	int args = argc - 1 - first;
 
-	if (needs_name && !name) {
-		fprintf(stderr, "mymap-ipc: %s needs a channel NAME; see mymap-ipc --help\n", cmd);
+	name = args > 0 ? argv[1 + first] : NULL;
+	if (!needs_name && !forks && strcmp(cmd, "list")) {
+		bad_usage("unknown command '%s'", cmd);
 		return 2;
 	}
-	if (!needs_name && strcmp(cmd, "list") && strcmp(cmd, "pingpong") && strcmp(cmd, "bench")) {
-		fprintf(stderr, "mymap-ipc: unknown command '%s'; see mymap-ipc --help\n", cmd);
+	if (needs_name && !name) {
+		bad_usage("%s needs a channel NAME", cmd);
+		return 2;
+	}
+	if (args > needs_name) {
+		bad_usage("unexpected argument '%s'", argv[1 + first + needs_name]);
+		return 2;
+	}
+	/* A memfd heap lives only in this process and its children. */
+	if (!forks && strcmp(o.backend, "device")) {
+		bad_usage("--backend %s works with pingpong and bench only", o.backend);
 		return 2;
 	}
 	heap = open_heap(o.backend);
