@@ -86,10 +86,44 @@ static void check_table(void)
 	free(buf);
 }
 
+/* The options every bench program shares, and the checked numbers of its own. */
+static void check_options(void)
+{
+	char *ok_args[] = {"prog", "--out", "-"}, *extra[] = {"prog", "extra"},
+	     *no_path[] = {"prog", "--out"}, *unknown[] = {"prog", "--bogus"};
+	const char *out;
+	double v = -1;
+	int help;
+
+	tap_ok(bench_parse_common(3, ok_args, "t", NULL, &out, &help) == 0 && !strcmp(out, "-"),
+	       "--out - is taken");
+	tap_ok(bench_parse_common(2, extra, "t", NULL, &out, &help) == -1 && !help,
+	       "a left-over argument is refused");
+	tap_ok(bench_parse_common(2, no_path, "t", NULL, &out, &help) == -1 && !help,
+	       "--out with no PATH is refused");
+	tap_ok(bench_parse_common(2, unknown, "t", NULL, &out, &help) == -1 && !help,
+	       "an unknown option is refused");
+	tap_ok(bench_parse_number("t", "--n", "2.5", 1, 3, false, &v) == 0 && v == 2.5,
+	       "a number in range is taken (%g)", v);
+	tap_ok(bench_parse_number("t", "--n", "2.5", 1, 3, true, &v) == -1,
+	       "a fraction is refused where a whole number is wanted");
+	tap_ok(bench_parse_number("t", "--n", "abc", 1, 3, false, &v) == -1 &&
+		   bench_parse_number("t", "--n", "2x", 1, 3, false, &v) == -1 &&
+		   bench_parse_number("t", "--n", "", 1, 3, false, &v) == -1,
+	       "text, trailing text and nothing are refused");
+	tap_ok(bench_parse_number("t", "--n", "0", 1, 3, false, &v) == -1 &&
+		   bench_parse_number("t", "--n", "4", 1, 3, false, &v) == -1 &&
+		   bench_parse_number("t", "--n", "nan", 1, 3, false, &v) == -1,
+	       "numbers out of range, and nan, are refused");
+	tap_ok(bench_parse_number("t", "--n", NULL, 1, 3, false, &v) == -1,
+	       "a missing value is refused");
+}
+
 int main(void)
 {
 	check_percentiles();
 	check_output();
 	check_table();
+	check_options();
 	return tap_done();
 }

@@ -21,7 +21,7 @@
 #define LARSON_SLOTS 512
 /* Timed batches a worker runs on one array before the arrays rotate. */
 #define LARSON_ROUND_BATCHES ALLOC_GROUP_BATCHES
-#define LARSON_MAX_WORKERS   16
+#define LARSON_MAX_WORKERS   ALLOC_LARSON_MAX_WORKERS
 
 /* Everything the workers share, in one MAP_SHARED buffer. */
 struct larson {

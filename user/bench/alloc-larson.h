@@ -10,6 +10,9 @@
 
 #include "alloc-work.h"
 
+/* The larson cases run at most this many workers. */
+#define ALLOC_LARSON_MAX_WORKERS 16
+
 /* Workers are threads of one process. */
 int alloc_larson_threads(struct alloc_heap *heap, const struct alloc_params *p,
 			 struct alloc_measure *m);

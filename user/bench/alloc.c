@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "alloc-larson.h"
 #include "alloc-subjects.h"
 #include "alloc-verdict.h"
 #include "alloc-work.h"
@@ -87,7 +88,9 @@ static const char usage_extra[] =
     "  --scale F        multiply the operation counts by F\n"
     "  --prefix P       prefix every subject name with P (e.g. vm-)\n"
     "  --arena MIB      libmymap arena size (default 64; the device's is its region)\n"
-    "  --workers N      threads or processes of the larson cases (default 2)\n"
+    "  --workers N      threads or processes of the larson cases, 2 to 16 (default 2)\n"
+    "  --seed N         of the random sequences, the same for every subject (default 42)\n"
+    "  --no-callgrind   skip the instruction counts\n"
     "  --callgrind      count instructions per operation at 1 and 256 MiB heaps\n"
     "                   (default: if valgrind is installed)";
 
@@ -103,6 +106,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    .prefix = "", .scale = 1, .arena_mib = 64, .workers = 2, .seed = 42, .callgrind = -1};
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		double n;
+		int bad = 0;
 
 		if (strcmp(a, "--subjects") == 0 && v) {
 			snprintf(o->subjects, sizeof(o->subjects), "%s", v);
@@ -110,14 +115,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			snprintf(o->cases, sizeof(o->cases), "%s", v);
 		} else if (strcmp(a, "--prefix") == 0 && v) {
 			o->prefix = v;
-		} else if (strcmp(a, "--scale") == 0 && v) {
-			o->scale = strtod(v, NULL);
-		} else if (strcmp(a, "--arena") == 0 && v) {
-			o->arena_mib = strtoul(v, NULL, 10);
-		} else if (strcmp(a, "--workers") == 0 && v) {
-			o->workers = (unsigned int)strtoul(v, NULL, 10);
-		} else if (strcmp(a, "--seed") == 0 && v) {
-			o->seed = strtoul(v, NULL, 10);
+		} else if (strcmp(a, "--scale") == 0) {
+			bad = bench_parse_number("alloc", a, v, 1e-6, 1e6, false, &o->scale);
+		} else if (strcmp(a, "--arena") == 0) {
+			bad = bench_parse_number("alloc", a, v, 1, 65535, true, &n);
+			o->arena_mib = (size_t)n;
+		} else if (strcmp(a, "--workers") == 0) {
+			bad = bench_parse_number("alloc", a, v, 2, ALLOC_LARSON_MAX_WORKERS, true,
+						 &n);
+			o->workers = (unsigned int)n;
+		} else if (strcmp(a, "--seed") == 0) {
+			bad = bench_parse_number("alloc", a, v, 0, (double)UINT32_MAX, true, &n);
+			o->seed = (unsigned long)n;
 		} else {
 			if (strcmp(a, "--quick") == 0)
 				o->quick = 1;
@@ -129,23 +138,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 				rest[nrest++] = argv[i];
 			continue;
 		}
+		if (bad) {
+			free(rest);
+			return -1;
+		}
 		i++;
 	}
 	int used = bench_parse_common(nrest, rest, "alloc", usage_extra, &o->out, &help);
 
-	if (used >= 0 && used < nrest) {
-		fprintf(stderr, "mymap-bench-alloc: unexpected argument '%s'; see --help\n",
-			rest[used]);
-		used = -1;
-	}
 	free(rest);
 	if (used < 0)
 		return help ? 1 : -1;
-	if (o->scale <= 0 || o->arena_mib == 0 || o->workers < 2) {
-		fprintf(stderr, "mymap-bench-alloc: --scale, --arena and --workers (>= 2) "
-				"must be positive; see --help\n");
-		return -1;
-	}
 	if (o->quick)
 		o->scale /= 20;
 	return 0;

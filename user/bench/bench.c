@@ -208,21 +208,47 @@ int bench_parse_common(int argc, char **argv, const char *suite, const char *usa
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
 			*out = argv[++i];
-		} else if (strcmp(argv[i], "--help") == 0 || strncmp(argv[i], "--", 2) == 0) {
-			*help_asked = strcmp(argv[i], "--help") == 0;
-			fprintf(*help_asked ? stdout : stderr,
-				"usage: mymap-bench-%s [--out PATH|-]%s\n"
-				"  --out PATH  JSON lines go to PATH (default %s; - for stdout)\n",
-				suite, usage_extra ? usage_extra : "", default_out);
-			if (!*help_asked)
-				fprintf(stderr, "mymap-bench-%s: unknown option %s\n", suite,
-					argv[i]);
+		} else if (strcmp(argv[i], "--help") == 0) {
+			*help_asked = 1;
+			printf("usage: mymap-bench-%s [--out PATH|-]%s\n"
+			       "  --out PATH  JSON lines go to PATH (default %s; - for stdout)\n",
+			       suite, usage_extra ? usage_extra : "", default_out);
+			return -1;
+		} else if (strcmp(argv[i], "--out") == 0) {
+			fprintf(stderr, "mymap-bench-%s: --out needs a PATH; see --help\n", suite);
 			return -1;
 		} else {
-			break;
+			fprintf(stderr, "mymap-bench-%s: %s '%s'; see --help\n", suite,
+				argv[i][0] == '-' ? "unknown option" : "unexpected argument",
+				argv[i]);
+			return -1;
 		}
 	}
 	if (strcmp(*out, default_out) == 0)
 		mkdir("build/bench", 0755); /* EEXIST is fine; fopen reports the rest */
-	return i;
+	return 0;
+}
+
+int bench_parse_number(const char *suite, const char *opt, const char *arg, double min, double max,
+		       bool whole, double *out)
+{
+	char *end;
+	double v;
+
+	if (!arg) {
+		fprintf(stderr, "mymap-bench-%s: %s needs a value; see --help\n", suite, opt);
+		return -1;
+	}
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min && v <= max) ||
+	    (whole && v != (double)(uint64_t)v)) {
+		fprintf(
+		    stderr,
+		    "mymap-bench-%s: %s '%s' is not a %snumber from %.15g to %.15g; see --help\n",
+		    suite, opt, arg, whole ? "whole " : "", min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }

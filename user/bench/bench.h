@@ -14,6 +14,7 @@
 #ifndef MYMAP_BENCH_H
 #define MYMAP_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,11 +56,20 @@ double bench_median(double *v, size_t n);
 /*
  * Parses the options every bench program takes: "--out PATH" (default
  * build/bench/SUITE.jsonl) and "--help". Stores the output path in *@out.
- * Returns the index of the first argument it did not consume, or -1
- * after printing usage (with @usage_extra appended) for --help or an
- * unknown option; *@help_asked tells which of the two.
+ * Returns 0, or -1 after printing usage (with @usage_extra appended) for
+ * --help, or one line for an unknown option, a missing PATH or an
+ * argument left over; *@help_asked tells which.
  */
 int bench_parse_common(int argc, char **argv, const char *suite, const char *usage_extra,
 		       const char **out, int *help_asked);
+
+/*
+ * The whole of @arg, the value of option @opt of mymap-bench-@suite, as a
+ * number from @min to @max (a whole one if @whole) in *@out.  Returns 0,
+ * or -1 after one line on stderr naming the option; a NULL @arg (the
+ * option came last) is reported as a missing value.
+ */
+int bench_parse_number(const char *suite, const char *opt, const char *arg, double min, double max,
+		       bool whole, double *out);
 
 #endif /* MYMAP_BENCH_H */

@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	const char *out;
 	bool use_device = false;
 	double *rtt;
-	int help, first, rest = 1;
+	int help, rest = 1;
 
 	/* Take this suite's own options out; bench_parse_common knows the rest. */
 	for (int i = 1; i < argc; i++) {
@@ -352,25 +352,24 @@ int main(int argc, char **argv)
 			use_device = true;
 		else if (strcmp(argv[i], "--prefix") == 0 && i + 1 < argc)
 			b.prefix = argv[++i];
-		else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
-			b.scale = atof(argv[++i]);
-		else
+		else if (strcmp(argv[i], "--scale") == 0) {
+			if (bench_parse_number("ipc", argv[i], i + 1 < argc ? argv[i + 1] : NULL,
+					       1e-6, 1e6, false, &b.scale))
+				return 2;
+			i++;
+		} else {
 			argv[rest++] = argv[i];
+		}
 	}
-	first =
+	int parsed =
 	    bench_parse_common(rest, argv, "ipc",
 			       " [--device] [--prefix STR] [--scale F]\n"
 			       "  --device    also measure a channel on /dev/mymap (in the VM)\n"
 			       "  --prefix S  put S before every subject name (vm- in the VM)\n"
 			       "  --scale F   multiply message and round-trip counts by F",
 			       &out, &help);
-	if (first < 0)
+	if (parsed < 0)
 		return help ? 0 : 2;
-	if (first < rest || b.scale <= 0) {
-		fprintf(stderr, "mymap-bench-ipc: unexpected argument %s; see --help\n",
-			first < rest ? argv[first] : "--scale");
-		return 2;
-	}
 	if (use_device) {
 		device = mymap_open_device(MYMAP_FORMAT);
 		if (!device) {
