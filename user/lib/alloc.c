@@ -494,6 +494,14 @@ void mm_cache_flush(struct mymap_heap *h)
 	h->cache.blocks = 0;
 }
 
+void mm_caches_return(struct mymap_heap *h)
+{
+	if (h->cache.blocks)
+		mm_cache_flush(h);
+	mm_pcache_flush(h);
+	mm_pcache_reap(h);
+}
+
 /* Frees the block at @at through the free lists, under the lock (not inlined: see malloc_locked).
  */
 static __attribute__((noinline)) int free_locked(struct mymap_heap *h, uint32_t at)

@@ -27,6 +27,13 @@
 /* Returns every cached block to the heap; the caller holds the lock (alloc.c). */
 void mm_cache_flush(struct mymap_heap *h);
 
+/*
+ * Under the lock, before statistics or a check: returns to the heap what
+ * the handle's cache and the calling thread's slot hold, and the slots of
+ * dead threads.  Live threads' slots stay.
+ */
+void mm_caches_return(struct mymap_heap *h);
+
 /* Whether the cache may be used now: the heap has a single user, who wants it. */
 static mm_inline bool mm_cache_usable(const struct mymap_heap *h)
 {
@@ -47,9 +54,7 @@ static mm_inline void mm_cache_drain(struct mymap_heap *h)
  */
 static mm_inline bool mm_cached_ok(struct mymap_heap *h, uint32_t at, uint32_t units)
 {
-	const struct mm_block *b = mm_block_at(h, at);
-
-	if (mm_likely(mm_block_ok(h, at) && mm_state(b) == MM_CACHED && b->size == units))
+	if (mm_likely(mm_cached_block_ok(h, at, units)))
 		return true;
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	return false;
@@ -66,7 +71,6 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	if (bin >= MM_CACHE_BINS || !h->cache.head[bin])
 		return NULL;
 	uint32_t at = h->cache.head[bin];
-	const struct mm_block *b = mm_block_at(h, at);
 
 	/*
 	 * A write after free can have changed a link: a list that leads to
@@ -74,8 +78,7 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	 * data inside a live block can look like a header) is dropped, never
 	 * followed.
 	 */
-	if (mm_unlikely(!mm_in_arena(h, at) || !mm_block_ok(h, at) || b->size != units ||
-			mm_state(b) != MM_CACHED)) {
+	if (mm_unlikely(!mm_cached_block_ok(h, at, units))) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
 		h->cache.blocks -= h->cache.count[bin];

@@ -144,10 +144,7 @@ int mymap_heap_check(struct mymap_heap *heap)
 	if (!heap)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_check: no heap");
 	mm_lock(heap);
-	if (heap->cache.blocks)
-		mm_cache_flush(heap);
-	mm_pcache_flush(heap);
-	mm_pcache_reap(heap);
+	mm_caches_return(heap);
 	ret = check_locked(heap);
 	mm_unlock(heap);
 	if (ret < 0)

@@ -11,39 +11,6 @@
 static _Thread_local enum mymap_error last_error;
 static _Thread_local char last_message[256];
 
-int mm_errno_of(enum mymap_error code)
-{
-	switch (code) {
-	case MYMAP_OK:
-	case MYMAP_ERR_SYSTEM:
-		return 0;
-	case MYMAP_ERR_ARGUMENT:
-	case MYMAP_ERR_FOREIGN:
-	case MYMAP_ERR_INTERIOR:
-	case MYMAP_ERR_DOUBLE_FREE:
-		return EINVAL;
-	case MYMAP_ERR_NOMEM:
-		return ENOMEM;
-	case MYMAP_ERR_CORRUPT:
-		return EUCLEAN;
-	case MYMAP_ERR_NOT_A_HEAP:
-		return ENODATA;
-	case MYMAP_ERR_VERSION:
-		return EPROTO;
-	case MYMAP_ERR_SIZE:
-		return ERANGE;
-	case MYMAP_ERR_NO_DEVICE:
-		return ENODEV;
-	case MYMAP_ERR_PERMISSION:
-		return EACCES;
-	case MYMAP_ERR_BUSY:
-		return EBUSY;
-	case MYMAP_ERR_NO_FD:
-		return EBADF;
-	}
-	return EINVAL;
-}
-
 int mm_fail(enum mymap_error code, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -19,7 +19,4 @@
 __attribute__((format(printf, 3, 4), cold)) int mm_fail(enum mymap_error code, int err,
 							const char *fmt, ...);
 
-/* The errno that goes with @code (MYMAP_ERR_SYSTEM: 0, it varies). */
-int mm_errno_of(enum mymap_error code);
-
 #endif /* MYMAP_ERROR_H */

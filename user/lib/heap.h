@@ -46,8 +46,9 @@
  * @fork_next, @fork_prev: the list of open private heaps (fork.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
  */
-#define MM_CACHE_BINS  64 /* blocks of 2 .. 65 units: up to 1 KiB usable */
-#define MM_CACHE_DEPTH 16
+/* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
+#define MM_CACHE_BINS  MM_PCACHE_BINS
+#define MM_CACHE_DEPTH MM_PCACHE_DEPTH
 
 /* Per size, a list of cached blocks linked through their first payload word. */
 struct mm_cache {
@@ -159,6 +160,16 @@ static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint
 static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
 {
 	return mm_in_arena(h, at) && mm_block_ok(h, at) && mm_state(mm_block_at(h, at)) == MM_FREE;
+}
+
+/*
+ * An intact cached block of @units at @at: checked before a cache list's
+ * link is followed, since a write after free can change the link.
+ */
+static inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	return mm_in_arena(h, at) && mm_block_ok(h, at) &&
+	       mm_state(mm_block_at(h, at)) == MM_CACHED && mm_block_at(h, at)->size == units;
 }
 
 /*

@@ -164,9 +164,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 	uint64_t usable = mm_usable_of(units);
 
 	/* A list damaged in the region is dropped, never followed. */
-	if (mm_unlikely(!mm_in_arena(h, at) || !mm_block_ok(h, at) ||
-			mm_state(mm_block_at(h, at)) != MM_CACHED ||
-			mm_block_at(h, at)->size != units || s->bytes < usable || !s->blocks)) {
+	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable || !s->blocks)) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
 		mm_pcache_begin(s);

@@ -49,12 +49,9 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	 * such.  This thread's own and dead threads' go back to the heap;
 	 * those in live threads' slots are moved from in use to free here.
 	 */
-	if (heap->cache.blocks)
-		mm_cache_flush(heap);
-	struct mm_pcache_totals cached = {0};
+	struct mm_pcache_totals cached;
 
-	mm_pcache_flush(heap);
-	mm_pcache_reap(heap);
+	mm_caches_return(heap);
 	mm_pcache_totals(heap, &cached);
 	const struct mm_header *hdr = heap->hdr;
 	const struct mm_counters *c = &hdr->counters;
