@@ -22,6 +22,12 @@ static uint64_t header_bytes(void)
 	return ipc_align_up(sizeof(struct ipc_channel), IPC_CACHE_LINE);
 }
 
+/* Endpoint places per side: MYMAP_CHANNEL_MAX_ENDPOINTS for MPMC, else one. */
+static uint32_t places_for(uint32_t kind)
+{
+	return kind == MYMAP_CHANNEL_MPMC ? MYMAP_CHANNEL_MAX_ENDPOINTS : 1;
+}
+
 /* The ring header's size for @kind, a multiple of the cache line. */
 static uint64_t ring_header_bytes(enum mymap_channel_kind kind)
 {
@@ -78,7 +84,7 @@ void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config
 	memset(c, 0, sizeof(*c));
 	c->version = IPC_CHANNEL_VERSION;
 	c->kind = cfg->kind;
-	c->places = cfg->kind == MYMAP_CHANNEL_MPMC ? MYMAP_CHANNEL_MAX_ENDPOINTS : 1;
+	c->places = places_for(cfg->kind);
 	c->msg_size = cfg->kind == MYMAP_CHANNEL_STREAM ? 0 : cfg->msg_size;
 	c->capacity = cfg->capacity;
 	c->start_index = cfg->start_index;
@@ -115,7 +121,7 @@ int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail)
 	if (c->ring_off != header_bytes() || c->bytes != mymap_channel_bytes(&cfg) ||
 	    c->bytes > avail)
 		return -EBADMSG;
-	if (c->places != (c->kind == MYMAP_CHANNEL_MPMC ? MYMAP_CHANNEL_MAX_ENDPOINTS : 1u))
+	if (c->places != places_for(c->kind))
 		return -EBADMSG;
 	return 0;
 }
@@ -261,12 +267,7 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 
 	ch->region = *region;
 	ch->shm = c;
-	ch->config = (struct mymap_channel_config){
-	    .kind = c->kind,
-	    .msg_size = c->msg_size,
-	    .capacity = c->capacity,
-	    .start_index = c->start_index,
-	};
+	ch->config = ipc_channel_config(c);
 	ch->side = side;
 	ch->place = (uint16_t)place;
 	ch->owner = owner_id(side, (uint32_t)place);
@@ -276,7 +277,7 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 	return 0;
 }
 
-/* Live endpoints on @side after reaping; called with the lock held. */
+/* Live endpoints on both sides after reaping; called with the lock held. */
 static uint32_t live_after_reap(const struct ipc_region *region, struct ipc_channel *c)
 {
 	reap_side(region, c, IPC_SENDERS);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * channel.h - a channel's memory (header, endpoints, events, ring) and an
- * endpoint's private state, shared by channel.c, endpoint.c and
+ * endpoint's private state, shared by channel.c, transfer.c and
  * directory.c.
  */
 #ifndef MYMAP_IPC_CHANNEL_H
@@ -138,6 +138,17 @@ int ipc_channel_reap(const struct ipc_region *region, struct ipc_channel *c);
 
 /* Endpoints in use on @side (dead ones included). */
 uint32_t ipc_channel_attached(struct ipc_channel *c, enum ipc_side_index side);
+
+/* The configuration the header of @c records. */
+static inline struct mymap_channel_config ipc_channel_config(const struct ipc_channel *c)
+{
+	return (struct mymap_channel_config){
+	    .kind = c->kind,
+	    .msg_size = c->msg_size,
+	    .capacity = c->capacity,
+	    .start_index = c->start_index,
+	};
+}
 
 /* Messages or bytes queued, as seen now. */
 uint32_t ipc_channel_queued(struct ipc_channel *c);

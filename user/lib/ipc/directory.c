@@ -299,12 +299,7 @@ static void fill_info(struct ipc_region *r, const struct ipc_dir_entry *e,
 	info->offset = e->channel;
 	if (!c)
 		return;
-	info->config = (struct mymap_channel_config){
-	    .kind = c->kind,
-	    .msg_size = c->msg_size,
-	    .capacity = c->capacity,
-	    .start_index = c->start_index,
-	};
+	info->config = ipc_channel_config(c);
 	info->bytes = c->bytes;
 	info->senders = ipc_channel_attached(c, IPC_SENDERS);
 	info->receivers = ipc_channel_attached(c, IPC_RECEIVERS);

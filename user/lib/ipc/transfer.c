@@ -40,10 +40,8 @@ static enum ipc_side_index other_side(const struct mymap_channel *ch)
 }
 
 /*
- * Why the other side cannot serve us: 0 (it may: live, or never had a
- * peer yet), -EPIPE (all closed) or -ECONNRESET (one died).  @deep asks
- * /proc and the device whether attached peers are alive, reclaiming the
- * dead; otherwise only the endpoint states are read.
+ * Why @side cannot serve us: 0 (it may: live, or never had a peer yet),
+ * -EPIPE (all closed) or -ECONNRESET (one died), from the endpoint states.
  */
 static int side_gone(struct ipc_channel *c, enum ipc_side_index side)
 {
@@ -58,6 +56,10 @@ static int side_gone(struct ipc_channel *c, enum ipc_side_index side)
 		   : -EPIPE;
 }
 
+/*
+ * As side_gone() for the other side.  @deep asks /proc and the device
+ * whether attached peers are alive first, reclaiming the dead.
+ */
 static int peer_gone(struct mymap_channel *ch, bool deep)
 {
 	struct ipc_channel *c = ch->shm;
@@ -243,6 +245,15 @@ struct send_args {
 	struct mymap_loan *loan; /* reserve: lend instead of copying */
 };
 
+/* Makes the reserved slot, holding @len bytes, visible to the receivers. */
+static void publish_slot(struct mymap_channel *ch, uint32_t len)
+{
+	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
+		ipc_mpmc_publish(ch->ring.mpmc, &ch->claim, len);
+	else
+		ipc_spsc_publish(&ch->ring.spsc, len);
+}
+
 static int try_send(struct mymap_channel *ch, void *arg)
 {
 	struct send_args *a = arg;
@@ -264,10 +275,7 @@ static int try_send(struct mymap_channel *ch, void *arg)
 		return 0;
 	}
 	memcpy(slot, a->msg, a->len);
-	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
-		ipc_mpmc_publish(ch->ring.mpmc, &ch->claim, a->len);
-	else
-		ipc_spsc_publish(&ch->ring.spsc, a->len);
+	publish_slot(ch, a->len);
 	return 0;
 }
 
@@ -312,10 +320,7 @@ int mymap_channel_publish(struct mymap_channel *ch, struct mymap_loan *loan, siz
 		return -EINVAL;
 	if (len > loan->size || len > ch->config.msg_size)
 		return -EMSGSIZE;
-	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
-		ipc_mpmc_publish(ch->ring.mpmc, &ch->claim, (uint32_t)len);
-	else
-		ipc_spsc_publish(&ch->ring.spsc, (uint32_t)len);
+	publish_slot(ch, (uint32_t)len);
 	ch->loan_out = false;
 	loan->data = NULL;
 	notify_peer(ch);
