@@ -210,9 +210,8 @@ int cmd_load(const struct ctl_args *a)
 		udev_unref(udev);
 		return CTL_EXIT_ALREADY_LOADED;
 	}
-	ctx = ctl_kmod_new();
+	ctx = ctl_kmod_new("load");
 	if (!ctx) {
-		ctl_error("load", "cannot start libkmod (%s)", strerror(errno ? errno : ENOMEM));
 		udev_unref(udev);
 		return CTL_EXIT_FAILED;
 	}

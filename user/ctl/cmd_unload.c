@@ -94,9 +94,7 @@ int cmd_unload(const struct ctl_args *a)
 	if (ctl_require_root("unload") != 0)
 		return CTL_EXIT_PERMISSION;
 	udev = ctl_udev_new("unload");
-	ctx = udev ? ctl_kmod_new() : NULL;
-	if (udev && !ctx)
-		ctl_error("unload", "cannot start libkmod (%s)", strerror(errno ? errno : ENOMEM));
+	ctx = udev ? ctl_kmod_new("unload") : NULL;
 	if (!ctx) {
 		ret = CTL_EXIT_FAILED;
 		goto out;

@@ -9,7 +9,10 @@
 
 struct kmod_ctx;
 
-/* Returns a new context (release with kmod_unref()), or NULL with errno. */
-struct kmod_ctx *ctl_kmod_new(void);
+/*
+ * Returns a new context (release with kmod_unref()), or NULL after saying
+ * why, as mymapctl @command, on stderr (as ctl_udev_new()).
+ */
+struct kmod_ctx *ctl_kmod_new(const char *command);
 
 #endif /* MYMAPCTL_KMODCTX_H */
