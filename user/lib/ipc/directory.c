@@ -219,10 +219,24 @@ static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
 	return mymap_free(heap, c) ? -errno : 0;
 }
 
+/*
+ * The valid channel named @name in @d, in *@c; -ENOENT if there is none,
+ * -EBADMSG if its memory does not hold a channel.  Under the directory lock.
+ */
+static int named_channel(const struct ipc_region *r, struct ipc_directory *d, const char *name,
+			 struct ipc_channel **c)
+{
+	struct ipc_dir_entry *e = lookup(d, name);
+
+	if (!e)
+		return -ENOENT;
+	*c = entry_channel(r, e);
+	return *c ? 0 : -EBADMSG;
+}
+
 int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_channel_role role,
 		       struct mymap_channel **out)
 {
-	struct ipc_dir_entry *e;
 	struct ipc_directory *d;
 	struct ipc_channel *c;
 	struct ipc_region r;
@@ -233,11 +247,8 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
-	e = lookup(d, name);
-	c = e ? entry_channel(&r, e) : NULL;
-	if (!c)
-		err = e ? -EBADMSG : -ENOENT;
-	else
+	err = named_channel(&r, d, name, &c);
+	if (!err)
 		err = ipc_channel_attach(&r, c, role, out);
 	ipc_unlock(&d->lock);
 	if (err)
@@ -273,7 +284,6 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 
 int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 {
-	struct ipc_dir_entry *e;
 	struct ipc_directory *d;
 	struct ipc_channel *c;
 	struct ipc_region r;
@@ -282,9 +292,9 @@ int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
-	e = lookup(d, name);
-	c = e ? entry_channel(&r, e) : NULL;
-	err = c ? ipc_channel_reap(&r, c) : e ? -EBADMSG : -ENOENT;
+	err = named_channel(&r, d, name, &c);
+	if (!err)
+		err = ipc_channel_reap(&r, c);
 	ipc_unlock(&d->lock);
 	return err;
 }
