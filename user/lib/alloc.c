@@ -369,7 +369,7 @@ static __attribute__((cold, noinline)) int bad_block(struct mymap_heap *h, uint3
 /* Whether the header at @at is intact and names a live block. */
 static mm_inline bool is_live(struct mymap_heap *h, uint32_t at)
 {
-	return mm_block_ok(h, at) && mm_state(mm_block_at(h, at)) == MM_USED;
+	return mm_block_is(h, at, MM_USED);
 }
 
 /* Under the lock: whether @at is a live block; reports why not. */
@@ -476,7 +476,7 @@ void mm_cache_flush(struct mymap_heap *h)
 				break;
 			uint32_t next = mm_links_at(h, at)->next;
 
-			mm_set_state(h, at, MM_USED);
+			mm_change_state(h, at, MM_CACHED, MM_USED);
 			mm_in_use_add(c, (int64_t)mm_usable_of(mm_block_at(h, at)->size));
 			c->used_blocks++;
 			/*

@@ -89,7 +89,7 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	h->cache.head[bin] = mm_links_at(h, at)->next;
 	h->cache.count[bin]--;
 	h->cache.blocks--;
-	mm_set_state(h, at, MM_USED);
+	mm_change_state(h, at, MM_CACHED, MM_USED);
 	return mm_payload_at(h, at);
 }
 
@@ -106,7 +106,7 @@ static mm_inline bool mm_cache_push(struct mymap_heap *h, uint32_t at)
 	h->cache.head[bin] = at;
 	h->cache.count[bin]++;
 	h->cache.blocks++;
-	mm_set_state(h, at, MM_CACHED);
+	mm_change_state(h, at, MM_USED, MM_CACHED);
 	mm_in_use_add(c, -(int64_t)mm_usable_of(b->size));
 	c->used_blocks--;
 	c->free_count++;

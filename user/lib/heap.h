@@ -98,13 +98,23 @@ static inline uint64_t mm_usable_of(uint32_t units)
 	return ((uint64_t)units - 1) << MM_UNIT_SHIFT;
 }
 
+/* The part of a canary that a change of state leaves alone (mm_check_of). */
+static mm_inline uint32_t mm_state_key(uint32_t state)
+{
+	return state * 0x9e3779b9u; /* odd: distinct states, distinct keys */
+}
+
+/*
+ * The canary of a header: a keyed hash of its place and size, with the
+ * state's key folded in by xor, so that mm_change_state() moves a block
+ * between states without hashing again.
+ */
 static mm_inline uint32_t mm_check_of(uint64_t salt, uint32_t at, uint32_t size, uint32_t state)
 {
 	uint64_t x = ((uint64_t)at << 32 | size) ^ salt;
 
-	x ^= (uint64_t)state << 17;
 	x *= 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)(x >> 32) ^ (uint32_t)x;
+	return ((uint32_t)(x >> 32) ^ (uint32_t)x) ^ mm_state_key(state);
 }
 
 /* Whether @at could hold a block header or a free-list link target. */
@@ -147,29 +157,56 @@ static mm_inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
 	       b->size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
 }
 
-/* Gives the header at @at the state @state, in one store (see mm_block). */
-static mm_inline void mm_set_state(const struct mymap_heap *h, uint32_t at, uint32_t state)
+/*
+ * Moves the intact header at @at from state @from to @to, in one store
+ * (see mm_block).  Only the keys of the two states enter the canary's
+ * change: a caller wrong about @from leaves a canary that the next check
+ * finds damaged, never one that passes.
+ */
+static mm_inline void mm_change_state(const struct mymap_heap *h, uint32_t at, uint32_t from,
+				      uint32_t to)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	struct mm_block now = {.state = state, .check = mm_check_of(h->salt, at, b->size, state)};
+	struct mm_block now = {.tag = __atomic_load_n(&b->tag, __ATOMIC_RELAXED)};
 
+	now.state = to;
+	now.check ^= mm_state_key(from) ^ mm_state_key(to);
 	__atomic_store_n(&b->tag, now.tag, __ATOMIC_RELEASE);
+}
+
+/*
+ * Whether the header at @at (in the arena) is intact and in state @state:
+ * mm_block_ok() and the state, in one compare of the tag.
+ */
+static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint32_t state)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+	uint32_t size = b->size;
+	struct mm_block want = {.state = state, .check = mm_check_of(h->salt, at, size, state)};
+
+	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED) == want.tag &&
+	       size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
 }
 
 /* An intact free block at @at. */
 static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
 {
-	return mm_in_arena(h, at) && mm_block_ok(h, at) && mm_state(mm_block_at(h, at)) == MM_FREE;
+	return mm_in_arena(h, at) && mm_block_is(h, at, MM_FREE);
 }
 
 /*
  * An intact cached block of @units at @at: checked before a cache list's
  * link is followed, since a write after free can change the link.
  */
-static inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at, uint32_t units)
+static mm_inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at, uint32_t units)
 {
-	return mm_in_arena(h, at) && mm_block_ok(h, at) &&
-	       mm_state(mm_block_at(h, at)) == MM_CACHED && mm_block_at(h, at)->size == units;
+	/* What mm_block_ok() would find, with the state and size known. */
+	struct mm_block want = {.state = MM_CACHED,
+				.check = mm_check_of(h->salt, at, units, MM_CACHED)};
+
+	return mm_in_arena(h, at) && units <= h->end - at &&
+	       __atomic_load_n(&mm_block_at(h, at)->tag, __ATOMIC_RELAXED) == want.tag &&
+	       mm_block_at(h, at)->size == units;
 }
 
 /*

@@ -48,7 +48,7 @@ static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 			 * Taken off the list before it is freed, in a pop's order: a
 			 * holder that dies here leaves the rest of the list whole.
 			 */
-			mm_set_state(h, at, MM_USED);
+			mm_change_state(h, at, mm_state(b), MM_USED);
 			__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
 			if (s->count[bin])
 				s->count[bin]--;

@@ -17,7 +17,7 @@
  *   thread-local storage, keyed by the handle's number.  A forked child's
  *   thread has another identity and claims a slot of its own.
  * - a cached block stays in the block chain with the state MM_CACHED
- *   (state and canary change in one store, mm_set_state), so a second
+ *   (state and canary change in one store, mm_change_state), so a second
  *   free is named by anyone and neighbours never merge with it; the lock
  *   holder writes only `prev` of such a block (mm_tx_put_prev).
  * - the heap counters go on counting a cached block as in use; the slot
@@ -176,7 +176,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 	uint32_t next = mm_links_at(h, at)->next;
 
 	mm_pcache_begin(s);
-	mm_set_state(h, at, MM_USED);
+	mm_change_state(h, at, MM_CACHED, MM_USED);
 	__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
 	s->count[bin]--;
 	mm_pcache_set(s->blocks, s->blocks - 1);
@@ -210,7 +210,7 @@ static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, 
 	mm_links_at(h, at)->next = s->head[bin];
 	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
 	s->count[bin]++;
-	mm_set_state(h, at, MM_CACHED);
+	mm_change_state(h, at, MM_USED, MM_CACHED);
 	mm_pcache_set(s->blocks, s->blocks + 1);
 	mm_pcache_set(s->bytes, s->bytes + usable);
 	mm_pcache_set(s->frees, s->frees + 1);
