@@ -47,8 +47,11 @@ static const struct mm_pcache *slot_of(struct mymap_heap *h, uint64_t id)
 static uint32_t cached_blocks(struct mymap_heap *h, uint64_t id)
 {
 	const struct mm_pcache *s = slot_of(h, id);
+	uint32_t blocks = 0;
 
-	return s ? s->blocks : 0;
+	for (unsigned int bin = 0; s && bin < MM_PCACHE_BINS; bin++)
+		blocks += s->count[bin];
+	return blocks;
 }
 
 /* The checks a child reported failed, one bit each in its exit status; 128 if it did not exit. */

@@ -225,25 +225,41 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 	return p;
 }
 
+/*
+ * The fast paths of mymap_malloc(), one function each, reached and left by
+ * tail calls: mymap_malloc() itself then saves no register, where holding
+ * both paths it saved five on every call.  (mymap_free() gained nothing
+ * from the same split.)
+ */
+static __attribute__((noinline)) void *malloc_cached(struct mymap_heap *heap, uint32_t units)
+{
+	void *p = mm_cache_pop(heap, units);
+
+	if (!p)
+		return malloc_locked(heap, units);
+	/* The handle's cache, not a slot: nothing cached counts as in use. */
+	count_alloc(&heap->hdr->counters, units, 0);
+	return p;
+}
+
+static __attribute__((noinline)) void *malloc_slot(struct mymap_heap *heap,
+						   struct mm_pcache *slot, uint32_t units)
+{
+	void *p = mm_pcache_pop(heap, slot, units);
+
+	return p ? p : malloc_locked(heap, units);
+}
+
 void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
 	struct mm_pcache *slot;
-	void *p;
 
 	/* The handle's cache and a thread's slot never serve the same heap at once. */
-	if (mm_cache_usable(heap)) {
-		p = mm_cache_pop(heap, units);
-		if (p) {
-			/* The handle's cache, not a slot: nothing cached counts as in use. */
-			count_alloc(&heap->hdr->counters, units, 0);
-			return p;
-		}
-	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
-		p = mm_pcache_pop(heap, slot, units);
-		if (p)
-			return p;
-	}
+	if (mm_cache_usable(heap))
+		return malloc_cached(heap, units);
+	if ((slot = mm_pcache_mine(heap)) != NULL)
+		return malloc_slot(heap, slot, units);
 	return malloc_locked(heap, units);
 }
 

@@ -167,11 +167,10 @@ static mm_inline void mm_change_state(const struct mymap_heap *h, uint32_t at, u
 				      uint32_t to)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	struct mm_block now = {.tag = __atomic_load_n(&b->tag, __ATOMIC_RELAXED)};
+	struct mm_block change = {.state = from ^ to, .check = mm_state_key(from) ^ mm_state_key(to)};
 
-	now.state = to;
-	now.check ^= mm_state_key(from) ^ mm_state_key(to);
-	__atomic_store_n(&b->tag, now.tag, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->tag, __atomic_load_n(&b->tag, __ATOMIC_RELAXED) ^ change.tag,
+			 __ATOMIC_RELEASE);
 }
 
 /*
@@ -204,7 +203,8 @@ static mm_inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at
 	struct mm_block want = {.state = MM_CACHED,
 				.check = mm_check_of(h->salt, at, units, MM_CACHED)};
 
-	return mm_in_arena(h, at) && units <= h->end - at &&
+	/* In the arena, and @units from there still in it: one compare (at < first wraps). */
+	return (uint64_t)at - h->first <= h->end - h->first - units &&
 	       __atomic_load_n(&mm_block_at(h, at)->tag, __ATOMIC_RELAXED) == want.tag &&
 	       mm_block_at(h, at)->size == units;
 }

@@ -26,6 +26,16 @@ static inline uint64_t mm_self_id(void)
 }
 
 /*
+ * This process's identity if it has been computed, else 0, which no owner
+ * word holds while claimed: for a fast path that compares an owner with
+ * it and leaves the computing to its slow path.
+ */
+static inline uint64_t mm_self_id_known(void)
+{
+	return atomic_load_explicit(&mm_cached_id, memory_order_relaxed);
+}
+
+/*
  * 1 if the thread @id names is alive, else 0.  Unlike mymap_id_alive(),
  * a process whose main thread has ended is alive, but that thread, under
  * the same identity, is not.
@@ -44,6 +54,12 @@ static inline uint64_t mm_thread_id(void)
 	uint64_t id = mm_cached_thread_id;
 
 	return __builtin_expect(id != 0, 1) ? id : mm_thread_id_slow();
+}
+
+/* The calling thread's identity if it has been computed, else 0 (as mm_self_id_known()). */
+static inline uint64_t mm_thread_id_known(void)
+{
+	return mm_cached_thread_id;
 }
 
 #endif /* MYMAP_IDENTITY_H */

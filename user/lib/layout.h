@@ -135,10 +135,10 @@ struct mm_counters {
  *         the slots that handle claimed.
  * @head:  per size (2 .. 65 units), the unit offset of the last cached
  *         block; each cached block's first payload word links the next.
- * @count: blocks in each list.
+ * @count: blocks in each list (their sum is the slot's block count).
  * @seq:   odd while the owner changes the slot: the counters below are
  *         read by other processes as a consistent snapshot.
- * @blocks, @bytes: blocks in the lists and their usable bytes.  The heap
+ * @bytes: the usable bytes of the blocks in the lists.  The heap
  *         counters count these blocks as in use; statistics move them to
  *         free.
  * @allocs, @frees: requests served by the cache and frees into it, not
@@ -154,7 +154,7 @@ struct mm_pcache {
 	uint64_t process;
 	uint64_t handle;
 	_Atomic uint32_t seq;
-	uint32_t blocks;
+	uint32_t reserved; /* zero */
 	uint64_t bytes;
 	uint64_t allocs;
 	uint64_t frees;

@@ -27,8 +27,8 @@ _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
 static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 {
 	struct mm_counters *c = &h->hdr->counters;
+	uint32_t seq = mm_pcache_begin(s);
 
-	mm_pcache_begin(s);
 	for (uint32_t bin = 0; bin < MM_PCACHE_BINS; bin++) {
 		uint32_t at = __atomic_load_n(&s->head[bin], __ATOMIC_ACQUIRE);
 		uint32_t units = bin + MM_MIN_UNITS;
@@ -51,23 +51,20 @@ static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 			mm_change_state(h, at, mm_state(b), MM_USED);
 			__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
 			if (s->count[bin])
-				s->count[bin]--;
-			if (s->blocks) {
-				mm_pcache_set(s->blocks, s->blocks - 1);
+				mm_pcache_set(s->count[bin], s->count[bin] - 1);
+			if (s->bytes >= mm_usable_of(units))
 				mm_pcache_set(s->bytes, s->bytes - mm_usable_of(units));
-			}
 			/* The slot counted this free already. */
 			if (mm_free_locked(h, at) == 0)
 				c->free_count--;
 			at = next;
 		}
 		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-		s->count[bin] = 0;
+		mm_pcache_set(s->count[bin], 0);
 	}
 	/* Every block is back (or, damaged, lost to the cache): nothing is cached. */
-	mm_pcache_set(s->blocks, 0);
 	mm_pcache_set(s->bytes, 0);
-	mm_pcache_end(s);
+	mm_pcache_end(s, seq);
 }
 
 /* Empties slot @s, moves its counters to the heap's and frees it. */
@@ -76,17 +73,18 @@ static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
 	struct mm_counters *c = &h->hdr->counters;
 
 	uint64_t allocs, frees, peak;
+	uint32_t seq;
 
 	empty_slot(h, s);
 	/* Zeroed before they are added: a holder that dies between loses them, never adds twice. */
 	allocs = s->allocs;
 	frees = s->frees;
 	peak = s->peak;
-	mm_pcache_begin(s);
+	seq = mm_pcache_begin(s);
 	mm_pcache_set(s->allocs, 0);
 	mm_pcache_set(s->frees, 0);
 	mm_pcache_set(s->peak, 0);
-	mm_pcache_end(s);
+	mm_pcache_end(s, seq);
 	c->alloc_count += allocs;
 	c->free_count += frees;
 	if (peak > c->peak_in_use)
@@ -98,7 +96,7 @@ void mm_pcache_flush(struct mymap_heap *h)
 {
 	struct mm_pcache *s = mm_pcache_mine(h);
 
-	if (s && s->blocks)
+	if (s && s->bytes)
 		empty_slot(h, s);
 }
 
@@ -205,7 +203,9 @@ static void read_slot(const struct mm_pcache *s, struct mm_pcache_totals *t)
 		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
 
 		/* Acquire loads: the second look at the number cannot move before them. */
-		t->blocks = __atomic_load_n(&s->blocks, __ATOMIC_ACQUIRE);
+		t->blocks = 0;
+		for (unsigned int bin = 0; bin < MM_PCACHE_BINS; bin++)
+			t->blocks += __atomic_load_n(&s->count[bin], __ATOMIC_ACQUIRE);
 		t->bytes = __atomic_load_n(&s->bytes, __ATOMIC_ACQUIRE);
 		t->allocs = __atomic_load_n(&s->allocs, __ATOMIC_ACQUIRE);
 		t->frees = __atomic_load_n(&s->frees, __ATOMIC_ACQUIRE);

@@ -97,14 +97,22 @@ static mm_inline struct mm_pcache *mm_pcache_mine(const struct mymap_heap *h)
 {
 	struct mm_pcache *s = h->solo_slot;
 
-	if (mm_likely(__libc_single_threaded))
-		return s && atomic_load_explicit(&s->owner, memory_order_relaxed) == mm_self_id()
-			   ? s
-			   : NULL;
-	const struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
+	/*
+	 * An identity not computed yet owns no slot: a thread that has never
+	 * taken the lock, or a forked child's, before its first locked call.
+	 * Not computing it here keeps the fast paths free of calls.
+	 */
+	if (mm_likely(__libc_single_threaded)) {
+		uint64_t me = mm_self_id_known();
 
-	if (t->handle == h->serial &&
-	    atomic_load_explicit(&t->slot->owner, memory_order_relaxed) == mm_thread_id())
+		return s && me && atomic_load_explicit(&s->owner, memory_order_relaxed) == me ? s
+											       : NULL;
+	}
+	const struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
+	uint64_t me = mm_thread_id_known();
+
+	if (t->handle == h->serial && me &&
+	    atomic_load_explicit(&t->slot->owner, memory_order_relaxed) == me)
 		return t->slot;
 	return NULL;
 }
@@ -130,17 +138,21 @@ static mm_inline void mm_pcache_locked(struct mymap_heap *h)
 		mm_pcache_claim(h);
 }
 
-/* Opens and closes a change of @s's counters (a sequence lock; one writer). */
-static mm_inline void mm_pcache_begin(struct mm_pcache *s)
+/*
+ * Opens and closes a change of @s's counters (a sequence lock; one
+ * writer): begin returns the number it made odd, for end to pass back.
+ */
+static mm_inline uint32_t mm_pcache_begin(struct mm_pcache *s)
 {
-	atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+
+	atomic_store_explicit(&s->seq, seq, memory_order_relaxed);
+	return seq;
 }
 
-static mm_inline void mm_pcache_end(struct mm_pcache *s)
+static mm_inline void mm_pcache_end(struct mm_pcache *s, uint32_t seq)
 {
-	atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
-			      memory_order_release);
+	atomic_store_explicit(&s->seq, seq + 1, memory_order_release);
 }
 
 /*
@@ -164,22 +176,23 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 	uint64_t usable = mm_usable_of(units);
 
 	/* A list damaged in the region is dropped, never followed. */
-	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable || !s->blocks)) {
+	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable ||
+			!s->count[bin])) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
-		mm_pcache_begin(s);
+		uint32_t seq = mm_pcache_begin(s);
+
 		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-		s->count[bin] = 0;
-		mm_pcache_end(s);
+		mm_pcache_set(s->count[bin], 0);
+		mm_pcache_end(s, seq);
 		return NULL;
 	}
 	uint32_t next = mm_links_at(h, at)->next;
+	uint32_t seq = mm_pcache_begin(s);
 
-	mm_pcache_begin(s);
 	mm_change_state(h, at, MM_CACHED, MM_USED);
 	__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
-	s->count[bin]--;
-	mm_pcache_set(s->blocks, s->blocks - 1);
+	mm_pcache_set(s->count[bin], s->count[bin] - 1);
 	mm_pcache_set(s->bytes, s->bytes - usable);
 	mm_pcache_set(s->allocs, s->allocs + 1);
 	/* In use now: the heap's figure, less what the cache holds. */
@@ -187,7 +200,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 
 	if (in_use > s->peak)
 		mm_pcache_set(s->peak, in_use);
-	mm_pcache_end(s);
+	mm_pcache_end(s, seq);
 	return mm_payload_at(h, at);
 }
 
@@ -206,15 +219,15 @@ static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, 
 	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
 	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE)
 		return false;
-	mm_pcache_begin(s);
+	uint32_t seq = mm_pcache_begin(s);
+
 	mm_links_at(h, at)->next = s->head[bin];
 	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
-	s->count[bin]++;
+	mm_pcache_set(s->count[bin], s->count[bin] + 1);
 	mm_change_state(h, at, MM_USED, MM_CACHED);
-	mm_pcache_set(s->blocks, s->blocks + 1);
 	mm_pcache_set(s->bytes, s->bytes + usable);
 	mm_pcache_set(s->frees, s->frees + 1);
-	mm_pcache_end(s);
+	mm_pcache_end(s, seq);
 	return true;
 }
 
