@@ -44,8 +44,7 @@ bench-alloc: $(ALLOC_BENCH_BIN) module
 	@set -o pipefail; scripts/vm-run --param size=67108864 --mem 1024 --timeout 400 \
 		$(foreach f,$(ALLOC_BENCH_BIN),--add $(f)) -- \
 		./mymap-bench-alloc --out - --prefix vm- --scale $(ALLOC_VM_SCALE) \
-		--no-callgrind | awk -v out=$(ALLOC_JSONL) \
-		'/^\{"suite"/ { print >> out; next } { print }'
+		--no-callgrind | scripts/bench-split --append alloc
 	@for m in $(ALLOC_METRICS); do \
 		case $$m in median|p99.9) log=--log;; *) log=;; esac; \
 		scripts/bench-plot $$log --subjects '^[^v]' $(ALLOC_JSONL) $$m \
@@ -53,7 +52,7 @@ bench-alloc: $(ALLOC_BENCH_BIN) module
 		scripts/bench-plot $$log --subjects '^vm-' $(ALLOC_JSONL) $$m \
 			$(BUILD)/bench/alloc-vm-$$m.png || exit 1; \
 	done
-	@echo "results: $(ALLOC_JSONL) ($$(wc -l <$(ALLOC_JSONL)) lines), plots: $(BUILD)/bench/alloc-*.png"
+	@echo "plots: $(BUILD)/bench/alloc-*.png"
 
 # alloc-bench: the benchmark runs (--quick) and reports every case,
 # subject and metric it promises.  The checker itself is built with

@@ -226,6 +226,37 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 }
 
 /*
+ * Whether a cache serves the caller, and which: *@slot is the calling
+ * thread's slot, or NULL where the handle's own cache serves.  The two
+ * never serve the same heap at once.
+ */
+static mm_inline bool cache_serving(struct mymap_heap *h, struct mm_pcache **slot)
+{
+	*slot = NULL;
+	return mm_cache_usable(h) || (*slot = mm_pcache_mine(h)) != NULL;
+}
+
+/* A cached block of @units made live, from @slot or the handle's cache (cache_serving), or NULL. */
+static mm_inline void *cache_take(struct mymap_heap *h, struct mm_pcache *slot, uint32_t units)
+{
+	if (slot)
+		return mm_pcache_pop(h, slot, units);
+
+	void *p = mm_cache_pop(h, units);
+
+	/* The handle's cache, not a slot: nothing cached counts as in use. */
+	if (p)
+		count_alloc(&h->hdr->counters, units, 0);
+	return p;
+}
+
+/* Caches the live block at @at in @slot or the handle's cache; false if there is no room. */
+static mm_inline bool cache_give(struct mymap_heap *h, struct mm_pcache *slot, uint32_t at)
+{
+	return slot ? mm_pcache_push(h, slot, at) : mm_cache_push(h, at);
+}
+
+/*
  * The fast paths of mymap_malloc(), one function each, reached and left by
  * tail calls: mymap_malloc() itself then saves no register, where holding
  * both paths it saved five on every call.  (mymap_free() gained nothing
@@ -233,19 +264,15 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
  */
 static __attribute__((noinline)) void *malloc_cached(struct mymap_heap *heap, uint32_t units)
 {
-	void *p = mm_cache_pop(heap, units);
+	void *p = cache_take(heap, NULL, units);
 
-	if (!p)
-		return malloc_locked(heap, units);
-	/* The handle's cache, not a slot: nothing cached counts as in use. */
-	count_alloc(&heap->hdr->counters, units, 0);
-	return p;
+	return p ? p : malloc_locked(heap, units);
 }
 
-static __attribute__((noinline)) void *malloc_slot(struct mymap_heap *heap,
-						   struct mm_pcache *slot, uint32_t units)
+static __attribute__((noinline)) void *malloc_slot(struct mymap_heap *heap, struct mm_pcache *slot,
+						   uint32_t units)
 {
-	void *p = mm_pcache_pop(heap, slot, units);
+	void *p = mm_pcache_pop(heap, slot, units); /* cache_take(), @slot known */
 
 	return p ? p : malloc_locked(heap, units);
 }
@@ -255,12 +282,9 @@ void *mymap_malloc(struct mymap_heap *heap, size_t size)
 	uint32_t units = units_for(size);
 	struct mm_pcache *slot;
 
-	/* The handle's cache and a thread's slot never serve the same heap at once. */
-	if (mm_cache_usable(heap))
-		return malloc_cached(heap, units);
-	if ((slot = mm_pcache_mine(heap)) != NULL)
-		return malloc_slot(heap, slot, units);
-	return malloc_locked(heap, units);
+	if (!cache_serving(heap, &slot))
+		return malloc_locked(heap, units);
+	return slot ? malloc_slot(heap, slot, units) : malloc_cached(heap, units);
 }
 
 void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size)
@@ -540,6 +564,7 @@ int mymap_free(struct mymap_heap *heap, void *ptr)
 		return -1;
 	struct mm_pcache *slot;
 
+	/* cache_serving() and cache_give(), spelt out: each branch then knows its cache. */
 	if (mm_cache_usable(heap)) {
 		if (is_live(heap, at) && mm_cache_push(heap, at))
 			return 0;
@@ -632,24 +657,19 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	 * the new size takes the contents, with no lock taken and no
 	 * neighbour looked at.
 	 */
-	bool handle_cache = mm_cache_usable(heap);
-	struct mm_pcache *slot = handle_cache ? NULL : mm_pcache_mine(heap);
+	struct mm_pcache *slot;
 
-	if ((handle_cache || slot) && is_live(heap, at)) {
+	if (cache_serving(heap, &slot) && is_live(heap, at)) {
 		uint32_t have = mm_block_at(heap, at)->size;
 
 		if (fits_already(have, units))
 			return ptr;
-		void *q =
-		    handle_cache ? mm_cache_pop(heap, units) : mm_pcache_pop(heap, slot, units);
+		void *q = cache_take(heap, slot, units);
 
 		if (q) {
-			if (handle_cache)
-				count_alloc(&heap->hdr->counters, units, 0);
 			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			/* Still live: checked above, and only this thread changes it now. */
-			if (!(handle_cache ? mm_cache_push(heap, at)
-					   : mm_pcache_push(heap, slot, at)))
+			if (!cache_give(heap, slot, at))
 				free_locked(heap, at);
 			return q;
 		}

@@ -167,7 +167,8 @@ static mm_inline void mm_change_state(const struct mymap_heap *h, uint32_t at, u
 				      uint32_t to)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	struct mm_block change = {.state = from ^ to, .check = mm_state_key(from) ^ mm_state_key(to)};
+	struct mm_block change = {.state = from ^ to,
+				  .check = mm_state_key(from) ^ mm_state_key(to)};
 
 	__atomic_store_n(&b->tag, __atomic_load_n(&b->tag, __ATOMIC_RELAXED) ^ change.tag,
 			 __ATOMIC_RELEASE);

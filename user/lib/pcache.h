@@ -105,8 +105,9 @@ static mm_inline struct mm_pcache *mm_pcache_mine(const struct mymap_heap *h)
 	if (mm_likely(__libc_single_threaded)) {
 		uint64_t me = mm_self_id_known();
 
-		return s && me && atomic_load_explicit(&s->owner, memory_order_relaxed) == me ? s
-											       : NULL;
+		if (s && me && atomic_load_explicit(&s->owner, memory_order_relaxed) == me)
+			return s;
+		return NULL;
 	}
 	const struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
 	uint64_t me = mm_thread_id_known();
@@ -176,8 +177,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 	uint64_t usable = mm_usable_of(units);
 
 	/* A list damaged in the region is dropped, never followed. */
-	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable ||
-			!s->count[bin])) {
+	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable || !s->count[bin])) {
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
 		uint32_t seq = mm_pcache_begin(s);
