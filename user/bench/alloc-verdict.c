@@ -25,6 +25,7 @@ struct alloc_verdicts {
 };
 
 static const char *const backends[] = {"anon", "anon-populated", "memfd", "brk", "device"};
+static const char *const others[] = {"glibc", "jemalloc", "mimalloc"};
 
 struct alloc_verdicts *alloc_verdict_open(const char *prefix)
 {
@@ -98,9 +99,10 @@ static double tail_ratio(const struct alloc_verdicts *v, const char *bench_case,
 }
 
 /*
- * The worst p99.9 / median over the steady-state cases of @b, with glibc's
- * in the same case: on a busy machine the tail holds other processes and
- * interrupts too, and glibc's shows how much.  Not fill: its batches take
+ * The worst p99.9 / median over the steady-state cases of @b, with its page
+ * faults and the other allocators' ratios in the same case: on a busy
+ * machine the tail holds other processes and interrupts too, and theirs
+ * show how much.  Not fill: its batches take
  * the page faults of memory touched for the first time, the kernel's cost
  * rather than the allocator's, and no malloc-family figure stands beside it.
  */
@@ -131,10 +133,21 @@ static void tail(const struct alloc_verdicts *v, const char *b, FILE *out)
 	}
 	fprintf(out, "%s (worst %.2fx, in %s", worst <= TAIL_VS_MEDIAN ? "met" : "not met", worst,
 		where);
-	double theirs = tail_ratio(v, where, "glibc");
+	double faults = find(v, where, b, "faults");
 
-	if (theirs >= 0)
-		fprintf(out, "; %sglibc there: %.2fx", v->prefix, theirs);
+	if (faults >= 0)
+		fprintf(out, ", faults %.0f", faults);
+	/* The others in the same case: how much of the tail the machine and the kernel make. */
+	const char *sep = "; there";
+
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		double theirs = tail_ratio(v, where, others[i]);
+
+		if (theirs >= 0) {
+			fprintf(out, "%s %s%s %.2fx", sep, v->prefix, others[i], theirs);
+			sep = ",";
+		}
+	}
 	fprintf(out, ")\n");
 }
 
