@@ -70,7 +70,9 @@ expect "help status is status --help" 0 "^usage: mymapctl status" ""
 run $ctl
 expect "no command: usage error, exit 2" 2 "" "no command given"
 run $ctl frob
-expect "unknown command: exit 2" 2 "" "unknown command 'frob'"
+expect "unknown command: exit 2" 2 "" "^mymapctl: unknown command 'frob'"
+run $ctl dump 0
+expect "a command's usage error is named after it, as its other errors are" 2 "" "^mymapctl dump: needs OFFSET and LEN"
 run $ctl --version
 expect "--version names the version" 0 "^mymapctl [0-9]" ""
 

@@ -146,38 +146,37 @@ static int parse_load(int argc, char *const *argv, int i, struct ctl_args *a, ch
 		}
 		v = option_value(argc, argv, &i, "--module", &missing);
 		if (missing || (v && !*v))
-			return fail(err, errlen, "load: --module needs a path to a .ko file");
+			return fail(err, errlen, "--module needs a path to a .ko file");
 		if (v) {
 			a->module_path = v;
 			continue;
 		}
 		v = option_value(argc, argv, &i, "--timeout", &missing);
 		if (missing)
-			return fail(err, errlen, "load: --timeout needs a number of seconds");
+			return fail(err, errlen, "--timeout needs a number of seconds");
 		if (v) {
 			if (ctl_parse_u64(v, &n) < 0 || n < 1 || n > 3600)
-				return fail(
-				    err, errlen,
-				    "load: --timeout '%s' is not a number of seconds in 1..3600",
-				    v);
+				return fail(err, errlen,
+					    "--timeout '%s' is not a number of seconds in 1..3600",
+					    v);
 			a->timeout_s = (unsigned int)n;
 			continue;
 		}
 		if (strncmp(arg, "size=", 5) == 0) {
 			if (a->have_size)
-				return fail(err, errlen, "load: size= given twice");
+				return fail(err, errlen, "size= given twice");
 			if (ctl_parse_u64(arg + 5, &a->size) < 0)
 				return fail(err, errlen,
-					    "load: '%s' is not a byte count (like size=4194304, "
+					    "'%s' is not a byte count (like size=4194304, "
 					    "size=0x400000 or size=4M)",
 					    arg);
 			a->have_size = true;
 			continue;
 		}
 		if (arg[0] == '-')
-			return fail(err, errlen, "load: unknown option '%s'", arg);
-		return fail(err, errlen,
-			    "load: unknown parameter '%s'; the module takes size=BYTES", arg);
+			return fail(err, errlen, "unknown option '%s'", arg);
+		return fail(err, errlen, "unknown parameter '%s'; the module takes size=BYTES",
+			    arg);
 	}
 	return 0;
 }
@@ -186,8 +185,6 @@ static int parse_load(int argc, char *const *argv, int i, struct ctl_args *a, ch
 static int parse_flags(int argc, char *const *argv, int i, struct ctl_args *a, bool json_ok,
 		       char *err, size_t errlen)
 {
-	const char *name = ctl_command_name(a->cmd);
-
 	for (; i < argc; i++) {
 		if (is_help(argv[i])) {
 			a->help = true;
@@ -198,8 +195,8 @@ static int parse_flags(int argc, char *const *argv, int i, struct ctl_args *a, b
 			continue;
 		}
 		if (argv[i][0] == '-')
-			return fail(err, errlen, "%s: unknown option '%s'", name, argv[i]);
-		return fail(err, errlen, "%s: unexpected argument '%s'", name, argv[i]);
+			return fail(err, errlen, "unknown option '%s'", argv[i]);
+		return fail(err, errlen, "unexpected argument '%s'", argv[i]);
 	}
 	return 0;
 }
@@ -223,17 +220,17 @@ static int parse_dump(int argc, char *const *argv, int i, struct ctl_args *a, ch
 			continue;
 		}
 		if (!options_done && arg[0] == '-')
-			return fail(err, errlen, "dump: unknown option '%s'", arg);
+			return fail(err, errlen, "unknown option '%s'", arg);
 		if (n == 2)
-			return fail(err, errlen, "dump: unexpected argument '%s'", arg);
+			return fail(err, errlen, "unexpected argument '%s'", arg);
 		operands[n++] = arg;
 	}
 	if (n < 2)
-		return fail(err, errlen, "dump: needs OFFSET and LEN (like: dump 0 64)");
+		return fail(err, errlen, "needs OFFSET and LEN (like: dump 0 64)");
 	if (ctl_parse_u64(operands[0], &a->offset) < 0)
-		return fail(err, errlen, "dump: OFFSET '%s' is not a byte offset", operands[0]);
+		return fail(err, errlen, "OFFSET '%s' is not a byte offset", operands[0]);
 	if (ctl_parse_u64(operands[1], &a->length) < 0)
-		return fail(err, errlen, "dump: LEN '%s' is not a byte count", operands[1]);
+		return fail(err, errlen, "LEN '%s' is not a byte count", operands[1]);
 	return 0;
 }
 
@@ -257,12 +254,11 @@ int ctl_parse_args(int argc, char *const *argv, struct ctl_args *a, char *err, s
 	if (strcmp(first, "help") == 0) {
 		a->cmd = CTL_HELP;
 		if (argc > 3)
-			return fail(err, errlen, "help: takes at most one command name");
+			return fail(err, errlen, "takes at most one command name");
 		if (argc == 3) {
 			a->help_topic = command_by_name(argv[2]);
 			if (a->help_topic == CTL_NONE)
-				return fail(err, errlen,
-					    "help: no command '%s'; try 'mymapctl --help'",
+				return fail(err, errlen, "no command '%s'; try 'mymapctl --help'",
 					    argv[2]);
 		}
 		return 0;

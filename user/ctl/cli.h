@@ -53,7 +53,8 @@ int ctl_parse_u64(const char *s, uint64_t *out);
 
 /*
  * Parses argv (argv[0] is the program) into @a.  Returns 0, or -1 with a
- * one-line reason (no trailing newline) in @err for a usage error.
+ * one-line reason (no trailing newline) in @err for a usage error; @a->cmd
+ * then names the command the reason is about (CTL_NONE: none was found).
  */
 int ctl_parse_args(int argc, char *const *argv, struct ctl_args *a, char *err, size_t errlen);
 

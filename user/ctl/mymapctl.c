@@ -41,7 +41,13 @@ int main(int argc, char **argv)
 	char err[256];
 
 	if (ctl_parse_args(argc, argv, &a, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mymapctl: %s\n", err);
+		/* Named after the command it is about, as the commands' own errors are. */
+		const char *command = a.cmd == CTL_HELP ? "help" : ctl_command_name(a.cmd);
+
+		if (command)
+			ctl_error(command, "%s", err);
+		else
+			fprintf(stderr, "mymapctl: %s\n", err);
 		return CTL_EXIT_USAGE;
 	}
 	if (a.help || a.cmd == CTL_HELP) {
