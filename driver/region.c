@@ -119,6 +119,23 @@ void mymap_region_free(struct mymap_region *region)
 	free_chunks(region, region->nr_chunks);
 }
 
+/*
+ * Where byte @pos of the region is: its kernel address, and in *@len the
+ * bytes from it to the end of its chunk or to @end, whichever comes first.
+ * Mapping, copying and the wait ioctls' words all find their bytes here.
+ * The caller keeps pos < end <= region->size, so nothing here can wrap:
+ * i * chunk_size is at most pos, and off lies inside chunk i.
+ */
+static void *region_at(const struct mymap_region *region, size_t pos,
+		       size_t end, size_t *len)
+{
+	unsigned int i = pos / region->chunk_size;
+	size_t off = pos - (size_t)i * region->chunk_size;
+
+	*len = min(chunk_len(region, i) - off, end - pos);
+	return region->chunks[i] + off;
+}
+
 /**
  * mymap_region_remap() - map part of the region into @vma.
  * @region: the region.
@@ -136,11 +153,9 @@ int mymap_region_remap(const struct mymap_region *region,
 	unsigned long addr = vma->vm_start;
 
 	while (pos < end) {
-		unsigned int i = pos / region->chunk_size;
-		size_t off = pos - (size_t)i * region->chunk_size;
-		size_t len = min(chunk_len(region, i) - off, end - pos);
-		unsigned long pfn = virt_to_phys(region->chunks[i] + off) >>
-				    PAGE_SHIFT;
+		size_t len;
+		void *kaddr = region_at(region, pos, end, &len);
+		unsigned long pfn = virt_to_phys(kaddr) >> PAGE_SHIFT;
 		int ret;
 
 		ret = remap_pfn_range(vma, addr, pfn, len, vma->vm_page_prot);
@@ -154,19 +169,18 @@ int mymap_region_remap(const struct mymap_region *region,
 
 /*
  * The one loop behind read and write: walks [pos, pos + count) chunk by
- * chunk, after the callers clipped it to the region.
+ * chunk, after the callers clipped it to the region (so pos + count cannot
+ * wrap).
  */
 static ssize_t copy_region(const struct mymap_region *region, void __user *buf,
 			   size_t count, loff_t pos, bool to_user)
 {
+	size_t end = (size_t)pos + count;
 	size_t done = 0;
 
 	while (done < count) {
-		size_t at = (size_t)pos + done;
-		unsigned int i = at / region->chunk_size;
-		size_t off = at - (size_t)i * region->chunk_size;
-		size_t len = min(chunk_len(region, i) - off, count - done);
-		void *kaddr = region->chunks[i] + off;
+		size_t len;
+		void *kaddr = region_at(region, (size_t)pos + done, end, &len);
 		unsigned long left;
 
 		if (to_user)
@@ -230,10 +244,10 @@ ssize_t mymap_region_copy_in(struct mymap_region *region,
  */
 u32 *mymap_region_word(const struct mymap_region *region, u64 offset)
 {
-	unsigned int i;
+	size_t len;
 
 	if (!IS_ALIGNED(offset, sizeof(u32)) || offset >= region->size)
 		return NULL;
-	i = offset / region->chunk_size;
-	return region->chunks[i] + (offset - (u64)i * region->chunk_size);
+	/* offset < region->size: it fits a size_t, on 32-bit machines too. */
+	return region_at(region, offset, offset + sizeof(u32), &len);
 }
