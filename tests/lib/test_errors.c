@@ -95,6 +95,22 @@ static void test_damaged_headers(void)
 	tap_ok(refused(b, EUCLEAN, MYMAP_ERR_CORRUPT),
 	       "a header with one bit flipped in its size is damaged, not interior");
 	b[-16] ^= 0x02;
+
+	/* a's header copied over c's: the same size and state, another place. */
+	memcpy(saved, c - 16, 16);
+	memcpy(c - 16, a - 16, 16);
+	tap_ok(refused(c, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "a header copied from another block of its size is damaged: the canary binds its "
+	       "place (%s)",
+	       mymap_last_message());
+	memcpy(c - 16, saved, 16);
+
+	/* The state word alone rewritten, used to free (the state follows size and prev). */
+	memcpy(saved, b - 16, 16);
+	memcpy(b - 8, "FREE", 4);
+	tap_ok(refused(b, EUCLEAN, MYMAP_ERR_CORRUPT),
+	       "a header whose state alone was rewritten to free is damaged, not a double free");
+	memcpy(b - 16, saved, 16);
 	tap_ok(mymap_free(h, a) == 0 && mymap_free(h, b) == 0 && mymap_free(h, c) == 0,
 	       "restored, all three blocks free normally");
 }

@@ -103,7 +103,7 @@ struct mymap_heap;
 typedef uint64_t mymap_off_t;
 
 /* The heap format version stored in the heap header. */
-#define MYMAP_HEAP_VERSION 4
+#define MYMAP_HEAP_VERSION 5
 
 /* Every block's payload is aligned to this many bytes. */
 #define MYMAP_ALIGNMENT 16

@@ -37,7 +37,7 @@ void mm_caches_return(struct mymap_heap *h);
 /* Whether the cache may be used now: the heap has a single user, who wants it. */
 static mm_inline bool mm_cache_usable(const struct mymap_heap *h)
 {
-	return !mm_lock_needed(h) && !h->nocache;
+	return h->own_cache && __libc_single_threaded; /* !mm_lock_needed(h) && !h->nocache */
 }
 
 /* Under the lock, in a multi-threaded process: empties what the cache held before. */

@@ -41,7 +41,7 @@ static uint64_t fresh_salt(void)
 
 static void load_geometry(struct mymap_heap *h)
 {
-	h->salt = h->hdr->salt;
+	h->salt = (uint32_t)(h->hdr->salt ^ h->hdr->salt >> 32);
 	h->first = h->hdr->first;
 	h->end = h->hdr->end;
 	h->payloads = (uintptr_t)mm_payload_at(h, (uint32_t)h->first);
@@ -198,6 +198,7 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->base = r->base;
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;
+	h->own_cache = !h->region.shared && !h->nocache;
 	h->serial = atomic_fetch_add_explicit(&handles_opened, 1, memory_order_relaxed) + 1;
 	if (fresh) {
 		atomic_store(&h->hdr->magic, MM_FORMATTING);

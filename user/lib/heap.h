@@ -23,7 +23,7 @@
  * struct mymap_heap - one process's view of a heap.
  * @base:   the region in this process (the heap header is at @base).
  * @hdr:    the same address, typed.
- * @salt:   copy of hdr->salt (constant after format).
+ * @salt:   hdr->salt folded to the canary's 32 bits (constant after format).
  * @first:  copy of hdr->first.
  * @end:    copy of hdr->end.
  * (@first and @end are 64-bit here although they fit 32 bits: header
@@ -38,6 +38,9 @@
  * @pcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
  * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
+ * @own_cache: neither shared nor @nocache, so the handle's own cache
+ *          serves while the process has one thread (cache.h): one byte
+ *          for the fast paths to test.
  * @payloads: address of the first block's payload, the lowest a block's
  *          pointer can have.
  * @payload_span: bytes from there to the payload of the last block the
@@ -60,7 +63,7 @@ struct mm_cache {
 struct mymap_heap {
 	char *base;
 	struct mm_header *hdr;
-	uint64_t salt;
+	uint32_t salt;
 	uint64_t first;
 	uint64_t end;
 	struct mm_region region;
@@ -69,6 +72,7 @@ struct mymap_heap {
 	struct mm_pcache *solo_slot;
 	uint32_t pcache_wait;
 	bool nocache;
+	bool own_cache;
 	uintptr_t payloads;
 	uint64_t payload_span;
 	struct mymap_heap *fork_next, *fork_prev;
@@ -107,14 +111,14 @@ static mm_inline uint32_t mm_state_key(uint32_t state)
 /*
  * The canary of a header: a keyed hash of its place and size, with the
  * state's key folded in by xor, so that mm_change_state() moves a block
- * between states without hashing again.
+ * between states without hashing again.  For a given size the hash is a
+ * bijection of the place, and for a given place of the size (each step,
+ * odd multiplier or xor, is one): a header copied to another place, or
+ * given another size, never keeps a valid canary.
  */
-static mm_inline uint32_t mm_check_of(uint64_t salt, uint32_t at, uint32_t size, uint32_t state)
+static mm_inline uint32_t mm_check_of(uint32_t salt, uint32_t at, uint32_t size, uint32_t state)
 {
-	uint64_t x = ((uint64_t)at << 32 | size) ^ salt;
-
-	x *= 0x9e3779b97f4a7c15ULL;
-	return ((uint32_t)(x >> 32) ^ (uint32_t)x) ^ mm_state_key(state);
+	return ((at * 0x9e3779b1u) ^ size) * 0x85ebca77u ^ salt ^ mm_state_key(state);
 }
 
 /* Whether @at could hold a block header or a free-list link target. */
