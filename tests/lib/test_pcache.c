@@ -11,6 +11,7 @@
  * The slots are read straight from the heap header (user/lib/layout.h) to
  * see that blocks really wait in a cache while another process looks.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "heap.h"
 #include "identity.h"
 #include "layout.h"
 #include "mymap.h"
@@ -547,9 +549,72 @@ static void test_fork_private_with_threads(void)
 	mymap_close(h);
 }
 
+/*
+ * A slot whose owner died inside a change (its sequence number odd) is
+ * even again at rest once reaped and claimed anew: else every statistics
+ * call would spend all its tries on it, under the lock.
+ */
+static void test_seq_after_death_in_change(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mymap_stats st;
+
+	if (!tap_ok(h != NULL, "memfd heap for the sequence-number test"))
+		return;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		mymap_free(h, mymap_malloc(h, PAYLOAD));
+		struct mm_pcache *s = (struct mm_pcache *)slot_of(h, mymap_self_id());
+
+		/* Dies between the two stores of a change: the number is left odd. */
+		if (s)
+			atomic_fetch_add(&s->seq, 1);
+		_exit(s ? 0 : 1);
+	}
+	tap_ok(child_failures(pid) == 0, "a child cached a block and died inside a change");
+	mymap_heap_stats(h, &st); /* reaps the dead child's slot */
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	const struct mm_pcache *s = slot_of(h, mymap_self_id());
+
+	tap_ok(s && !(atomic_load(&s->seq) & 1),
+	       "after the reap and a new claim the slot's sequence number is even at rest (%u)",
+	       s ? (unsigned int)atomic_load(&s->seq) : 0u);
+	mymap_close(h);
+}
+
+/*
+ * A state change told the wrong present state (two threads freeing one
+ * block at once) leaves a header the checks call damaged, never a valid
+ * one in another state.
+ */
+static void test_wrong_from_is_damage(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, MYMAP_NOCACHE);
+
+	if (!tap_ok(h != NULL, "memfd heap for the state-change test"))
+		return;
+	char *p = mymap_malloc(h, PAYLOAD);
+	uint32_t at = (uint32_t)((p - (char *)mymap_heap_base(h)) / MM_UNIT) - 1;
+	char saved[MM_UNIT];
+
+	memcpy(saved, p - MM_UNIT, MM_UNIT);
+	mm_change_state(h, at, MM_CACHED, MM_USED); /* it is used already */
+	tap_ok(mymap_free(h, p) == -1 && errno == EUCLEAN &&
+		   mymap_last_error() == MYMAP_ERR_CORRUPT,
+	       "a used block moved 'from cached' is damaged, not free or cached (%s)",
+	       mymap_last_message());
+	memcpy(p - MM_UNIT, saved, MM_UNIT);
+	tap_ok(mymap_free(h, p) == 0 && mymap_heap_check(h) == 0,
+	       "with its header restored it frees and the heap checks clean");
+	mymap_close(h);
+}
+
 int main(void)
 {
 	test_own_cache();
+	test_seq_after_death_in_change();
+	test_wrong_from_is_damage();
 	test_nocache();
 	test_peer_sees_cache();
 	test_killed_cacher(STOP_IDLE);

@@ -221,7 +221,10 @@ struct mymap_stats {
  * A handle may be used by all threads of the process; after fork() the
  * child may keep using the handles it inherited (the mapping is the same
  * for device, memfd and MYMAP_SHARED anon heaps; a private copy otherwise,
- * which fork() takes only while no thread is inside the heap).
+ * which fork() takes only while no thread is inside the heap).  A child
+ * made without fork()'s handlers (_Fork(), clone()) must not call into a
+ * heap, as it must not call malloc(): it would take its parent's identity
+ * and with it the parent's cache slot.
  */
 
 /*

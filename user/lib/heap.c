@@ -23,6 +23,14 @@ void (*mm_test_hook)(const char *where);
 /* The heap header's size, rounded so the first block starts on a cache line. */
 #define HEADER_BYTES ((sizeof(struct mm_header) + 63) & ~(size_t)63)
 
+/*
+ * The smallest arena holds more than the largest cached block beyond its
+ * first: mm_cached_block_ok() checks a cached block's place and extent in
+ * one compare, end - first - units, which must not wrap.
+ */
+_Static_assert(MM_MIN_REGION / MM_UNIT - HEADER_BYTES / MM_UNIT > MM_CACHE_BINS + MM_MIN_UNITS,
+	       "the smallest region leaves room past the header for any cached size");
+
 /* How long an opener waits for another process's format to finish. */
 #define FORMAT_WAIT_MS 10000
 

@@ -129,7 +129,7 @@ static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
 
 /*
  * The state of block header @b, read once.  A cache slot's owner changes
- * the state of its blocks without the lock (mm_set_state, one store), so
+ * the state of its blocks without the lock (mm_change_state, one store), so
  * the lock holder may look at a neighbour while its state changes between
  * used and cached: either value means "not free" there.
  */
@@ -164,18 +164,19 @@ static mm_inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
 /*
  * Moves the intact header at @at from state @from to @to, in one store
  * (see mm_block).  Only the keys of the two states enter the canary's
- * change: a caller wrong about @from leaves a canary that the next check
- * finds damaged, never one that passes.
+ * change, and the state is set, not flipped: a caller wrong about @from
+ * (two threads freeing one block at once) leaves a canary that the next
+ * check finds damaged, never one that passes.
  */
 static mm_inline void mm_change_state(const struct mymap_heap *h, uint32_t at, uint32_t from,
 				      uint32_t to)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	struct mm_block change = {.state = from ^ to,
-				  .check = mm_state_key(from) ^ mm_state_key(to)};
+	struct mm_block now = {.tag = __atomic_load_n(&b->tag, __ATOMIC_RELAXED)};
 
-	__atomic_store_n(&b->tag, __atomic_load_n(&b->tag, __ATOMIC_RELAXED) ^ change.tag,
-			 __ATOMIC_RELEASE);
+	now.state = to;
+	now.check ^= mm_state_key(from) ^ mm_state_key(to);
+	__atomic_store_n(&b->tag, now.tag, __ATOMIC_RELEASE);
 }
 
 /*

@@ -9,6 +9,7 @@
  * from /proc/ID/stat, which answers for thread ids too, so every process
  * sharing a heap must see the same /proc (one PID namespace).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -81,29 +82,43 @@ __attribute__((constructor)) static void register_fork_handler(void)
 	pthread_atfork(NULL, NULL, forget_id_in_child);
 }
 
-/* The identity of process or thread @pid. */
-static uint64_t identity_of(uint64_t pid)
+/*
+ * The identity of the calling process or thread @pid.  Without /proc it
+ * is the id alone, and liveness still works.  *@lasting says whether it
+ * may be cached: not after a passing failure (no file descriptor left,
+ * say), which would fix an identity without its start time for good and
+ * give the main thread a thread identity other than its process's.
+ */
+static uint64_t identity_of(uint64_t pid, bool *lasting)
 {
 	struct proc_stat st = {0};
 
-	/* Without /proc the identity is the id alone; liveness still works. */
-	if (proc_stat(pid, &st) < 0)
+	*lasting = true;
+	if (proc_stat(pid, &st) < 0) {
+		*lasting = errno == ENOENT; /* no /proc mounted */
 		st.start = 0;
+	}
 	return (st.start << PID_BITS) | pid;
 }
 
 uint64_t mm_self_id_slow(void)
 {
-	uint64_t id = identity_of((uint64_t)getpid() & PID_MASK);
+	bool lasting;
+	uint64_t id = identity_of((uint64_t)getpid() & PID_MASK, &lasting);
 
-	atomic_store_explicit(&mm_cached_id, id, memory_order_relaxed);
+	if (lasting)
+		atomic_store_explicit(&mm_cached_id, id, memory_order_relaxed);
 	return id;
 }
 
 uint64_t mm_thread_id_slow(void)
 {
-	mm_cached_thread_id = identity_of((uint64_t)gettid() & PID_MASK);
-	return mm_cached_thread_id;
+	bool lasting;
+	uint64_t id = identity_of((uint64_t)gettid() & PID_MASK, &lasting);
+
+	if (lasting)
+		mm_cached_thread_id = id;
+	return id;
 }
 
 uint64_t mymap_self_id(void)

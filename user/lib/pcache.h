@@ -142,10 +142,13 @@ static mm_inline void mm_pcache_locked(struct mymap_heap *h)
 /*
  * Opens and closes a change of @s's counters (a sequence lock; one
  * writer): begin returns the number it made odd, for end to pass back.
+ * An owner that died inside a change left it odd already: kept so, and
+ * the reaper's end makes it even again, or every reader would wait out
+ * its tries on the slot for good.
  */
 static mm_inline uint32_t mm_pcache_begin(struct mm_pcache *s)
 {
-	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed) + 1;
+	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed) | 1;
 
 	atomic_store_explicit(&s->seq, seq, memory_order_relaxed);
 	return seq;
@@ -181,9 +184,12 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 					  memory_order_relaxed);
 		uint32_t seq = mm_pcache_begin(s);
+		/* The list's blocks are lost to the cache: its bytes go with its count. */
+		uint64_t lost = s->count[bin] * usable;
 
 		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
 		mm_pcache_set(s->count[bin], 0);
+		mm_pcache_set(s->bytes, s->bytes > lost ? s->bytes - lost : 0);
 		mm_pcache_end(s, seq);
 		return NULL;
 	}
