@@ -67,6 +67,19 @@ static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 	mm_pcache_end(s, seq);
 }
 
+void mm_pcache_drop_list(struct mymap_heap *h, struct mm_pcache *s, uint32_t bin)
+{
+	uint64_t lost = s->count[bin] * mm_usable_of(bin + MM_MIN_UNITS);
+	uint32_t seq;
+
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
+	seq = mm_pcache_begin(s);
+	__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
+	mm_pcache_set(s->count[bin], 0);
+	mm_pcache_set(s->bytes, s->bytes > lost ? s->bytes - lost : 0);
+	mm_pcache_end(s, seq);
+}
+
 /* Empties slot @s, moves its counters to the heap's and frees it. */
 static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
 {

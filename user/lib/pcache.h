@@ -79,6 +79,13 @@ void mm_pcache_reap(struct mymap_heap *h);
 /* Under the lock: returns the blocks of every slot claimed through @h and gives them up. */
 void mm_pcache_release_handle(struct mymap_heap *h);
 
+/*
+ * Drops list @bin of the calling thread's slot @s, found damaged: counted
+ * as an integrity error, its blocks lost to the cache, its bytes with
+ * them.  Out of line: inlined, it slowed the request path it sits on.
+ */
+void mm_pcache_drop_list(struct mymap_heap *h, struct mm_pcache *s, uint32_t bin);
+
 /* Sums of every slot's counters (see struct mm_pcache). */
 struct mm_pcache_totals {
 	uint64_t blocks, bytes, allocs, frees, peak;
@@ -181,16 +188,7 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 
 	/* A list damaged in the region is dropped, never followed. */
 	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable || !s->count[bin])) {
-		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
-					  memory_order_relaxed);
-		uint32_t seq = mm_pcache_begin(s);
-		/* The list's blocks are lost to the cache: its bytes go with its count. */
-		uint64_t lost = s->count[bin] * usable;
-
-		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-		mm_pcache_set(s->count[bin], 0);
-		mm_pcache_set(s->bytes, s->bytes > lost ? s->bytes - lost : 0);
-		mm_pcache_end(s, seq);
+		mm_pcache_drop_list(h, s, bin);
 		return NULL;
 	}
 	uint32_t next = mm_links_at(h, at)->next;
