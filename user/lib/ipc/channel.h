@@ -74,11 +74,8 @@ struct ipc_channel {
 	struct ipc_lock lock;
 	_Atomic uint32_t removed; /* unlinked from its directory: free at last close */
 	struct ipc_side side[2];
-	IPC_PAIR_GAP(gap0);
-	_Alignas(64) struct ipc_event data; /* receivers sleep here */
-	IPC_PAIR_GAP(gap1);
-	_Alignas(64) struct ipc_event space; /* senders sleep here */
-	IPC_PAIR_GAP(gap2);
+	/* Receivers sleep on data, senders on space. */
+	IPC_KEPT_APART(struct ipc_event, data, space);
 } __attribute__((aligned(64)));
 
 /* An endpoint: one process's attachment, private to it. */

@@ -38,11 +38,7 @@
 /* In the region.  The cells follow at data_off from the start of this. */
 struct ipc_mpmc {
 	struct ipc_slots cells;
-	IPC_PAIR_GAP(gap0);
-	_Alignas(64) _Atomic uint32_t enq;
-	IPC_PAIR_GAP(gap1);
-	_Alignas(64) _Atomic uint32_t deq;
-	IPC_PAIR_GAP(gap2);
+	IPC_KEPT_APART(_Atomic uint32_t, enq, deq);
 } __attribute__((aligned(64)));
 
 struct ipc_mpmc_cell {

@@ -49,11 +49,7 @@
 /* In the region.  The slots follow at data_off from the start of this. */
 struct ipc_spsc {
 	struct ipc_slots slots;
-	IPC_PAIR_GAP(gap0);
-	_Alignas(64) _Atomic uint32_t head;
-	IPC_PAIR_GAP(gap1);
-	_Alignas(64) _Atomic uint32_t tail;
-	IPC_PAIR_GAP(gap2);
+	IPC_KEPT_APART(_Atomic uint32_t, head, tail);
 } __attribute__((aligned(64)));
 
 /* From this many payload bytes on (a page), the lengths lie apart from the slots. */

@@ -25,11 +25,7 @@ struct ipc_stream {
 	uint32_t capacity; /* bytes, a power of two */
 	uint32_t mask;
 	uint64_t data_off;
-	IPC_PAIR_GAP(gap0);
-	_Alignas(64) _Atomic uint32_t head;
-	IPC_PAIR_GAP(gap1);
-	_Alignas(64) _Atomic uint32_t tail;
-	IPC_PAIR_GAP(gap2);
+	IPC_KEPT_APART(_Atomic uint32_t, head, tail);
 } __attribute__((aligned(64)));
 
 /* One side's private view. */
