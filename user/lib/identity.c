@@ -94,6 +94,7 @@ static uint64_t identity_of(uint64_t pid, bool *lasting)
 	struct proc_stat st = {0};
 
 	*lasting = true;
+	errno = 0; /* a stat that reads but cannot be parsed sets none */
 	if (proc_stat(pid, &st) < 0) {
 		*lasting = errno == ENOENT; /* no /proc mounted */
 		st.start = 0;
