@@ -9,14 +9,12 @@
  * section, the parent sees it stopped and sends SIGKILL.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,42 +64,6 @@ static void test_identity(void)
 	tap_ok(mymap_id_alive(child_id) == 0, "and stays dead once reaped");
 	close(fds[0]);
 	close(fds[1]);
-}
-
-/*
- * An identity computed while /proc could not be read (no descriptor
- * left) lacks the start time: it is used, never kept.  In a forked child,
- * which computes its identity anew.
- */
-static void test_identity_after_passing_failure(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct rlimit few = {64, 64};
-		int fd, last = -1;
-
-		/* However high the limit, reaching it takes a few opens. */
-		if (setrlimit(RLIMIT_NOFILE, &few) < 0)
-			_exit(4);
-		while ((fd = open("/dev/null", O_RDONLY)) >= 0)
-			last = fd;
-		uint64_t starved = mymap_self_id();
-
-		for (; last > 2; last--)
-			close(last);
-		uint64_t later = mymap_self_id();
-
-		/* bit 0: starved had a start time; bit 1: later lacks one; 4: no limit set */
-		_exit((starved >> 22 != 0) | (later >> 22 == 0) << 1);
-	}
-	int status = 0;
-
-	waitpid(pid, &status, 0);
-	tap_ok(WIFEXITED(status) && !(WEXITSTATUS(status) & 5),
-	       "with no descriptor left the identity is the pid alone");
-	tap_ok(WIFEXITED(status) && !(WEXITSTATUS(status) & 2),
-	       "and it is not kept: once /proc can be read the identity has its start time");
 }
 
 struct contention {
@@ -439,7 +401,6 @@ static void test_leader_ended(void)
 int main(void)
 {
 	test_identity();
-	test_identity_after_passing_failure();
 	test_threads();
 	test_recovery("journal-committed");
 	test_recovery("journal-half-applied");

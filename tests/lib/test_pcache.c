@@ -12,10 +12,12 @@
  * see that blocks really wait in a cache while another process looks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -610,9 +612,69 @@ static void test_wrong_from_is_damage(void)
 	mymap_close(h);
 }
 
+/* Lowers the soft descriptor limit to at most 64 and opens descriptors until none is left. */
+static int use_up_descriptors(void)
+{
+	struct rlimit lim;
+	int fd, last = -1;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return -1;
+	if (lim.rlim_cur > 64)
+		lim.rlim_cur = 64;
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return -1;
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		last = fd;
+	return errno == EMFILE ? last : -1;
+}
+
+/*
+ * With no descriptor left /proc cannot be read.  The identity computed
+ * then (the pid alone) is kept once /proc reads again, since owner words
+ * hold it; the main thread's identity is the same one; and another live
+ * process is not taken for dead.  In a forked child, which computes its
+ * identities anew.
+ */
+static void test_identity_without_descriptors(void)
+{
+	uint64_t parent = mymap_self_id();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int last = use_up_descriptors();
+
+		if (last < 0)
+			_exit(16);
+		uint64_t starved = mymap_self_id();
+
+		for (int fd = last; fd > 2; fd--)
+			close(fd);
+		/* Computed now that /proc reads: nothing asked for it before. */
+		uint64_t thread = mm_thread_id();
+		int failed = (starved >> 22 != 0) | (mymap_self_id() != starved) << 2 |
+			     (thread != starved) << 3;
+
+		last = use_up_descriptors();
+		if (last < 0)
+			_exit(16);
+		failed |= (mymap_id_alive(parent) != 1) << 1;
+		_exit(failed);
+	}
+	int failed = pid < 0 ? 128 : child_failures(pid);
+
+	tap_ok(!(failed & (1 | 16 | 128)),
+	       "a child without descriptors computes its identity from the pid alone (status %d)",
+	       failed);
+	tap_ok(!(failed & 2), "meanwhile its live parent is not taken for dead");
+	tap_ok(!(failed & 4), "once /proc reads again its identity stays the one it handed out");
+	tap_ok(!(failed & 8), "and its main thread's identity is that same one");
+}
+
 int main(void)
 {
 	test_own_cache();
+	test_identity_without_descriptors();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();
 	test_nocache();

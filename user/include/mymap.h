@@ -454,7 +454,9 @@ uint64_t mymap_self_id(void);
 
 /*
  * 1 if the process @id names is alive, else 0: a zombie is dead, unless it
- * is a process whose main thread alone has ended.
+ * is a process whose main thread alone has ended.  When /proc cannot be
+ * read for a passing reason (no descriptor or memory left), 1: a live
+ * process must never be taken for dead.
  */
 int mymap_id_alive(uint64_t id);
 

@@ -83,43 +83,43 @@ __attribute__((constructor)) static void register_fork_handler(void)
 }
 
 /*
- * The identity of the calling process or thread @pid.  Without /proc it
- * is the id alone, and liveness still works.  *@lasting says whether it
- * may be cached: not after a passing failure (no file descriptor left,
- * say), which would fix an identity without its start time for good and
- * give the main thread a thread identity other than its process's.
+ * The identity of process or thread @pid.  Without /proc it is the id
+ * alone.  Once handed out it is kept, even if /proc could not be read for
+ * a passing reason (no descriptor left): the identity stands in owner
+ * words, and a process whose identity changed would no longer know its
+ * own lock and slots.
  */
-static uint64_t identity_of(uint64_t pid, bool *lasting)
+static uint64_t identity_of(uint64_t pid)
 {
 	struct proc_stat st = {0};
 
-	*lasting = true;
-	errno = 0; /* a stat that reads but cannot be parsed sets none */
-	if (proc_stat(pid, &st) < 0) {
-		*lasting = errno == ENOENT; /* no /proc mounted */
+	if (proc_stat(pid, &st) < 0)
 		st.start = 0;
-	}
 	return (st.start << PID_BITS) | pid;
 }
 
 uint64_t mm_self_id_slow(void)
 {
-	bool lasting;
-	uint64_t id = identity_of((uint64_t)getpid() & PID_MASK, &lasting);
+	uint64_t id = identity_of((uint64_t)getpid() & PID_MASK);
 
-	if (lasting)
-		atomic_store_explicit(&mm_cached_id, id, memory_order_relaxed);
+	atomic_store_explicit(&mm_cached_id, id, memory_order_relaxed);
 	return id;
 }
 
+/*
+ * The main thread's identity is its process's, read once: were the two
+ * read apart, a passing failure could give them different start times,
+ * and the thread would not find the slot its process claimed.
+ */
 uint64_t mm_thread_id_slow(void)
 {
-	bool lasting;
-	uint64_t id = identity_of((uint64_t)gettid() & PID_MASK, &lasting);
+	pid_t tid = gettid();
 
-	if (lasting)
-		mm_cached_thread_id = id;
-	return id;
+	if (tid == getpid())
+		mm_cached_thread_id = mm_self_id();
+	else
+		mm_cached_thread_id = identity_of((uint64_t)tid & PID_MASK);
+	return mm_cached_thread_id;
 }
 
 uint64_t mymap_self_id(void)
@@ -143,8 +143,14 @@ static int id_alive(uint64_t id, bool whole_process)
 		return 0;
 	if (id == mm_thread_id() || (whole_process && id == mm_self_id()))
 		return 1;
+	/*
+	 * A passing failure (no descriptor or memory left) cannot tell: taken
+	 * for dead, a live owner would have its lock taken over.  Alive for
+	 * now; a later look decides.
+	 */
+	errno = 0;
 	if (proc_stat(pid, &st) < 0)
-		return 0;
+		return errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EINTR;
 	/* A zombie has died; only its exit status is left for its parent. */
 	if ((st.state == 'Z' || st.state == 'X') && !(whole_process && st.threads > 1))
 		return 0;
