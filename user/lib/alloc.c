@@ -103,9 +103,10 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 
 /*
  * take_free_block() for a request: when nothing fits, the cached blocks go
- * back to the heap (where they may merge into a fit) - this process's and
- * those of dead processes' slots - and the search runs once more; a
- * request that still fails is counted and reported.
+ * back to the heap (where they may merge into a fit) - the handle's, the
+ * calling thread's slot's and dead threads' slots' (mm_caches_return) -
+ * and the search runs once more; a request that still fails is counted
+ * and reported.
  */
 static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what)
 {
@@ -113,14 +114,7 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 
 	if (mm_likely(at != 0))
 		return at;
-	if (h->cache.blocks) {
-		mm_cache_flush(h);
-		at = take_free_block(h, units, what);
-		if (at != 0)
-			return at;
-	}
-	mm_pcache_flush(h);
-	mm_pcache_reap(h);
+	mm_caches_return(h);
 	at = take_free_block(h, units, what);
 	if (at != 0)
 		return at;
@@ -512,7 +506,7 @@ void mm_cache_flush(struct mymap_heap *h)
 
 		for (; h->cache.count[bin]; h->cache.count[bin]--) {
 			/* A damaged list is dropped at the damage, as in mm_cache_pop(). */
-			if (!mm_in_arena(h, at) || !mm_cached_ok(h, at, bin + MM_MIN_UNITS))
+			if (!mm_cached_ok(h, at, bin + MM_MIN_UNITS))
 				break;
 			uint32_t next = mm_links_at(h, at)->next;
 

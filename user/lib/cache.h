@@ -50,7 +50,7 @@ static mm_inline void mm_cache_drain(struct mymap_heap *h)
 /*
  * Whether the cached block at @at is as the cache left it, canary
  * included: a block damaged while cached (a write after free) is dropped,
- * never returned to the heap.
+ * never handed out or returned to the heap.  Counted as damage if not.
  */
 static mm_inline bool mm_cached_ok(struct mymap_heap *h, uint32_t at, uint32_t units)
 {
@@ -78,9 +78,7 @@ static mm_inline void *mm_cache_pop(struct mymap_heap *h, uint32_t units)
 	 * data inside a live block can look like a header) is dropped, never
 	 * followed.
 	 */
-	if (mm_unlikely(!mm_cached_block_ok(h, at, units))) {
-		atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
-					  memory_order_relaxed);
+	if (!mm_cached_ok(h, at, units)) {
 		h->cache.blocks -= h->cache.count[bin];
 		h->cache.count[bin] = 0;
 		h->cache.head[bin] = 0;

@@ -43,6 +43,7 @@
 
 #include <sys/single_threaded.h>
 
+#include "cache.h"
 #include "heap.h"
 #include "identity.h"
 
@@ -140,7 +141,7 @@ static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
  */
 static mm_inline void mm_pcache_locked(struct mymap_heap *h)
 {
-	if (h->nocache || (!h->region.shared && __libc_single_threaded))
+	if (h->nocache || mm_cache_usable(h))
 		return;
 	if (mm_unlikely(!mm_pcache_mine(h)))
 		mm_pcache_claim(h);
