@@ -117,6 +117,9 @@ static void check_options(void)
 	       "numbers out of range, and nan, are refused");
 	tap_ok(bench_parse_number("t", "--n", NULL, 1, 3, false, &v) == -1,
 	       "a missing value is refused");
+	tap_ok(bench_option_value("t", "--s", NULL) == NULL &&
+		   !strcmp(bench_option_value("t", "--s", "x"), "x"),
+	       "a string option's value is passed on, a missing one refused");
 }
 
 int main(void)

@@ -349,8 +349,10 @@ static void test_cache(void)
 	mymap_close(h);
 }
 
-/* Allocates and frees blocks too large for any cache, so every call takes the lock, until told to
- * stop. */
+/*
+ * Allocates and frees blocks too large for any cache, so every call takes
+ * the lock, until told to stop.
+ */
 static struct mymap_heap *busy_heap;
 static atomic_bool busy_stop;
 

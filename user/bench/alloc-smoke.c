@@ -173,6 +173,7 @@ static struct result *find(const char *bench_case, const char *subject, const ch
 static const char *const libmymap_subjects[] = {"anon", "anon-populated", "memfd", "brk"};
 static const char *const malloc_subjects[] = {"glibc", "jemalloc", "mimalloc"};
 #define NLIBMYMAP (sizeof(libmymap_subjects) / sizeof(libmymap_subjects[0]))
+#define NMALLOC	  (sizeof(malloc_subjects) / sizeof(malloc_subjects[0]))
 
 static int is_libmymap(const char *subject)
 {
@@ -233,7 +234,7 @@ static void check_expected(void)
 	for (size_t c = 0; c < 4; c++) {
 		for (size_t s = 0; s < NLIBMYMAP; s++)
 			check_timed(every_subject_cases[c], libmymap_subjects[s], 0);
-		for (size_t s = 0; s < 3; s++)
+		for (size_t s = 0; s < NMALLOC; s++)
 			check_timed(every_subject_cases[c], malloc_subjects[s], 0);
 	}
 	/* cross-process free needs a heap shared between processes: memfd on the host */
@@ -305,6 +306,14 @@ static void check_bad_usage(const char *bench, const char *out_path, const char 
 
 	tap_ok(status == 2 && count_lines(err_path, "mymap-bench-alloc: no subject 'nosuch'") == 1,
 	       "an unknown subject is refused with exit 2 and one line naming it: exit %d", status);
+
+	char *last[] = {(char *)bench, "--out", "/dev/null", "--subjects", NULL};
+
+	status = run(last, out_path, err_path);
+	tap_ok(status == 2 &&
+		   count_lines(err_path, "mymap-bench-alloc: --subjects needs a value") == 1,
+	       "--subjects with no value is refused with exit 2 and one line saying so: exit %d",
+	       status);
 }
 
 int main(int argc, char **argv)

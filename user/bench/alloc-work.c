@@ -155,8 +155,10 @@ static inline __attribute__((always_inline)) void timed_batches(struct alloc_mea
 			ns[n] = (double)(bench_now_ns() - t0) / ALLOC_BATCH_OPS;
 		}
 		alloc_set_aside_slowest(ns, n, alloc_preemptions(&faults_after) - before);
-		/* With the untimed first batch of the group: the group's system calls are not in
-		 * it. */
+		/*
+		 * The untimed first batch of the group included: the group's
+		 * system calls are not in it.
+		 */
 		m->faults += faults_after - faults_before;
 		for (size_t i = 0; i < n; i++)
 			alloc_measure_add(m, ns[i]);

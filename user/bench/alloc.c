@@ -106,14 +106,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    .prefix = "", .scale = 1, .arena_mib = 64, .workers = 2, .seed = 42, .callgrind = -1};
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		double n;
+		double n = 0;
 		int bad = 0;
 
-		if (strcmp(a, "--subjects") == 0 && v) {
-			snprintf(o->subjects, sizeof(o->subjects), "%s", v);
-		} else if (strcmp(a, "--cases") == 0 && v) {
-			snprintf(o->cases, sizeof(o->cases), "%s", v);
-		} else if (strcmp(a, "--prefix") == 0 && v) {
+		if (strcmp(a, "--subjects") == 0) {
+			bad = !bench_option_value("alloc", a, v);
+			snprintf(o->subjects, sizeof(o->subjects), "%s", v ? v : "");
+		} else if (strcmp(a, "--cases") == 0) {
+			bad = !bench_option_value("alloc", a, v);
+			snprintf(o->cases, sizeof(o->cases), "%s", v ? v : "");
+		} else if (strcmp(a, "--prefix") == 0) {
+			bad = !bench_option_value("alloc", a, v);
 			o->prefix = v;
 		} else if (strcmp(a, "--scale") == 0) {
 			bad = bench_parse_number("alloc", a, v, 1e-6, 1e6, false, &o->scale);

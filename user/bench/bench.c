@@ -229,16 +229,21 @@ int bench_parse_common(int argc, char **argv, const char *suite, const char *usa
 	return 0;
 }
 
+const char *bench_option_value(const char *suite, const char *opt, const char *arg)
+{
+	if (!arg)
+		fprintf(stderr, "mymap-bench-%s: %s needs a value; see --help\n", suite, opt);
+	return arg;
+}
+
 int bench_parse_number(const char *suite, const char *opt, const char *arg, double min, double max,
 		       bool whole, double *out)
 {
 	char *end;
 	double v;
 
-	if (!arg) {
-		fprintf(stderr, "mymap-bench-%s: %s needs a value; see --help\n", suite, opt);
+	if (!bench_option_value(suite, opt, arg))
 		return -1;
-	}
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno || end == arg || *end || !(v >= min && v <= max) ||

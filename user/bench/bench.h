@@ -64,6 +64,12 @@ int bench_parse_common(int argc, char **argv, const char *suite, const char *usa
 		       const char **out, int *help_asked);
 
 /*
+ * @arg, the value of option @opt of mymap-bench-@suite; NULL (the option
+ * came last) after one line on stderr saying the value is missing.
+ */
+const char *bench_option_value(const char *suite, const char *opt, const char *arg);
+
+/*
  * The whole of @arg, the value of option @opt of mymap-bench-@suite, as a
  * number from @min to @max (a whole one if @whole) in *@out.  Returns 0,
  * or -1 after one line on stderr naming the option; a NULL @arg (the

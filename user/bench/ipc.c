@@ -350,9 +350,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--device") == 0)
 			use_device = true;
-		else if (strcmp(argv[i], "--prefix") == 0 && i + 1 < argc)
-			b.prefix = argv[++i];
-		else if (strcmp(argv[i], "--scale") == 0) {
+		else if (strcmp(argv[i], "--prefix") == 0) {
+			b.prefix =
+			    bench_option_value("ipc", argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+			if (!b.prefix)
+				return 2;
+			i++;
+		} else if (strcmp(argv[i], "--scale") == 0) {
 			if (bench_parse_number("ipc", argv[i], i + 1 < argc ? argv[i + 1] : NULL,
 					       1e-6, 1e6, false, &b.scale))
 				return 2;
