@@ -471,6 +471,141 @@ static void test_populate(void)
 	mymap_close(h);
 }
 
+#define LINE (64u << 10)
+
+/* mincore() of the whole heap: one byte a page, bit 0 set if resident; NULL on failure. */
+static unsigned char *residency(struct mymap_heap *h)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *vec = malloc(mymap_heap_size(h) / page);
+
+	if (vec && mincore(mymap_heap_base(h), mymap_heap_size(h), vec) != 0) {
+		free(vec);
+		vec = NULL;
+	}
+	return vec;
+}
+
+/*
+ * Pages made resident since @before (residency()) that do not start a
+ * 64 KiB line of the arena, and (in *@on_lines) those that do.
+ */
+static size_t resident_off_lines(struct mymap_heap *h, const unsigned char *before,
+				 size_t *on_lines)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = mymap_heap_size(h) / page, off = 0;
+	unsigned char *now = residency(h);
+
+	*on_lines = 0;
+	for (size_t i = 0; now && before && i < n; i++)
+		if ((now[i] & 1) && !(before[i] & 1)) {
+			if (i * page % LINE)
+				off++;
+			else
+				(*on_lines)++;
+		}
+	free(now);
+	return now && before ? off : SIZE_MAX;
+}
+
+static uint64_t block_start(struct mymap_heap *h, const void *p)
+{
+	return mymap_offset(h, p) - 16;
+}
+
+static uint64_t block_end(struct mymap_heap *h, const void *p)
+{
+	return mymap_offset(h, p) + mymap_usable_size(h, p);
+}
+
+/*
+ * The large-block grid (alloc.c): on a demand-paged heap a block of 64 KiB
+ * or more starts and ends on a 64 KiB line, so a heap of large blocks of
+ * every size writes only the pages at those lines; the device and a
+ * populated heap place them tightly; and the grid never refuses a request
+ * that fits.
+ */
+static void test_large_grid(void)
+{
+	static const struct {
+		const char *name;
+		struct mymap_heap *(*open)(size_t, unsigned int);
+	} backends[] = {
+	    {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
+	const size_t arena = 64u << 20;
+
+	for (size_t b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
+		const char *name = backends[b].name;
+		struct mymap_heap *h = backends[b].open(arena, 0);
+		unsigned char *before = h ? residency(h) : NULL;
+		void *live[4] = {NULL};
+		uint64_t rng = 42, misplaced = 0;
+
+		for (int op = 0; h && op < 20000; op++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			void **slot = &live[(rng >> 33) % 4];
+
+			if (*slot) {
+				mymap_free(h, *slot);
+				*slot = NULL;
+				continue;
+			}
+			size_t lo = (size_t)LINE << ((rng >> 40) % 6);
+
+			*slot = mymap_malloc(h, lo + (rng >> 20) % lo);
+			if (!*slot)
+				break;
+			memset(*slot, 0xa5, 16);
+			misplaced += block_start(h, *slot) % LINE || block_end(h, *slot) % LINE;
+		}
+		size_t on_lines = 0,
+		       off_lines = h ? resident_off_lines(h, before, &on_lines) : SIZE_MAX;
+
+		tap_ok(
+		    h && misplaced == 0 && mymap_heap_check(h) == 0,
+		    "%s: 20000 requests of 64 KiB-4 MiB: every block starts and ends on a 64 KiB "
+		    "line (%llu not)",
+		    name, (unsigned long long)misplaced);
+		tap_ok(off_lines == 0 && on_lines > 0,
+		       "%s: of the pages they made resident, %zu start a line and %zu do not", name,
+		       on_lines, off_lines);
+		for (int i = 0; i < 4; i++)
+			mymap_free(h, live[i]);
+		free(before);
+
+		/* Resizing keeps the block's end on a line. */
+		void *p = h ? mymap_malloc(h, 100000) : NULL;
+		void *q = p ? mymap_realloc(h, p, 300000) : NULL;
+		void *r = q ? mymap_realloc(h, q, 70000) : NULL;
+
+		tap_ok(p && q == p && r == p && block_end(h, r) % LINE == 0 &&
+			   mymap_usable_size(h, r) >= 70000 &&
+			   mymap_usable_size(h, r) < 70000 + LINE,
+		       "%s: realloc grows and shrinks a large block in place, its end on a line "
+		       "(%zu usable for 70000)",
+		       name, r ? mymap_usable_size(h, r) : 0);
+		mymap_free(h, r ? r : q ? q : p);
+		mymap_close(h);
+	}
+
+	/* 256 KiB holds 200 KiB only off the grid: placed tightly, not refused. */
+	struct mymap_heap *h = mymap_open_anon(256u << 10, 0);
+	void *p = h ? mymap_malloc(h, 200000) : NULL;
+
+	tap_ok(p && mymap_usable_size(h, p) < 200000 + 64 && mymap_heap_check(h) == 0,
+	       "a large request that fits only off the grid is placed tightly (%zu usable)",
+	       p ? mymap_usable_size(h, p) : 0);
+	mymap_close(h);
+
+	/* Resident from the start, a heap has no pages to save: tight. */
+	h = mymap_open_anon(arena, MYMAP_POPULATE);
+	p = h ? mymap_malloc(h, 100000) : NULL;
+	tap_ok(p && mymap_usable_size(h, p) < 100000 + 64,
+	       "a populated heap places large blocks tightly (%zu usable for 100000)",
+	       p ? mymap_usable_size(h, p) : 0);
+	mymap_close(h);
+}
+
 /* On the host there is no module: each way of not finding it is explained. */
 static void test_no_device(void)
 {
@@ -514,6 +649,7 @@ int main(void)
 	test_offsets();
 	test_cache();
 	test_populate();
+	test_large_grid();
 	test_fork_while_busy();
 	test_no_device();
 	tap_ok(mymap_strerror(MYMAP_ERR_DOUBLE_FREE)[0] && mymap_strerror((enum mymap_error)999)[0],

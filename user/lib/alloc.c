@@ -191,6 +191,83 @@ static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap,
 }
 
 /*
+ * The large-block grid.  A block's header and the first bytes of its
+ * payload, which nearly every caller writes at once, share a page; the
+ * rest of a large block is often never written.  Placed tightly, block
+ * boundaries fall wherever the sizes requested so far add up to, so on a
+ * demand-paged arena a heap of a few large blocks ends up writing (and
+ * holding resident) a page in nearly every page it ever spanned.  On the
+ * grid, a block of MM_GRID_UNITS or more starts on a multiple of 64 KiB of
+ * the arena and ends on one (or at the end of the free block it came
+ * from), so boundaries keep to the same few pages.  The price is address
+ * space: each such block is rounded up by less than 64 KiB, which
+ * mymap_usable_size() reports, and which costs no memory until written.
+ * A resident arena (the device, MYMAP_POPULATE) has no page to save, so
+ * there every block is placed tightly (h->grid_from).
+ */
+
+/* The first grid line at or after unit offset @at. */
+static inline uint64_t grid_line(uint64_t at)
+{
+	return (at + MM_GRID_UNITS - 1) & ~(uint64_t)(MM_GRID_UNITS - 1);
+}
+
+/* Units a block at @at takes for a request of @units: to a grid line where the grid applies. */
+static inline uint64_t grid_units(const struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	return units < h->grid_from ? units : grid_line((uint64_t)at + units) - at;
+}
+
+/*
+ * Where a block of @units goes in the free block of @size units at @at:
+ * *@gap units before it stay free (none, or a minimal block at least, as
+ * carve() needs), and it takes *@used units, @units rounded to a grid line
+ * or to the free block's end.  False if it does not fit.
+ */
+static bool grid_place(uint32_t at, uint32_t size, uint32_t units, uint32_t *gap, uint32_t *used)
+{
+	uint64_t start = grid_line(at), end = (uint64_t)at + size;
+
+	if (start != at && start - at < MM_MIN_UNITS)
+		start += MM_GRID_UNITS;
+	if (start + units > end)
+		return false;
+	uint64_t stop = grid_line(start + units);
+
+	*gap = (uint32_t)(start - at);
+	*used = (uint32_t)((stop < end ? stop : end) - start);
+	return true;
+}
+
+/*
+ * Takes a free block for a request of @units (at least h->grid_from) and
+ * says where in it the block goes: on the grid if any free block has room
+ * for it there, else tightly, like any other request (the grid never
+ * refuses a request that fits).  The good fit comes first; a block whose
+ * start is off the grid may need up to a grid step more than @units.
+ */
+static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used)
+{
+	unsigned int fl, sl;
+	int64_t head = find_fit(h, units, &fl, &sl), at = 0;
+	uint64_t need = (uint64_t)units + MM_GRID_UNITS + MM_MIN_UNITS;
+
+	if (head > 0 && mm_in_arena(h, (uint32_t)head) &&
+	    grid_place((uint32_t)head, mm_block_at(h, (uint32_t)head)->size, units, gap, used))
+		at = take_free_block(h, units, "mymap_malloc"); /* that head */
+	else if (need <= UINT32_MAX)
+		at = take_free_block(h, (uint32_t)need, "mymap_malloc");
+	if (at == 0)
+		at = take_for_request(h, units, "mymap_malloc");
+	if (at > 0 &&
+	    !grid_place((uint32_t)at, mm_block_at(h, (uint32_t)at)->size, units, gap, used)) {
+		*gap = 0;
+		*used = units;
+	}
+	return at;
+}
+
+/*
  * Takes the lock for a call that changes the heap, settling the caches
  * first: a process that has started a second thread empties its handle
  * cache, and on a shared heap a single-threaded one claims its slot.
@@ -208,13 +285,17 @@ static mm_inline void lock_for_change(struct mymap_heap *h)
  */
 static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, uint32_t units)
 {
+	uint32_t gap = 0, used = units;
+	int64_t at;
 	void *p = NULL;
 
 	lock_for_change(heap);
-	int64_t at = take_for_request(heap, units, "mymap_malloc");
-
+	if (mm_likely(units < heap->grid_from))
+		at = take_for_request(heap, units, "mymap_malloc");
+	else
+		at = take_for_grid(heap, units, &gap, &used);
 	if (mm_likely(at > 0))
-		p = mm_payload_at(heap, carve(heap, (uint32_t)at, 0, units));
+		p = mm_payload_at(heap, carve(heap, (uint32_t)at, gap, used));
 	mm_unlock(heap);
 	return p;
 }
@@ -608,6 +689,10 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 
 	if (units > avail)
 		return 0;
+	/* A large block ends on a grid line if there is room to (see grid_place). */
+	uint64_t want = grid_units(h, at, units);
+
+	units = want < avail ? (uint32_t)want : avail;
 	/* Shrinking by less than a minimal block with nothing to merge: keep it. */
 	if (!n.next_size && size - units < MM_MIN_UNITS)
 		return 1;

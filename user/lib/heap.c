@@ -207,6 +207,9 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;
 	h->own_cache = !h->region.shared && !h->nocache;
+	h->grid_from = r->backend == MYMAP_BACKEND_DEVICE || (flags & MYMAP_POPULATE)
+			   ? UINT32_MAX
+			   : MM_GRID_UNITS;
 	h->serial = atomic_fetch_add_explicit(&handles_opened, 1, memory_order_relaxed) + 1;
 	if (fresh) {
 		atomic_store(&h->hdr->magic, MM_FORMATTING);

@@ -41,6 +41,9 @@
  * @own_cache: neither shared nor @nocache, so the handle's own cache
  *          serves while the process has one thread (cache.h): one byte
  *          for the fast paths to test.
+ * @grid_from: the units from which a request is placed on the large-block
+ *          grid (alloc.c); UINT32_MAX on a resident arena (the device, or
+ *          MYMAP_POPULATE), where no page is touched for the first time.
  * @payloads: address of the first block's payload, the lowest a block's
  *          pointer can have.
  * @payload_span: bytes from there to the payload of the last block the
@@ -52,6 +55,13 @@
 /* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
 #define MM_CACHE_BINS  MM_PCACHE_BINS
 #define MM_CACHE_DEPTH MM_PCACHE_DEPTH
+
+/*
+ * The large-block grid: on a demand-paged arena a block of 64 KiB or more
+ * (header included) starts and ends on a multiple of 64 KiB of the arena
+ * where it can (alloc.c).
+ */
+#define MM_GRID_UNITS (1u << (16 - MM_UNIT_SHIFT))
 
 /* Per size, a list of cached blocks linked through their first payload word. */
 struct mm_cache {
@@ -73,6 +83,7 @@ struct mymap_heap {
 	uint32_t pcache_wait;
 	bool nocache;
 	bool own_cache;
+	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;
 	struct mymap_heap *fork_next, *fork_prev;
