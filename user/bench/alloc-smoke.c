@@ -297,6 +297,10 @@ static void check_table(const char *out_path)
 	/* churn vs glibc, vs mimalloc, tail, utilisation for 4 subjects; instructions for anon */
 	tap_ok(verdicts == 17, "a verdict line per target and libmymap subject: %d of 17",
 	       verdicts);
+	int shared = count_lines(out_path, "# p99.9 / median with the workers sharing the cores, ");
+
+	tap_ok(shared == 4,
+	       "the larson tails beside the verdicts, for each libmymap subject: %d of 4", shared);
 }
 
 static void check_bad_usage(const char *bench, const char *out_path, const char *err_path)
