@@ -127,8 +127,9 @@ typedef uint64_t mymap_off_t;
  * Makes every page of the region resident and writable at open
  * (madvise(MADV_POPULATE_WRITE)), so no later call or access takes a
  * first-touch page fault: for callers that need a bounded tail latency.
- * The whole region is then resident from the start.  The device needs
- * nothing: its pages are mapped when it is mapped.
+ * The whole region is then resident from the start, and large blocks are
+ * placed tightly, not on 64 KiB lines (see mymap_usable_size()).  The
+ * device needs nothing: its pages are mapped when it is mapped.
  */
 #define MYMAP_POPULATE 0x10u
 
@@ -359,8 +360,15 @@ int mymap_free(struct mymap_heap *heap, void *ptr);
 /*
  * The usable size of @ptr's block: at least what was asked for, and less
  * than 48 bytes more (rounding to 16 bytes, plus a remainder too small to
- * be a block of its own).  0 with errno set as for mymap_free() if @ptr is
- * not a live block.  Takes the heap lock once; constant time.
+ * be a block of its own).  Except on a demand-paged heap (anon, memfd,
+ * brk, without MYMAP_POPULATE): there a block of 64 KiB or more, header
+ * included, from mymap_malloc() or mymap_realloc() starts and ends on a
+ * multiple of 64 KiB of the region where a free block has room for that,
+ * and so may have up to 64 KiB more.  Those bytes cost no memory until
+ * written; in exchange, large blocks of any sizes keep their headers and
+ * first bytes on the same few pages, and the heap's resident set stays
+ * small.  0 with errno set as for mymap_free() if @ptr is not a live
+ * block.  Takes the heap lock once; constant time.
  */
 size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr);
 
