@@ -2,12 +2,14 @@
 /*
  * api.c - the rules of the channel API, one TAP line each: the directory
  * (names, duplicates, capacity, removal while attached, a foreign root
- * slot), endpoint places, channels placed by offset, and the errors of
- * send, recv, the loans and the stream calls.  Single process, memfd heap.
+ * slot), endpoint places, channels placed by offset, channel headers
+ * damaged, and the errors of send, recv, the loans and the stream calls.
+ * Single process, memfd heap.
  */
 #include <signal.h>
 #include <sys/time.h>
 
+#include "channel.h" /* the header's layout, to damage it */
 #include "ipctest.h"
 
 static struct mymap_heap *heap;
@@ -322,6 +324,39 @@ static void test_at_offset(void)
 	mymap_free(heap, block);
 }
 
+/*
+ * A channel header with the wrong message size for its kind: a message or
+ * MPMC channel records one of at least a byte, a stream none.  Small
+ * messages are the case to try: their ring is as large as for one byte,
+ * so the header's total size does not give the damage away.
+ */
+static void test_damaged_size(void)
+{
+	static const struct mymap_channel_config shapes[] = {
+	    {.kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 4, .capacity = 4},
+	    {.kind = MYMAP_CHANNEL_MPMC, .msg_size = 4, .capacity = 4},
+	    {.kind = MYMAP_CHANNEL_STREAM, .capacity = 4096},
+	};
+	static const char *const names[] = {"messages", "MPMC", "stream"};
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		size_t bytes = mymap_channel_bytes(&shapes[i]);
+		struct ipc_channel *c = mymap_aligned_alloc(heap, 64, bytes);
+		uint64_t off = mymap_offset(heap, c);
+		struct mymap_channel *ch = NULL;
+		int err = mymap_channel_format_at(heap, off, &shapes[i]);
+
+		c->msg_size = shapes[i].kind == MYMAP_CHANNEL_STREAM ? 1 : 0;
+		if (!err)
+			err = mymap_channel_attach_at(heap, off, MYMAP_CHANNEL_SENDER, &ch);
+		tap_ok(err == -EBADMSG && !ch,
+		       "a %s channel whose header says message size %u is -EBADMSG (%d)", names[i],
+		       c->msg_size, err);
+		mymap_channel_close(ch);
+		mymap_free(heap, c);
+	}
+}
+
 static void test_foreign_root(void)
 {
 	struct mymap_heap *other = mymap_open_memfd(1 << 20, 0);
@@ -346,6 +381,7 @@ int main(void)
 	test_message_errors();
 	test_stream_errors();
 	test_at_offset();
+	test_damaged_size();
 	test_foreign_root();
 	tap_ok(mymap_heap_check(heap) == 0, "the heap checks clean (%s)", mymap_last_message());
 	mymap_close(heap);

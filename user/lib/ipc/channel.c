@@ -108,15 +108,14 @@ void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config
 
 int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail)
 {
-	struct mymap_channel_config cfg = {
-	    .kind = c->kind,
-	    .msg_size = c->msg_size ? c->msg_size : 1,
-	    .capacity = c->capacity,
-	};
-
 	if (avail < sizeof(*c) ||
 	    __atomic_load_n(&c->magic, __ATOMIC_ACQUIRE) != IPC_CHANNEL_MAGIC ||
-	    c->version != IPC_CHANNEL_VERSION || !config_valid(&cfg))
+	    c->version != IPC_CHANNEL_VERSION)
+		return -EBADMSG;
+	struct mymap_channel_config cfg = ipc_channel_config(c);
+
+	/* As ipc_channel_format() leaves it: a stream records no message size. */
+	if (!config_valid(&cfg) || (c->kind == MYMAP_CHANNEL_STREAM && c->msg_size))
 		return -EBADMSG;
 	if (c->ring_off != header_bytes() || c->bytes != mymap_channel_bytes(&cfg) ||
 	    c->bytes > avail)
