@@ -424,6 +424,13 @@ static void test_fork_while_busy(void)
 }
 
 /* Pages of @h's region that are resident, from mincore(). */
+/* The backends a host has, each opened with a size and flags. */
+static const struct {
+	const char *name;
+	struct mymap_heap *(*open)(size_t, unsigned int);
+} host_backends[] = {
+    {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
+
 static size_t resident_pages(struct mymap_heap *h)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = mymap_heap_size(h) / page, count = 0;
@@ -439,29 +446,24 @@ static size_t resident_pages(struct mymap_heap *h)
 /* MYMAP_POPULATE makes the whole region resident at open; without it, only what was touched. */
 static void test_populate(void)
 {
-	static const struct {
-		const char *name;
-		struct mymap_heap *(*open)(size_t, unsigned int);
-	} backends[] = {
-	    {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
 	size_t pages = SIZE / (size_t)sysconf(_SC_PAGESIZE);
 
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		struct mymap_heap *h = backends[i].open(SIZE, 0);
+	for (size_t i = 0; i < sizeof(host_backends) / sizeof(host_backends[0]); i++) {
+		struct mymap_heap *h = host_backends[i].open(SIZE, 0);
 		size_t plain = h ? resident_pages(h) : 0;
 
 		mymap_close(h);
-		h = backends[i].open(SIZE, MYMAP_POPULATE);
+		h = host_backends[i].open(SIZE, MYMAP_POPULATE);
 		size_t populated = h ? resident_pages(h) : 0;
 
 		tap_ok(h && populated == pages && plain < pages,
 		       "%s: MYMAP_POPULATE makes all %zu pages resident at open (%zu; %zu without)",
-		       backends[i].name, pages, populated, plain);
+		       host_backends[i].name, pages, populated, plain);
 		void *p = h ? mymap_malloc(h, 1000) : NULL;
 
 		tap_ok(p && mymap_free(h, p) == 0 && mymap_heap_check(h) == 0,
 		       "%s: the populated heap allocates, frees and checks clean",
-		       backends[i].name);
+		       host_backends[i].name);
 		mymap_close(h);
 	}
 	struct mymap_heap *h = mymap_open_anon(SIZE, MYMAP_SHARED | MYMAP_POPULATE | MYMAP_NOCACHE);
@@ -527,16 +529,11 @@ static uint64_t block_end(struct mymap_heap *h, const void *p)
  */
 static void test_large_grid(void)
 {
-	static const struct {
-		const char *name;
-		struct mymap_heap *(*open)(size_t, unsigned int);
-	} backends[] = {
-	    {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
 	const size_t arena = 64u << 20;
 
-	for (size_t b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
-		const char *name = backends[b].name;
-		struct mymap_heap *h = backends[b].open(arena, 0);
+	for (size_t b = 0; b < sizeof(host_backends) / sizeof(host_backends[0]); b++) {
+		const char *name = host_backends[b].name;
+		struct mymap_heap *h = host_backends[b].open(arena, 0);
 		unsigned char *before = h ? residency(h) : NULL;
 		void *live[4] = {NULL};
 		uint64_t rng = 42, misplaced = 0;
