@@ -263,6 +263,32 @@ static void test_exhaustion(void)
 	mymap_close(h);
 }
 
+/*
+ * On a heap of 62 GiB or more a request rounds up into the last class,
+ * whose blocks may all be smaller than it: no room, not damage.  Only the
+ * header is ever touched, and the region is reserved, not committed.
+ */
+static void test_huge_request(void)
+{
+	struct mymap_heap *h = mymap_open_anon((size_t)63 << 30, 0);
+	struct mymap_stats st;
+
+	if (!tap_ok(h != NULL, "a 63 GiB anon heap opens")) {
+		tap_diag("%s", mymap_last_message());
+		return;
+	}
+	void *p = mymap_malloc(h, mymap_heap_size(h));
+
+	tap_ok(!p && errno == ENOMEM && mymap_last_error() == MYMAP_ERR_NOMEM &&
+		   mymap_heap_stats(h, &st) == 0 && st.integrity_errors == 0,
+	       "63 GiB: a request larger than any block is ENOMEM, with no damage counted (%s)",
+	       mymap_last_message());
+	p = mymap_malloc(h, mymap_heap_size(h) - (1u << 20));
+	tap_ok(p && mymap_free(h, p) == 0 && mymap_heap_check(h) == 0,
+	       "63 GiB: a request of all but 1 MiB of it is served from the last class");
+	mymap_close(h);
+}
+
 static void test_offsets(void)
 {
 	struct mymap_heap *h = mymap_open_anon(SIZE, MYMAP_SHARED);
@@ -643,6 +669,7 @@ int main(void)
 	test_attach();
 	test_calls();
 	test_exhaustion();
+	test_huge_request();
 	test_offsets();
 	test_cache();
 	test_populate();

@@ -83,9 +83,15 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 		return found < 0 ? damaged(h, what, 0) : 0;
 	uint32_t at = (uint32_t)found;
 
-	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_block_at(h, at)->size < units ||
-			mm_links_at(h, at)->prev))
+	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_links_at(h, at)->prev))
 		return damaged(h, what, at);
+	/*
+	 * Rounding a request up to its class saturates in the last class,
+	 * which therefore may hold only blocks smaller than the request: no
+	 * room.  In any other class, such a block is damage.
+	 */
+	if (mm_unlikely(mm_block_at(h, at)->size < units))
+		return fl == MM_FL_COUNT - 1 && sl == MM_SL_COUNT - 1 ? 0 : damaged(h, what, at);
 	uint32_t next = mm_links_at(h, at)->next;
 
 	if (mm_unlikely(next && (!mm_in_arena(h, next) || mm_links_at(h, next)->prev != at)))

@@ -2,17 +2,17 @@
 /*
  * fork.h - private heaps across fork(): the child gets a copy of every
  * private heap, lock word included, so no thread may be inside one when
- * the process forks (fork.c).
+ * the process forks.  The three handlers of pthread_atfork(), which
+ * handles.c registers at load.
  */
 #ifndef MYMAP_FORK_H
 #define MYMAP_FORK_H
 
-#include "heap.h"
-
-/* Starts watching private heap @h across forks; call once it is open. */
-void mm_fork_track(struct mymap_heap *h);
-
-/* Stops watching @h; call before it is unmapped. */
-void mm_fork_untrack(struct mymap_heap *h);
+/* Holds the list of open handles and takes the lock of every private heap. */
+void mm_fork_prepare(void);
+/* Releases them in the parent. */
+void mm_fork_parent(void);
+/* Clears them in the child's copies, which no change is half-way through. */
+void mm_fork_child(void);
 
 #endif /* MYMAP_FORK_H */

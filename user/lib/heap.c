@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "fork.h"
+#include "handles.h"
 #include "heap.h"
 #include "identity.h"
 #include "lock.h"
@@ -214,11 +214,11 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	if (fresh) {
 		atomic_store(&h->hdr->magic, MM_FORMATTING);
 		mm_format(h);
-		mm_fork_track(h);
+		mm_handles_add(h);
 		return h;
 	}
 	if (attach_or_format(h, flags) == 0) {
-		mm_fork_track(h);
+		mm_handles_add(h);
 		return h;
 	}
 	err = errno;
@@ -284,7 +284,7 @@ int mymap_close(struct mymap_heap *heap)
 
 	if (!heap)
 		return 0;
-	mm_fork_untrack(heap);
+	mm_handles_remove(heap);
 	/* What this handle's threads cached goes back to the others, and so do their slots. */
 	mm_lock(heap);
 	mm_pcache_release_handle(heap);

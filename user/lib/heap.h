@@ -49,7 +49,7 @@
  * @payload_span: bytes from there to the payload of the last block the
  *          arena could end with: a block pointer is @payloads plus at
  *          most this, in whole units.
- * @fork_next, @fork_prev: the list of open private heaps (fork.c).
+ * @open_next, @open_prev: the list of the process's open handles (handles.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
  */
 /* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
@@ -86,7 +86,7 @@ struct mymap_heap {
 	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;
-	struct mymap_heap *fork_next, *fork_prev;
+	struct mymap_heap *open_next, *open_prev;
 	bool fork_locked;
 };
 

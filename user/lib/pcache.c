@@ -5,8 +5,11 @@
  * slots of dead threads and processes, and reading every slot's counters
  * for the statistics.
  */
+#include <pthread.h>
 #include <string.h>
 
+#include "handles.h"
+#include "lock.h"
 #include "pcache.h"
 
 _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
@@ -149,7 +152,51 @@ void mm_pcache_reap(struct mymap_heap *h)
 	}
 }
 
-/* Points the calling thread's table at slot @s for @h, and the handle too while it can. */
+/*
+ * A thread that ends gives its slots back at once, blocks and counters
+ * (as glibc's tcache does at thread exit), rather than leaving them to
+ * whoever next finds the slot's owner dead.  Its table says which handles
+ * it has slots for; the list of open handles says which are still open,
+ * and holding that list keeps them so while the slots are given back.
+ */
+static void give_back_at_exit(void *unused)
+{
+	(void)unused;
+	mm_handles_lock();
+	for (unsigned int i = 0; i < MM_TLS_SLOTS; i++) {
+		struct mm_tls_slot *t = &mm_tls_slots[i];
+
+		for (struct mymap_heap *h = mm_handles_first(); t->handle && h; h = h->open_next) {
+			if (h->serial != t->handle)
+				continue;
+			mm_lock(h);
+			/* Still this thread's: mymap_close() or a reaper may have taken it. */
+			if (atomic_load_explicit(&t->slot->owner, memory_order_relaxed) ==
+				mm_thread_id() &&
+			    t->slot->process == mm_self_id() && t->slot->handle == h->serial)
+				release_slot(h, t->slot);
+			mm_unlock(h);
+			break;
+		}
+		t->handle = 0;
+		t->slot = NULL;
+	}
+	mm_handles_unlock();
+}
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static bool exit_key_made;
+
+static void make_exit_key(void)
+{
+	exit_key_made = pthread_key_create(&exit_key, give_back_at_exit) == 0;
+}
+
+/*
+ * Points the calling thread's table at slot @s for @h, and the handle too
+ * while it can, and has the thread give the slot back when it ends.
+ */
 static void remember(struct mymap_heap *h, struct mm_pcache *s)
 {
 	struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
@@ -158,6 +205,9 @@ static void remember(struct mymap_heap *h, struct mm_pcache *s)
 	t->slot = s;
 	if (__libc_single_threaded)
 		h->solo_slot = s;
+	pthread_once(&exit_key_once, make_exit_key);
+	if (exit_key_made)
+		pthread_setspecific(exit_key, t);
 }
 
 /* Takes a free slot for the calling thread and @h; false if every slot is taken. */
