@@ -116,19 +116,20 @@ static bool verify(const struct slot *s, size_t upto, const char *when)
 
 /*
  * The farthest a block for @req bytes with its header at arena offset
- * @start may end: its own 16-byte units and a minimal block absorbed
- * (2 units), or on a demand-paged heap, for a block of 64 KiB or more,
- * the first 64 KiB line of the arena at or after that (the grid, alloc.c),
- * a minimal block absorbed again.
+ * @start may end: its own 16-byte units (header included, at least two)
+ * and a remainder too small to be a block (one unit); or on a
+ * demand-paged heap, for a block of 64 KiB or more, the first 64 KiB line
+ * of the arena at or after that (the grid, alloc.c), one unit more.
  */
 static uint64_t farthest_end(uint64_t start, size_t req)
 {
 	const uint64_t line = 64 << 10;
-	uint64_t tight = start + 16 + req + 16 + 2 * 16;
+	uint64_t units = (req + 31) / 16 < 2 ? 2 : (req + 31) / 16;
+	uint64_t tight = start + 16 * units + 16;
 
-	if (!demand_paged || 16 + req < line)
+	if (!demand_paged || units < line / 16)
 		return tight;
-	uint64_t to_line = (start + 16 + req + line - 1) / line * line + 2 * 16;
+	uint64_t to_line = (start + 16 * units + line - 1) / line * line + 16;
 
 	return to_line > tight ? to_line : tight;
 }

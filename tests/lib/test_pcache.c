@@ -6,7 +6,8 @@
  * check, or by the recovery of the lock it held), a forked child never
  * touches its parent's cache slot; each thread caches in a slot of its
  * own, on shared heaps and on private ones once the process has threads,
- * and an ended thread's slot comes back like a dead process's.
+ * a thread that ends gives its slot back itself, and one that ended
+ * without its exit handlers has it reaped like a dead process's.
  *
  * The slots are read straight from the heap header (user/lib/layout.h) to
  * see that blocks really wait in a cache while another process looks.

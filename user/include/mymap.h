@@ -43,11 +43,13 @@
  * free, statistics count it as free, mymap_heap_check() accepts it.  The
  * owner returns its slot's blocks for its own statistics and checks and a
  * request that finds no room; mymap_close() returns those of every slot
- * claimed through the handle; the blocks in a dead thread's or process's
- * slot go back to the heap when lock recovery, statistics, a check, a
+ * claimed through the handle; a thread that ends returns its slots'
+ * blocks and gives the slots up as it ends (a thread-exit handler, as
+ * glibc's tcache does).  The blocks in the slot of an owner that died
+ * without that - a killed process, a thread ended by the exit system
+ * call - go back to the heap when lock recovery, statistics, a check, a
  * request that finds no room or a thread looking for a free slot finds it
- * dead.  A thread that ends keeps its slot until then.  A forked child
- * claims a slot of its own.  A thread keeps at most 1/16 of the region
+ * dead.  A forked child claims a slot of its own.  A thread keeps at most 1/16 of the region
  * cached; blocks in a live thread's cache are not available to the
  * others.  MYMAP_NOCACHE turns both caches off for a handle.  A waiter
  * spins briefly, yields, then sleeps (futex on anon, memfd and brk; the
@@ -367,8 +369,10 @@ int mymap_free(struct mymap_heap *heap, void *ptr);
  * and so may have up to 64 KiB more.  Those bytes cost no memory until
  * written; in exchange, large blocks of any sizes keep their headers and
  * first bytes on the same few pages, and the heap's resident set stays
- * small.  0 with errno set as for mymap_free() if @ptr is not a live
- * block.  Takes the heap lock once; constant time.
+ * small.  They do cost room, so this is done only while three quarters of
+ * the region stay free: it never takes more than an eighth of the region.
+ * 0 with errno set as for mymap_free() if @ptr is not a live block.
+ * Takes the heap lock once; constant time.
  */
 size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr);
 

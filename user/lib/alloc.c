@@ -206,10 +206,14 @@ static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap,
  * grid, a block of MM_GRID_UNITS or more starts on a multiple of 64 KiB of
  * the arena and ends on one (or at the end of the free block it came
  * from), so boundaries keep to the same few pages.  The price is address
- * space: each such block is rounded up by less than 64 KiB, which
+ * space: each such block is rounded up by at most 64 KiB, which
  * mymap_usable_size() reports, and which costs no memory until written.
- * A resident arena (the device, MYMAP_POPULATE) has no page to save, so
- * there every block is placed tightly (h->grid_from).
+ * It costs room, though, and as a heap fills room counts: the grid is used
+ * only while three quarters of the arena stay free (grid_wanted), so it
+ * never takes more than an eighth of the arena, and a heap that fills up
+ * places the rest of its large blocks tightly.  A handle on a resident
+ * arena (the device, MYMAP_POPULATE) has no page to save, so it places
+ * every block tightly (h->grid_from).
  */
 
 /* The first grid line at or after unit offset @at. */
@@ -218,10 +222,19 @@ static inline uint64_t grid_line(uint64_t at)
 	return (at + MM_GRID_UNITS - 1) & ~(uint64_t)(MM_GRID_UNITS - 1);
 }
 
+/* Whether a request of @units goes on the grid: large, on a demand-paged arena, with room to spare.
+ */
+static inline bool grid_wanted(const struct mymap_heap *h, uint32_t units)
+{
+	return units >= h->grid_from &&
+	       h->hdr->counters.free >= h->region.size - h->region.size / 4 + mm_usable_of(units) +
+					    ((uint64_t)MM_GRID_UNITS << MM_UNIT_SHIFT);
+}
+
 /* Units a block at @at takes for a request of @units: to a grid line where the grid applies. */
 static inline uint64_t grid_units(const struct mymap_heap *h, uint32_t at, uint32_t units)
 {
-	return units < h->grid_from ? units : grid_line((uint64_t)at + units) - at;
+	return grid_wanted(h, units) ? grid_line((uint64_t)at + units) - at : units;
 }
 
 /*
@@ -246,11 +259,12 @@ static bool grid_place(uint32_t at, uint32_t size, uint32_t units, uint32_t *gap
 }
 
 /*
- * Takes a free block for a request of @units (at least h->grid_from) and
- * says where in it the block goes: on the grid if any free block has room
- * for it there, else tightly, like any other request (the grid never
- * refuses a request that fits).  The good fit comes first; a block whose
- * start is off the grid may need up to a grid step more than @units.
+ * Takes a free block for a request of @units (grid_wanted) and says where
+ * in it the block goes: on the grid if a free block has room for it there,
+ * else tightly, like any other request (the grid never refuses a request
+ * that fits).  First the head of the good fit's class; if it has no room
+ * on the grid, a block of a class large enough for any gap (at most a grid
+ * step and a minimal block); then the good fit, tightly.
  */
 static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used)
 {
@@ -258,7 +272,8 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
 	int64_t head = find_fit(h, units, &fl, &sl), at = 0;
 	uint64_t need = (uint64_t)units + MM_GRID_UNITS + MM_MIN_UNITS;
 
-	if (head > 0 && mm_in_arena(h, (uint32_t)head) &&
+	/* The head's size is read only once its header is known good. */
+	if (head > 0 && mm_free_block_ok(h, (uint32_t)head) &&
 	    grid_place((uint32_t)head, mm_block_at(h, (uint32_t)head)->size, units, gap, used))
 		at = take_free_block(h, units, "mymap_malloc"); /* that head */
 	else if (need <= UINT32_MAX)
@@ -296,7 +311,7 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 	void *p = NULL;
 
 	lock_for_change(heap);
-	if (mm_likely(units < heap->grid_from))
+	if (mm_likely(!grid_wanted(heap, units)))
 		at = take_for_request(heap, units, "mymap_malloc");
 	else
 		at = take_for_grid(heap, units, &gap, &used);
@@ -699,6 +714,8 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 	uint64_t want = grid_units(h, at, units);
 
 	units = want < avail ? (uint32_t)want : avail;
+	if (units == size)
+		return 1; /* already that size: nothing to write */
 	/* Shrinking by less than a minimal block with nothing to merge: keep it. */
 	if (!n.next_size && size - units < MM_MIN_UNITS)
 		return 1;

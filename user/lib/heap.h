@@ -42,8 +42,9 @@
  *          serves while the process has one thread (cache.h): one byte
  *          for the fast paths to test.
  * @grid_from: the units from which a request is placed on the large-block
- *          grid (alloc.c); UINT32_MAX on a resident arena (the device, or
- *          MYMAP_POPULATE), where no page is touched for the first time.
+ *          grid (alloc.c); UINT32_MAX where this handle finds its arena
+ *          resident (the device, or opened with MYMAP_POPULATE), so no page
+ *          is touched for the first time (no request has that many units).
  * @payloads: address of the first block's payload, the lowest a block's
  *          pointer can have.
  * @payload_span: bytes from there to the payload of the last block the
