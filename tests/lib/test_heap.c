@@ -449,7 +449,6 @@ static void test_fork_while_busy(void)
 	busy_heap = NULL;
 }
 
-/* Pages of @h's region that are resident, from mincore(). */
 /* The backends a host has, each opened with a size and flags. */
 static const struct {
 	const char *name;
@@ -457,6 +456,7 @@ static const struct {
 } host_backends[] = {
     {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
 
+/* Pages of @h's region that are resident, from mincore(). */
 static size_t resident_pages(struct mymap_heap *h)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = mymap_heap_size(h) / page, count = 0;
