@@ -356,24 +356,28 @@ static mm_inline bool cache_give(struct mymap_heap *h, struct mm_pcache *slot, u
  * The fast paths of mymap_malloc(), one function each, reached and left by
  * tail calls: mymap_malloc() itself then saves no register, where holding
  * both paths it saved five on every call.  (mymap_free() gained nothing
- * from the same split.)
+ * from the same split.)  They, mymap_malloc() and mymap_free() are marked
+ * hot, which puts them side by side in .text.hot: a program's churn runs
+ * in one page of the library.  QEMU's TCG chains translated code only
+ * within a page, and there this took churn from 91 to 82 ns on a private
+ * heap and from 96 to 93 on a shared one, in one VM run with glibc at 91.
  */
-static __attribute__((noinline)) void *malloc_cached(struct mymap_heap *heap, uint32_t units)
+static __attribute__((noinline, hot)) void *malloc_cached(struct mymap_heap *heap, uint32_t units)
 {
 	void *p = cache_take(heap, NULL, units);
 
 	return p ? p : malloc_locked(heap, units);
 }
 
-static __attribute__((noinline)) void *malloc_slot(struct mymap_heap *heap, struct mm_pcache *slot,
-						   uint32_t units)
+static __attribute__((noinline, hot)) void *malloc_slot(struct mymap_heap *heap,
+							struct mm_pcache *slot, uint32_t units)
 {
 	void *p = mm_pcache_pop(heap, slot, units); /* cache_take(), @slot known */
 
 	return p ? p : malloc_locked(heap, units);
 }
 
-void *mymap_malloc(struct mymap_heap *heap, size_t size)
+__attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
 	struct mm_pcache *slot;
@@ -650,7 +654,7 @@ static __attribute__((noinline)) int free_locked(struct mymap_heap *h, uint32_t 
 	return ret;
 }
 
-int mymap_free(struct mymap_heap *heap, void *ptr)
+__attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 {
 	uint32_t at = 0;
 
