@@ -265,14 +265,21 @@ static void test_exhaustion(void)
 
 /*
  * On a heap of 62 GiB or more a request rounds up into the last class,
- * whose blocks may all be smaller than it: no room, not damage.  Only the
- * header is ever touched, and the region is reserved, not committed.
+ * whose blocks may all be smaller than it: no room, not damage.  The
+ * region is mapped without reserving swap (MAP_NORESERVE), and only the
+ * pages of a few headers are ever written.  Where the system will not map
+ * 63 GiB at all (strict overcommit, an address-space limit), it says so.
  */
 static void test_huge_request(void)
 {
 	struct mymap_heap *h = mymap_open_anon((size_t)63 << 30, 0);
 	struct mymap_stats st;
 
+	if (!h && errno == ENOMEM) {
+		tap_diag("skipped: the system maps no 63 GiB region here (%s)",
+			 mymap_last_message());
+		return;
+	}
 	if (!tap_ok(h != NULL, "a 63 GiB anon heap opens")) {
 		tap_diag("%s", mymap_last_message());
 		return;

@@ -26,6 +26,7 @@
 #include "heap.h"
 #include "identity.h"
 #include "layout.h"
+#include "lock.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -524,6 +525,114 @@ static void test_threads(const char *what, struct mymap_heap *h)
 	mymap_close(h);
 }
 
+#define HEAPS 9 /* one more than a thread's table of slots (MM_TLS_SLOTS) */
+
+/* A thread that caches a block in each of HEAPS heaps, then ends. */
+static void *cache_in_each(void *arg)
+{
+	struct mymap_heap **heaps = arg;
+
+	for (int i = 0; i < HEAPS; i++)
+		mymap_free(heaps[i], mymap_malloc(heaps[i], PAYLOAD));
+	return (void *)(uintptr_t)mm_thread_id();
+}
+
+/*
+ * A thread that ends gives back its slot in every heap it used, although
+ * its table of slots could not hold them all (two handle numbers share an
+ * entry).
+ */
+static void test_exit_gives_back_every_slot(void)
+{
+	struct mymap_heap *heaps[HEAPS];
+	unsigned int kept = 0, opened = 0;
+	void *id = NULL;
+	pthread_t t;
+
+	for (int i = 0; i < HEAPS; i++)
+		opened += (heaps[i] = mymap_open_memfd(SIZE, 0)) != NULL;
+	if (!tap_ok(opened == HEAPS, "%d memfd heaps open", HEAPS))
+		return;
+	pthread_create(&t, NULL, cache_in_each, heaps);
+	pthread_join(t, &id);
+	for (int i = 0; i < HEAPS; i++)
+		kept += slot_of(heaps[i], (uint64_t)(uintptr_t)id) != NULL;
+	tap_ok(id && kept == 0,
+	       "a thread that cached in %d heaps gives back all its slots as it ends (%u kept)",
+	       HEAPS, kept);
+	for (int i = 0; i < HEAPS; i++)
+		mymap_close(heaps[i]);
+}
+
+/* A thread that caches a block in a heap, waits to be let go, then ends. */
+struct one_cacher {
+	struct mymap_heap *h;
+	pthread_barrier_t cached, go;
+	uint64_t id;
+};
+
+static void *cache_one(void *arg)
+{
+	struct one_cacher *c = arg;
+
+	mymap_free(c->h, mymap_malloc(c->h, PAYLOAD));
+	c->id = mm_thread_id();
+	pthread_barrier_wait(&c->cached);
+	pthread_barrier_wait(&c->go);
+	return NULL;
+}
+
+/*
+ * A thread ending while another process holds the heap's lock and is
+ * stopped: the thread still ends (its exit handler waits a bounded time),
+ * its slot is left to a reaper, and the reaper takes it once the holder is
+ * gone.
+ */
+static void test_exit_while_lock_held(void)
+{
+	struct one_cacher c = {.h = mymap_open_memfd(SIZE, 0)};
+	int ready[2];
+
+	if (!tap_ok(c.h != NULL && pipe(ready) == 0, "memfd heap for the stopped-holder test"))
+		return;
+	pthread_barrier_init(&c.cached, NULL, 2);
+	pthread_barrier_init(&c.go, NULL, 2);
+	pthread_t t;
+
+	pthread_create(&t, NULL, cache_one, &c);
+	pthread_barrier_wait(&c.cached);
+	pid_t holder = fork();
+
+	if (holder == 0) {
+		struct mymap_heap *mine = mymap_open_fd(mymap_heap_fd(c.h), 0);
+		char byte = 1;
+
+		mm_lock(mine);
+		(void)!write(ready[1], &byte, 1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	char byte = 0;
+
+	(void)!read(ready[0], &byte, 1);
+	alarm(10);
+	pthread_barrier_wait(&c.go);
+	int joined = pthread_join(t, NULL);
+
+	alarm(0);
+	tap_ok(joined == 0 && byte == 1 && slot_of(c.h, c.id),
+	       "a thread ends while a stopped process holds the lock; its slot waits for a reaper");
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	tap_ok(mymap_heap_check(c.h) == 0 && !slot_of(c.h, c.id),
+	       "once the holder is gone, a check takes the lock over and empties the slot");
+	pthread_barrier_destroy(&c.cached);
+	pthread_barrier_destroy(&c.go);
+	close(ready[0]);
+	close(ready[1]);
+	mymap_close(c.h);
+}
+
 /* Closing a handle gives back the slots its threads claimed through it, even of live threads. */
 static void test_close_releases_thread_slots(void)
 {
@@ -720,6 +829,8 @@ int main(void)
 	test_threads("memfd", mymap_open_memfd(SIZE, 0));
 	test_threads("private anon", mymap_open_anon(SIZE, 0));
 	test_close_releases_thread_slots();
+	test_exit_gives_back_every_slot();
+	test_exit_while_lock_held();
 	test_fork_private_with_threads();
 	return tap_done();
 }

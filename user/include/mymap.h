@@ -49,9 +49,9 @@
  * without that - a killed process, a thread ended by the exit system
  * call - go back to the heap when lock recovery, statistics, a check, a
  * request that finds no room or a thread looking for a free slot finds it
- * dead.  A forked child claims a slot of its own.  A thread keeps at most 1/16 of the region
- * cached; blocks in a live thread's cache are not available to the
- * others.  MYMAP_NOCACHE turns both caches off for a handle.  A waiter
+ * dead.  A forked child claims a slot of its own.  A thread keeps at
+ * most 1/16 of the region cached; blocks in a live thread's cache are not
+ * available to the others.  MYMAP_NOCACHE turns both caches off for a handle.  A waiter
  * spins briefly, yields, then sleeps (futex on anon, memfd and brk; the
  * driver's MYMAP_IOC_WAIT on the device, where futexes cannot work) until
  * the holder releases the lock, waking at least every 2 ms to see whether

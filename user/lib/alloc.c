@@ -69,6 +69,15 @@ static mm_inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned
 	return hdr->heads[fl][sl];
 }
 
+/* Whether class (@fl, @sl) is the last, and a block of @size units belongs in it. */
+static inline bool last_class_block(unsigned int fl, unsigned int sl, uint32_t size)
+{
+	unsigned int bfl, bsl;
+
+	mm_class_of(size, &bfl, &bsl);
+	return fl == MM_FL_COUNT - 1 && sl == MM_SL_COUNT - 1 && bfl == fl && bsl == sl;
+}
+
 /*
  * Takes a free block of at least @units off its list; returns its unit
  * offset, 0 if none is large enough (see no_room), -1 (reported) if
@@ -88,10 +97,11 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	/*
 	 * Rounding a request up to its class saturates in the last class,
 	 * which therefore may hold only blocks smaller than the request: no
-	 * room.  In any other class, such a block is damage.
+	 * room, if the block is one of that class.  Anywhere else, damage.
 	 */
 	if (mm_unlikely(mm_block_at(h, at)->size < units))
-		return fl == MM_FL_COUNT - 1 && sl == MM_SL_COUNT - 1 ? 0 : damaged(h, what, at);
+		return last_class_block(fl, sl, mm_block_at(h, at)->size) ? 0
+									  : damaged(h, what, at);
 	uint32_t next = mm_links_at(h, at)->next;
 
 	if (mm_unlikely(next && (!mm_in_arena(h, next) || mm_links_at(h, next)->prev != at)))

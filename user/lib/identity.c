@@ -34,19 +34,35 @@ struct proc_stat {
 	uint64_t start;	  /* field 22: start time, clock ticks after boot */
 };
 
+/*
+ * Reads /proc/@pid/stat into @buf; its length, or -1.  Callers may hold a
+ * heap lock, so the thread must not be cancelled inside: open, read and
+ * close are cancellation points, and a thread cancelled there would leave
+ * its process holding the lock.
+ */
+static ssize_t read_stat(uint64_t pid, char *buf, size_t size)
+{
+	char path[48];
+	int fd, state;
+	ssize_t n = -1;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, size);
+		close(fd);
+	}
+	pthread_setcancelstate(state, NULL);
+	return n;
+}
+
 /* Reads /proc/@pid/stat; -1 if the process or thread does not exist (or /proc cannot say). */
 static int proc_stat(uint64_t pid, struct proc_stat *st)
 {
-	char path[48], buf[1024];
-	int fd;
-	ssize_t n;
+	char buf[1024];
+	ssize_t n = read_stat(pid, buf, sizeof(buf) - 1);
 
-	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';

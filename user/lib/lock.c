@@ -102,6 +102,29 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 	}
 }
 
+bool mm_lock_within(struct mymap_heap *h, uint64_t ns)
+{
+	struct mm_lock *l = &h->hdr->lock;
+	uint64_t me = mm_self_id(), start = now_ns();
+
+	if (!mm_lock_needed(h))
+		return true;
+	for (unsigned int rounds = 0;; rounds++) {
+		uint64_t expected = 0;
+
+		if (atomic_compare_exchange_weak_explicit(
+			&l->owner, &expected, me, memory_order_acquire, memory_order_relaxed))
+			return true;
+		if (rounds < SPIN_ROUNDS) {
+			cpu_relax();
+			continue;
+		}
+		if (now_ns() - start >= ns)
+			return false;
+		sched_yield();
+	}
+}
+
 void mm_unlock_wake(struct mymap_heap *h)
 {
 	struct mm_lock *l = &h->hdr->lock;

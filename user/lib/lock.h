@@ -21,6 +21,15 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me);
 void mm_unlock_wake(struct mymap_heap *h);
 
 /*
+ * Takes the lock if it comes free within about @ns nanoseconds, spinning
+ * and yielding, never sleeping and never taking over from a dead owner;
+ * false if it did not.  For a thread's exit handler (pcache.c), which
+ * would otherwise wait on a holder that is stopped, or on its own process
+ * if it was cancelled while holding the lock.
+ */
+bool mm_lock_within(struct mymap_heap *h, uint64_t ns);
+
+/*
  * A private heap (anon private, brk) in a process with a single thread
  * has nobody to exclude: glibc's malloc makes the same shortcut.  The
  * flag only ever goes from true to false, and only when this thread

@@ -152,50 +152,74 @@ void mm_pcache_reap(struct mymap_heap *h)
 	}
 }
 
+/* How long a thread's exit handler waits for a heap's lock before leaving its slots to a reaper. */
+#define EXIT_LOCK_NS 2000000ULL
+
 /*
  * A thread that ends gives its slots back at once, blocks and counters
  * (as glibc's tcache does at thread exit), rather than leaving them to
- * whoever next finds the slot's owner dead.  Its table says which handles
- * it has slots for; the list of open handles says which are still open,
- * and holding that list keeps them so while the slots are given back.
+ * whoever next finds the slot's owner dead.  Holding the list of open
+ * handles keeps each one open meanwhile; its slots say which are this
+ * thread's.  It waits for a heap's lock a bounded time only, since every
+ * open, close, fork and thread exit of the process waits on the list
+ * meanwhile: a holder stopped for good, or this very thread cancelled
+ * while it held the lock, leaves that heap's slots to a reaper.
  */
 static void give_back_at_exit(void *unused)
 {
-	(void)unused;
-	mm_handles_lock();
-	for (unsigned int i = 0; i < MM_TLS_SLOTS; i++) {
-		struct mm_tls_slot *t = &mm_tls_slots[i];
+	uint64_t me = mm_thread_id_known();
 
-		for (struct mymap_heap *h = mm_handles_first(); t->handle && h; h = h->open_next) {
-			if (h->serial != t->handle)
+	(void)unused;
+	if (!me)
+		return; /* an identity never computed owns no slot */
+	mm_handles_lock();
+	for (struct mymap_heap *h = mm_handles_first(); h; h = h->open_next) {
+		bool locked = false;
+
+		for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+			struct mm_pcache *s = &h->hdr->pcache[i];
+
+			if (atomic_load_explicit(&s->owner, memory_order_acquire) != me)
 				continue;
-			mm_lock(h);
-			/* Still this thread's: mymap_close() or a reaper may have taken it. */
-			if (atomic_load_explicit(&t->slot->owner, memory_order_relaxed) ==
-				mm_thread_id() &&
-			    t->slot->process == mm_self_id() && t->slot->handle == h->serial)
-				release_slot(h, t->slot);
-			mm_unlock(h);
-			break;
+			if (!locked && !(locked = mm_lock_within(h, EXIT_LOCK_NS)))
+				break;
+			/* Checked again under the lock: a reaper may have taken it. */
+			if (atomic_load_explicit(&s->owner, memory_order_relaxed) == me &&
+			    s->process == mm_self_id() && s->handle == h->serial)
+				release_slot(h, s);
 		}
-		t->handle = 0;
-		t->slot = NULL;
+		if (locked)
+			mm_unlock(h);
 	}
 	mm_handles_unlock();
+	memset(mm_tls_slots, 0, sizeof(mm_tls_slots));
 }
 
+/*
+ * The key whose destructor is give_back_at_exit().  Made at load, among
+ * the process's first keys: glibc keeps the first 32 keys' values in the
+ * thread itself, so setting it never allocates (remember() runs under a
+ * heap lock, and malloc may be a heap's).  Deleted at unload, so a thread
+ * ending after a dlclose() calls nothing that is gone.
+ */
 static pthread_key_t exit_key;
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static bool exit_key_made;
 
-static void make_exit_key(void)
+__attribute__((constructor)) static void make_exit_key(void)
 {
 	exit_key_made = pthread_key_create(&exit_key, give_back_at_exit) == 0;
 }
 
+__attribute__((destructor)) static void delete_exit_key(void)
+{
+	if (exit_key_made)
+		pthread_key_delete(exit_key);
+	exit_key_made = false;
+}
+
 /*
  * Points the calling thread's table at slot @s for @h, and the handle too
- * while it can, and has the thread give the slot back when it ends.
+ * while it can, and has the thread give its slots back when it ends.
  */
 static void remember(struct mymap_heap *h, struct mm_pcache *s)
 {
@@ -205,7 +229,6 @@ static void remember(struct mymap_heap *h, struct mm_pcache *s)
 	t->slot = s;
 	if (__libc_single_threaded)
 		h->solo_slot = s;
-	pthread_once(&exit_key_once, make_exit_key);
 	if (exit_key_made)
 		pthread_setspecific(exit_key, t);
 }

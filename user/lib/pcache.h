@@ -25,11 +25,12 @@
  *   and statistics read every slot and move its blocks to free.
  * - the slot's owner returns its blocks to the heap (mm_pcache_flush) for
  *   its own statistics and checks and when a request finds no room, and
- *   gives the slot up when it closes the handle.  A slot whose owner is
- *   found dead (a thread that has ended, or its whole process) - by lock
- *   recovery, statistics, checks, a request that finds no room, or a claim
- *   that finds every slot taken - is emptied by the lock holder
- *   (mm_pcache_reap).
+ *   gives the slot up when it closes the handle or ends (a thread-exit
+ *   handler, pcache.c).  A slot whose owner is found dead without having
+ *   given it up (a killed process, a thread ended without its exit
+ *   handlers) - by lock recovery, statistics, checks, a request that
+ *   finds no room, or a claim that finds every slot taken - is emptied by
+ *   the lock holder (mm_pcache_reap).
  *
  * The lists are ordered for a death at any instant: a push links the
  * block, publishes it as the list head, then marks it cached; a pop marks
