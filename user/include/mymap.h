@@ -45,17 +45,18 @@
  * request that finds no room; mymap_close() returns those of every slot
  * claimed through the handle; a thread that ends returns its slots'
  * blocks and gives the slots up as it ends (a thread-exit handler, as
- * glibc's tcache does).  The blocks in the slot of an owner that died
- * without that - a killed process, a thread ended by the exit system
- * call - go back to the heap when lock recovery, statistics, a check, a
- * request that finds no room or a thread looking for a free slot finds it
- * dead.  A forked child claims a slot of its own.  A thread keeps at
- * most 1/16 of the region cached; blocks in a live thread's cache are not
- * available to the others.  MYMAP_NOCACHE turns both caches off for a handle.  A waiter
- * spins briefly, yields, then sleeps (futex on anon, memfd and brk; the
- * driver's MYMAP_IOC_WAIT on the device, where futexes cannot work) until
- * the holder releases the lock, waking at least every 2 ms to see whether
- * the holder still lives.
+ * glibc's tcache does), where the heap's lock comes free within 2 ms.
+ * The blocks in the slot of an owner that died without that - a killed
+ * process, a thread ended by the exit system call, or one whose exit
+ * found the lock held - go back to the heap when lock recovery,
+ * statistics, a check, a request that finds no room or a thread looking
+ * for a free slot finds it dead.  A forked child claims a slot of its
+ * own.  A thread keeps at most 1/16 of the region cached; blocks in a
+ * live thread's cache are not available to the others.  MYMAP_NOCACHE
+ * turns both caches off for a handle.  A waiter spins briefly, yields,
+ * then sleeps (futex on anon, memfd and brk; the driver's MYMAP_IOC_WAIT
+ * on the device, where futexes cannot work) until the holder releases the
+ * lock, waking at least every 2 ms to see whether the holder still lives.
  *
  * Death of a lock holder: the lock word holds the owner's identity, its pid
  * and its start time from /proc/PID/stat, so a reused pid is never taken
