@@ -379,12 +379,23 @@ static __attribute__((noinline, hot)) void *malloc_cached(struct mymap_heap *hea
 	return p ? p : malloc_locked(heap, units);
 }
 
+/* malloc_slot() after it found its list damaged: drops it, then the free lists serve. */
+static __attribute__((noinline, cold)) void *
+malloc_slot_damaged(struct mymap_heap *heap, struct mm_pcache *slot, uint32_t units)
+{
+	mm_pcache_drop_list(heap, slot, units - MM_MIN_UNITS);
+	return malloc_locked(heap, units);
+}
+
+/* cache_take() with @slot known, every way out a tail call: no register is saved. */
 static __attribute__((noinline, hot)) void *malloc_slot(struct mymap_heap *heap,
 							struct mm_pcache *slot, uint32_t units)
 {
-	void *p = mm_pcache_pop(heap, slot, units); /* cache_take(), @slot known */
+	uint32_t at = mm_pcache_head(heap, slot, units);
 
-	return p ? p : malloc_locked(heap, units);
+	if (mm_likely(at != 0 && at != MM_PCACHE_DAMAGED))
+		return mm_pcache_take(heap, slot, units, at);
+	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units);
 }
 
 __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)

@@ -175,24 +175,40 @@ static mm_inline void mm_pcache_end(struct mm_pcache *s, uint32_t seq)
  */
 #define mm_pcache_set(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELEASE)
 
-/* A cached block of exactly @units from slot @s, made live again, or NULL. */
-static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, uint32_t units)
+/* mm_pcache_head() of a damaged list: never a block's offset (blocks end below 2^32 units). */
+#define MM_PCACHE_DAMAGED UINT32_MAX
+
+/*
+ * The head of slot @s's list of blocks of @units, if it can be popped: an
+ * intact cached block of that size, with the slot's counts agreeing.  0 if
+ * the list is empty or @units not a cached size; MM_PCACHE_DAMAGED if the
+ * list is damaged in the region, for the caller to drop
+ * (mm_pcache_drop_list) and never follow.  Separate from the pop itself,
+ * so that a caller can drop the list in a function of its own: a call on
+ * the fast path would make it save registers on every request.
+ */
+static mm_inline uint32_t mm_pcache_head(struct mymap_heap *h, struct mm_pcache *s, uint32_t units)
 {
 	uint32_t bin = units - MM_MIN_UNITS;
 
 	if (bin >= MM_PCACHE_BINS)
-		return NULL;
+		return 0;
 	uint32_t at = s->head[bin];
 
 	if (!at)
-		return NULL;
-	uint64_t usable = mm_usable_of(units);
+		return 0;
+	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < mm_usable_of(units) ||
+			!s->count[bin]))
+		return MM_PCACHE_DAMAGED;
+	return at;
+}
 
-	/* A list damaged in the region is dropped, never followed. */
-	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < usable || !s->count[bin])) {
-		mm_pcache_drop_list(h, s, bin);
-		return NULL;
-	}
+/* Pops @at, the head mm_pcache_head() gave for @units, and makes it live again. */
+static mm_inline void *mm_pcache_take(struct mymap_heap *h, struct mm_pcache *s, uint32_t units,
+				      uint32_t at)
+{
+	uint32_t bin = units - MM_MIN_UNITS;
+	uint64_t usable = mm_usable_of(units);
 	uint32_t next = mm_links_at(h, at)->next;
 	uint32_t seq = mm_pcache_begin(s);
 
@@ -208,6 +224,19 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 		mm_pcache_set(s->peak, in_use);
 	mm_pcache_end(s, seq);
 	return mm_payload_at(h, at);
+}
+
+/* A cached block of exactly @units from slot @s, made live again, or NULL; a damaged list is
+ * dropped. */
+static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, uint32_t units)
+{
+	uint32_t at = mm_pcache_head(h, s, units);
+
+	if (mm_unlikely(at == MM_PCACHE_DAMAGED)) {
+		mm_pcache_drop_list(h, s, units - MM_MIN_UNITS);
+		return NULL;
+	}
+	return at ? mm_pcache_take(h, s, units, at) : NULL;
 }
 
 /*
