@@ -633,6 +633,61 @@ static void test_exit_while_lock_held(void)
 	mymap_close(c.h);
 }
 
+/* What the watcher of test_main_thread_exit() waits for and looks at. */
+struct main_exit {
+	struct mymap_heap *h;
+	_Atomic uint64_t main_id; /* set once the main thread holds its slot */
+};
+
+/*
+ * Reports in its exit status whether the main thread's slot went within
+ * 5 s of the main thread holding it.  It polls, rather than joining the
+ * main thread: ThreadSanitizer cannot join a main thread.
+ */
+static void *watch_main_exit(void *arg)
+{
+	struct main_exit *m = arg;
+	uint64_t id;
+
+	while (!(id = atomic_load(&m->main_id)))
+		usleep(1000);
+	for (int ms = 0; ms < 5000; ms++) {
+		if (!slot_of(m->h, id))
+			_exit(0);
+		usleep(1000);
+	}
+	_exit(1);
+}
+
+/*
+ * A main thread that ends by pthread_exit() while another thread runs on
+ * gives its slot back like any thread (its identity is its process's).
+ */
+static void test_main_thread_exit(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		static struct main_exit m;
+		pthread_t watcher;
+
+		alarm(10);
+		m.h = mymap_open_memfd(SIZE, 0);
+		if (!m.h || pthread_create(&watcher, NULL, watch_main_exit, &m) != 0)
+			_exit(2);
+		mymap_free(m.h, mymap_malloc(m.h, PAYLOAD));
+		if (!slot_of(m.h, mm_thread_id()))
+			_exit(3);
+		atomic_store(&m.main_id, mm_thread_id());
+		pthread_exit(NULL);
+	}
+	int failed = child_failures(pid);
+
+	tap_ok(failed == 0,
+	       "a main thread that ends by pthread_exit() gives its slot back as it ends (%d)",
+	       failed);
+}
+
 /* Closing a handle gives back the slots its threads claimed through it, even of live threads. */
 static void test_close_releases_thread_slots(void)
 {
@@ -831,6 +886,7 @@ int main(void)
 	test_close_releases_thread_slots();
 	test_exit_gives_back_every_slot();
 	test_exit_while_lock_held();
+	test_main_thread_exit();
 	test_fork_private_with_threads();
 	return tap_done();
 }
