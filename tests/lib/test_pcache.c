@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -688,6 +689,76 @@ static void test_main_thread_exit(void)
 	       failed);
 }
 
+/* Heaps the short-lived threads of test_fork_while_threads_end() cache in. */
+static struct mymap_heap *churned[2];
+static atomic_bool churn_stop;
+
+/* A thread that caches a block in each heap and ends, at once. */
+static void *cache_and_end(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++)
+		mymap_free(churned[i], mymap_malloc(churned[i], PAYLOAD));
+	return NULL;
+}
+
+/* Starts short-lived threads, one after another, until told to stop. */
+static void *start_threads(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, cache_and_end, NULL) == 0)
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * fork() while threads keep ending (their exit handlers take the list of
+ * open handles and the heaps' locks, as the fork handlers do): every
+ * child finds both heaps usable, neither lock held.
+ */
+static void test_fork_while_threads_end(void)
+{
+	int forks = 30, bad = 0;
+	pthread_t starter;
+
+	churned[0] = mymap_open_memfd(SIZE, 0);
+	churned[1] = mymap_open_anon(SIZE, 0);
+	if (!tap_ok(churned[0] && churned[1], "a shared and a private heap for the fork test"))
+		return;
+	atomic_store(&churn_stop, false);
+	pthread_create(&starter, NULL, start_threads, NULL);
+	for (int i = 0; i < forks; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			alarm(5);
+			for (int h = 0; h < 2; h++) {
+				void *p = mymap_malloc(churned[h], PAYLOAD);
+
+				if (!p || mymap_free(churned[h], p) != 0 ||
+				    mymap_heap_check(churned[h]) != 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		bad += child_failures(pid) != 0;
+	}
+	atomic_store(&churn_stop, true);
+	pthread_join(starter, NULL);
+	tap_ok(bad == 0,
+	       "%d forks while threads keep caching and ending: every child can use both heaps "
+	       "(%d could not)",
+	       forks, bad);
+	tap_ok(mymap_heap_check(churned[0]) == 0 && mymap_heap_check(churned[1]) == 0,
+	       "both heaps check clean in the parent");
+	mymap_close(churned[0]);
+	mymap_close(churned[1]);
+}
+
 /* Closing a handle gives back the slots its threads claimed through it, even of live threads. */
 static void test_close_releases_thread_slots(void)
 {
@@ -887,6 +958,7 @@ int main(void)
 	test_exit_gives_back_every_slot();
 	test_exit_while_lock_held();
 	test_main_thread_exit();
+	test_fork_while_threads_end();
 	test_fork_private_with_threads();
 	return tap_done();
 }
