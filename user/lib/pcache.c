@@ -116,17 +116,21 @@ void mm_pcache_flush(struct mymap_heap *h)
 		empty_slot(h, s);
 }
 
+/*
+ * Whether slot @s is claimed, by this process, through handle @h; the
+ * caller holds the lock (@process and @handle are read only under it).
+ */
+static bool claimed_through(const struct mymap_heap *h, const struct mm_pcache *s)
+{
+	return atomic_load_explicit(&s->owner, memory_order_acquire) &&
+	       s->process == mm_self_id() && s->handle == h->serial;
+}
+
 void mm_pcache_release_handle(struct mymap_heap *h)
 {
-	uint64_t me = mm_self_id();
-
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		struct mm_pcache *s = &h->hdr->pcache[i];
-
-		if (atomic_load_explicit(&s->owner, memory_order_acquire) && s->process == me &&
-		    s->handle == h->serial)
-			release_slot(h, s);
-	}
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
+		if (claimed_through(h, &h->hdr->pcache[i]))
+			release_slot(h, &h->hdr->pcache[i]);
 }
 
 /*
@@ -185,14 +189,13 @@ static void give_back_at_exit(void *unused)
 				break;
 			/* Checked again under the lock: a reaper may have taken it. */
 			if (atomic_load_explicit(&s->owner, memory_order_relaxed) == me &&
-			    s->process == mm_self_id() && s->handle == h->serial)
+			    claimed_through(h, s))
 				release_slot(h, s);
 		}
 		if (locked)
 			mm_unlock(h);
 	}
 	mm_handles_unlock();
-	memset(mm_tls_slots, 0, sizeof(mm_tls_slots));
 }
 
 /*
@@ -266,7 +269,7 @@ void mm_pcache_claim(struct mymap_heap *h)
 		struct mm_pcache *s = &h->hdr->pcache[i];
 
 		if (atomic_load_explicit(&s->owner, memory_order_relaxed) == me &&
-		    s->process == mm_self_id() && s->handle == h->serial) {
+		    claimed_through(h, s)) {
 			remember(h, s);
 			return;
 		}
