@@ -463,15 +463,27 @@ static const struct {
 } host_backends[] = {
     {"anon", mymap_open_anon}, {"memfd", mymap_open_memfd}, {"brk", mymap_open_brk}};
 
-/* Pages of @h's region that are resident, from mincore(). */
+/* mincore() of the whole heap: one byte a page, bit 0 set if resident; NULL on failure. */
+static unsigned char *residency(struct mymap_heap *h)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *vec = malloc(mymap_heap_size(h) / page);
+
+	if (vec && mincore(mymap_heap_base(h), mymap_heap_size(h), vec) != 0) {
+		free(vec);
+		vec = NULL;
+	}
+	return vec;
+}
+
+/* Pages of @h's region that are resident. */
 static size_t resident_pages(struct mymap_heap *h)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = mymap_heap_size(h) / page, count = 0;
-	unsigned char *vec = malloc(n);
+	size_t n = mymap_heap_size(h) / (size_t)sysconf(_SC_PAGESIZE), count = 0;
+	unsigned char *vec = residency(h);
 
-	if (vec && mincore(mymap_heap_base(h), mymap_heap_size(h), vec) == 0)
-		for (size_t i = 0; i < n; i++)
-			count += vec[i] & 1;
+	for (size_t i = 0; vec && i < n; i++)
+		count += vec[i] & 1;
 	free(vec);
 	return count;
 }
@@ -507,19 +519,6 @@ static void test_populate(void)
 }
 
 #define LINE (64u << 10)
-
-/* mincore() of the whole heap: one byte a page, bit 0 set if resident; NULL on failure. */
-static unsigned char *residency(struct mymap_heap *h)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	unsigned char *vec = malloc(mymap_heap_size(h) / page);
-
-	if (vec && mincore(mymap_heap_base(h), mymap_heap_size(h), vec) != 0) {
-		free(vec);
-		vec = NULL;
-	}
-	return vec;
-}
 
 /*
  * Pages made resident since @before (residency()) that do not start a
