@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "mymap.h"
 #include "mymap_uapi.h"
 
@@ -126,8 +127,8 @@ static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 	 * No later mprotect(PROT_EXEC); mremap may not grow the mapping past
 	 * what was checked; core dumps leave the shared region out.
 	 */
-	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 
 	ret = mymap_region_remap(region, vma);
 	if (ret)
