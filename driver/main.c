@@ -94,5 +94,5 @@ module_init(mymap_init);
 module_exit(mymap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Reserved kernel pages shared with processes through mmap");
+MODULE_DESCRIPTION("Kernel memory shared with processes through mmap");
 MODULE_VERSION("1.0.0");

@@ -2,7 +2,7 @@
 /*
  * mymap.h - what the parts of the mymap driver share.
  *
- * The device is one region of reserved kernel pages, allocated in chunks at
+ * The device is one region of kernel memory, allocated in chunks at
  * load time (region.c), mapped into and copied to and from processes by the
  * file operations (fops.c), with a wait/wake primitive on its words
  * (waitq.c) and counters shown in sysfs (sysfs.c).  main.c ties them to the

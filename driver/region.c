@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * region.c - the device's memory: reserved kernel pages in kmalloc'd chunks,
- * mapped into processes with remap_pfn_range and copied for read/write.
+ * region.c - the device's memory: kernel pages in kmalloc'd chunks, mapped
+ * into processes with remap_pfn_range and copied for read/write.
  *
  * One kmalloc cannot return more than KMALLOC_MAX_SIZE (4 MiB on x86_64),
  * so a larger region is a list of chunks.  Every chunk but the last has the
  * same power-of-two size, which makes "which chunk holds byte N" a shift.
+ *
+ * The pages are not marked PG_reserved.  Drivers of the 2.4 era had to:
+ * remap_page_range() refused ordinary pages, and the swapper would have
+ * taken them.  remap_pfn_range() makes the mapping VM_PFNMAP, so the mm
+ * never looks at these pages' struct page at all (vm_normal_page() returns
+ * NULL: no reference counts, no rmap, no swap, no migration), and the
+ * pages stay ours until kfree.  Setting the flag would also be wrong:
+ * kmalloc serves more than two pages as one compound page from the page
+ * allocator, and less from slab pages that are often compound too, while
+ * PG_reserved may only be set on a page that is not part of one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,32 +37,10 @@ static size_t chunk_len(const struct mymap_region *region, unsigned int i)
 	return region->size - (size_t)i * region->chunk_size;
 }
 
-/*
- * remap_pfn_range maps the pages without taking references (VM_PFNMAP):
- * marking them reserved says the same to the rest of the kernel, that the
- * driver, not the mm, owns them and their lifetime.
- */
-static void set_reserved(void *addr, size_t len, bool reserved)
-{
-	size_t off;
-
-	for (off = 0; off < len; off += PAGE_SIZE) {
-		struct page *page = virt_to_page(addr + off);
-
-		if (reserved)
-			SetPageReserved(page);
-		else
-			ClearPageReserved(page);
-	}
-}
-
 static void free_chunks(struct mymap_region *region, unsigned int count)
 {
-	while (count--) {
-		set_reserved(region->chunks[count], chunk_len(region, count),
-			     false);
+	while (count--)
 		kfree(region->chunks[count]);
-	}
 	kfree(region->chunks);
 	region->chunks = NULL;
 }
@@ -102,7 +90,6 @@ int mymap_region_alloc(struct mymap_region *region, size_t size)
 			free_chunks(region, i);
 			return -ENOMEM;
 		}
-		set_reserved(chunk, len, true);
 		region->chunks[i] = chunk;
 	}
 	memcpy(region->chunks[0], mymap_seed,
