@@ -5,9 +5,12 @@
 # that paths found on the freshly installed system (kernel headers) are seen.
 #
 # Each part of the tree describes itself in a fragment (driver/driver.mk,
-# user/*/*.mk, tests/*/*.mk, docs/*/*.mk) and registers with four lists:
+# user/*/*.mk, tests/*/*.mk, docs/*/*.mk) and registers with these lists:
 #   PROGRAMS      host binaries `make all` builds
 #   SUITES        test suites; `suite-NAME` prints TAP ending "N passed, N failed"
+#   MATRIX_SUITES those of SUITES that `make check` runs once per kernel of
+#                 the matrix (scripts/kernel-paths --matrix), with KVER set
+#   DEBUG_SUITES  those of MATRIX_SUITES that also run on the debug kernel
 #   BENCH_SUITES  benchmarks; `bench-NAME` writes build/bench/NAME.jsonl
 #   DEMOS         parts of `make demo`, run in the order registered (`demo-NAME`)
 
@@ -20,9 +23,17 @@ BIN := $(BUILD)/bin
 SAN := $(BUILD)/san
 OBJ := $(BUILD)/obj
 
-# The kernel to build against and to boot: never the host's `uname -r`.
-KVER = $(shell scripts/kernel-paths --version)
-KDIR = $(shell scripts/kernel-paths --build-dir)
+# The kernel to build against and to boot (scripts/kernel-paths says which:
+# the running kernel where it has headers, else the newest Debian kernel
+# installed, for the VM).  `make module KVER=6.12-rt` picks another by name
+# or release.  Resolved once here and exported, so every sub-make, script
+# and VM of one run uses the same kernel, even if another is installed
+# meanwhile.
+KVER_ASKED := $(KVER)
+override KVER := $(shell scripts/kernel-paths $(if $(KVER),--kernel '$(KVER)') 2>/dev/null)
+export KVER
+KDIR := $(if $(KVER),$(shell scripts/kernel-paths --kernel '$(KVER)' --build-dir))
+MODULE_KO := $(BUILD)/$(or $(KVER),no-kernel)/mymap.ko
 
 CC := gcc
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
@@ -34,10 +45,12 @@ LDLIBS :=
 
 PROGRAMS :=
 SUITES :=
+MATRIX_SUITES :=
+DEBUG_SUITES :=
 BENCH_SUITES :=
 DEMOS :=
 
-.PHONY: all demo check bench deps clean demo-run check-run bench-run
+.PHONY: all demo check bench deps debug-kernel clean demo-run check-run bench-run
 
 all:
 
@@ -55,11 +68,21 @@ demo: deps
 demo-run: all module
 	@set -e; for d in $(DEMOS); do $(MAKE) --no-print-directory -s demo-$$d; done
 
-check: deps
-	@$(MAKE) --no-print-directory check-run
+# The debug kernel is built once per machine and cached outside the tree.
+debug-kernel:
+	@scripts/debug-kernel >/dev/null
 
-check-run: all module
-	@scripts/run-suites $(SUITES)
+# The matrix is read once, after deps installed it: a kernel installed
+# while the suites run does not change what they test.
+check: deps debug-kernel
+	@matrix=$$(scripts/kernel-paths --matrix) && \
+		$(MAKE) --no-print-directory check-run MATRIX="$$matrix"
+
+DEBUG_KVER = $(shell scripts/kernel-paths --kernel debug 2>/dev/null)
+check-run: all
+	@scripts/run-suites $(filter-out $(MATRIX_SUITES),$(SUITES)) \
+		$(foreach k,$(MATRIX),$(addsuffix @$(k),$(if $(filter $(k),$(DEBUG_KVER)), \
+			$(DEBUG_SUITES),$(MATRIX_SUITES))))
 
 # `make bench` runs every suite, `make bench SUITE=name` just one.
 SUITE ?= $(BENCH_SUITES)
@@ -73,7 +96,7 @@ bench-run: all module
 		*) echo "make bench: no suite '$$s' (have: $(BENCH_SUITES))" >&2; exit 2;; esac; \
 		$(MAKE) --no-print-directory -s bench-$$s; done
 
-clean: module-clean
+clean:
 	rm -rf $(BUILD)
 
 # Generic rules: one program per source file under user/ and tests/.

@@ -1,24 +1,30 @@
 # The kernel module, built by Kbuild (top-level Kbuild file) against the
-# headers of the kernel the VM boots, and its static checks.
+# headers of one kernel, KVER, into build/KVER/mymap.ko, and its static
+# checks.  Kbuild writes its objects beside the sources, so each kernel
+# builds from its own copy of them (build/KVER/src): builds for different
+# kernels never mix, and each is rebuilt when its kernel's headers change.
 DRIVER_SRC := $(wildcard driver/*.c driver/*.h driver/uapi/*.h)
+MODULE_SRC := $(BUILD)/$(or $(KVER),no-kernel)/src
 CHECKPATCH := $(BUILD)/checkpatch/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := $(firstword $(wildcard /usr/src/linux-source-*.tar.xz))
 
 SUITES += driver-lint
+MATRIX_SUITES += driver-lint
+DEBUG_SUITES += driver-lint
 
-.PHONY: module module-clean suite-driver-lint
+.PHONY: module suite-driver-lint
 
-module: $(BUILD)/mymap.ko
+module: $(MODULE_KO)
 
 # W=1 always: the extra warnings are part of the kernel style we hold to.
-$(BUILD)/mymap.ko: $(DRIVER_SRC) Kbuild
-	@mkdir -p $(@D)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
-	cp mymap.ko $@
-
-module-clean:
-	@if [ -n "$$(scripts/kernel-paths --build-dir 2>/dev/null)" ]; then \
-		$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null; fi
+# cp -p keeps the sources' times, so Kbuild recompiles only what changed.
+$(MODULE_KO): $(DRIVER_SRC) Kbuild $(wildcard $(KDIR)/Module.symvers)
+	@test -n "$(KDIR)" || { echo "module: no kernel '$(or $(KVER_ASKED),default)' with headers here;" \
+		"run scripts/install-deps (scripts/kernel-paths --installed lists the kernels)" >&2; exit 1; }
+	@mkdir -p $(MODULE_SRC)
+	@cp -p --parents $(DRIVER_SRC) Kbuild $(MODULE_SRC)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MODULE_SRC) W=1 modules
+	cp $(MODULE_SRC)/mymap.ko $@
 
 # checkpatch.pl ships only inside Debian's linux-source tarball.
 $(CHECKPATCH): $(LINUX_SOURCE_TAR)

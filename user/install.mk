@@ -47,7 +47,7 @@ dkms-src:
 	sed 's/@VERSION@/$(MYMAP_VERSION)/g' $(PACKAGING)/dkms.conf.in >"$(DESTDIR)$(DKMS_SRCDIR)/dkms.conf"
 
 install: all module dkms-src
-	install -D -m 0644 $(BUILD)/mymap.ko "$(DESTDIR)$(MODULEDIR)/mymap.ko"
+	install -D -m 0644 $(MODULE_KO) "$(DESTDIR)$(MODULEDIR)/mymap.ko"
 	@$(run_depmod)
 	install -D -m 0755 $(BIN)/mymapctl "$(DESTDIR)$(SBINDIR)/mymapctl"
 	install -d "$(DESTDIR)$(BINDIR)"

@@ -6,6 +6,8 @@ TUTORIAL_CHECKPATCH := $(BUILD)/tutorial/checkpatch/scripts/checkpatch.pl
 TUTORIAL_LINUX_SOURCE := $(firstword $(wildcard /usr/src/linux-source-*.tar.xz))
 
 SUITES += tutorial
+MATRIX_SUITES += tutorial
+DEBUG_SUITES += tutorial
 
 .PHONY: tutorial suite-tutorial
 

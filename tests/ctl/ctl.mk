@@ -4,6 +4,7 @@
 #   ctl-vm:   every command and error path against the real module, in the
 #             VM; --json output is parsed on the host with python3.
 SUITES += ctl-host ctl-vm
+MATRIX_SUITES += ctl-vm
 
 CTL_HOST_TESTS := cli json hexdump kmsg holders
 CTL_TEST_BIN := $(SAN)/bin/ctl

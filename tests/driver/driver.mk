@@ -7,6 +7,8 @@ DRIVER_TESTS := mmap_test rw_test info_test stress_test wait_test module_test
 DRIVER_TEST_BIN := $(addprefix $(BUILD)/tests/driver/,$(DRIVER_TESTS))
 
 SUITES += driver driver-chunks driver-module
+MATRIX_SUITES += driver driver-chunks driver-module
+DEBUG_SUITES += driver driver-chunks driver-module
 
 $(BUILD)/tests/driver/%: $(OBJ)/tests/driver/%.o
 	@mkdir -p $(@D)
@@ -26,5 +28,5 @@ suite-driver-chunks: $(DRIVER_TEST_BIN) module
 
 suite-driver-module: $(DRIVER_TEST_BIN) module
 	@scripts/vm-run --no-load --mem 1024 --timeout 300 \
-		$(call vm_add,$(BUILD)/mymap.ko $(BUILD)/tests/driver/module_test) -- \
+		$(call vm_add,$(MODULE_KO) $(BUILD)/tests/driver/module_test) -- \
 		./module_test

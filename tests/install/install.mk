@@ -7,6 +7,7 @@
 #   dkms     dkms add/build/remove in a throwaway tree; the built module
 #            loaded in the VM
 SUITES += install udev dkms
+MATRIX_SUITES += udev dkms
 
 .PHONY: suite-install suite-udev suite-dkms
 suite-install: all module

@@ -6,6 +6,8 @@
 #   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
 #            stress and peer death on /dev/mymap.
 SUITES += ipc ipc-vm
+MATRIX_SUITES += ipc-vm
+DEBUG_SUITES += ipc-vm
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
 IPC_HOST_TESTS := ring-wrap api stress death

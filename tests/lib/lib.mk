@@ -76,8 +76,10 @@ suite-lib-multiproc: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_SAN_DIR)/test_mul
 # MYMAP_CREATE, sharing between processes, the killed holder, and the
 # model test on device memory.
 SUITES += lib-device
+MATRIX_SUITES += lib-device
+DEBUG_SUITES += lib-device
 .PHONY: suite-lib-device
-suite-lib-device: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_DIR)/test_model $(BUILD)/mymap.ko
+suite-lib-device: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_DIR)/test_model $(MODULE_KO)
 	@$(TAP_RUN) scripts/vm-run --add $(LIB_TEST_DIR)/test_multiproc \
 		--add $(LIB_TEST_DIR)/test_model --param size=16777216 --timeout 600 -- \
 		sh -c './test_multiproc device; r=$$?; ./test_model device 200000 || r=1; exit $$r'

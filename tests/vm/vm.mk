@@ -16,4 +16,4 @@ $(VM_TEST)/echo_args: $(OBJ)/tests/vm/echo_args.o $(VM_TEST)/lib/libvmecho.so.1
 
 .PHONY: suite-vm
 suite-vm: $(VM_TEST)/echo_args module
-	@tests/vm/vm-test $(VM_TEST)/echo_args $(VM_TEST)/lib $(BUILD)/mymap.ko
+	@tests/vm/vm-test $(VM_TEST)/echo_args $(VM_TEST)/lib $(MODULE_KO)

@@ -21,7 +21,7 @@ static int fail(const char *what)
 {
 	fprintf(stderr, "mymap-demo: %s %s: %s\n", what, device, strerror(errno));
 	if (errno == ENOENT)
-		fprintf(stderr, "mymap-demo: is the module loaded? (insmod build/mymap.ko)\n");
+		fprintf(stderr, "mymap-demo: is the module loaded? (insmod build/KVER/mymap.ko)\n");
 	return 1;
 }
 

@@ -2,6 +2,8 @@
 # the mmap API, and the device.  Each is a small program printing TAP,
 # described in user/experiments/README.md.
 #   make experiments       every experiment, the last one in the VM
+#   suite experiments      those that run on this machine
+#   suite experiments-vm   the device experiment, in the VM (on each kernel)
 #   make experiments-host  only those that run on this machine (no VM)
 #   make demo-tour         a guided tour through four of them
 #
@@ -24,10 +26,11 @@ EXP_HOST_BINS := $(EXP_HOST:%=$(BIN)/exp-%)
 EXP_VM_BINS := $(EXP_VM:%=$(BIN)/exp-%)
 
 PROGRAMS += $(EXP_HOST_BINS) $(EXP_VM_BINS)
-SUITES += experiments
+SUITES += experiments experiments-vm
+MATRIX_SUITES += experiments-vm
 DEMOS += tour
 
-.PHONY: experiments experiments-host suite-experiments demo-tour
+.PHONY: experiments experiments-host suite-experiments suite-experiments-vm demo-tour
 
 $(EXP_HOST_BINS) $(EXP_VM_BINS): $(BIN)/exp-%: $(OBJ)/$(EXP_DIR)/%.o $(EXP_HELPERS)
 	@mkdir -p $(@D)
@@ -39,7 +42,10 @@ experiments: $(EXP_HOST_BINS) $(EXP_VM_BINS) module
 experiments-host: $(EXP_HOST_BINS)
 	@$(EXP_DIR)/run-experiments $(EXP_HOST_BINS)
 
-suite-experiments: experiments
+suite-experiments: experiments-host
+
+suite-experiments-vm: $(EXP_VM_BINS) module
+	@$(EXP_DIR)/run-experiments --vm $(EXP_VM_BINS)
 
 demo-tour: $(BIN)/exp-brk-sbrk $(BIN)/exp-brk-vs-mmap $(BIN)/exp-lazy-allocation \
 	   $(BIN)/exp-past-break

@@ -70,7 +70,7 @@ static int open_failed(const char *node, int err)
 	}
 	if (err == ENOENT || err == ENODEV || err == ENXIO)
 		return mm_fail(MYMAP_ERR_NO_DEVICE, ENODEV,
-			       "cannot open %s: %s; is the module loaded? (insmod build/mymap.ko "
+			       "cannot open %s: %s; is the module loaded? (insmod build/KVER/mymap.ko "
 			       "or modprobe mymap)",
 			       node, strerror(err));
 	return mm_fail(MYMAP_ERR_SYSTEM, err, "cannot open %s: %s", node, strerror(err));
@@ -88,7 +88,7 @@ int mm_region_device(struct mm_region *r)
 		if (!facts.found || !facts.node[0])
 			return mm_fail(MYMAP_ERR_NO_DEVICE, ENODEV,
 				       "no mymap device in udev (misc/mymap): load the module "
-				       "(insmod build/mymap.ko or modprobe mymap), or set "
+				       "(insmod build/KVER/mymap.ko or modprobe mymap), or set "
 				       "MYMAP_DEVICE to its node");
 		node = facts.node;
 	}
