@@ -6,7 +6,9 @@
 #            it set nothing outside DESTDIR is touched: depmod runs with -b,
 #            and no group is created, no udev reload, no ldconfig
 # Outside PREFIX, because the system reads them only there:
-#   /lib/modules/KVER/updates/mymap.ko   KVER: scripts/kernel-paths --version
+#   /lib/modules/KVER/updates/mymap.ko   KVER: scripts/kernel-paths --version,
+#                                        the running kernel where it has
+#                                        headers, as mymapctl load expects
 #   /etc/udev/rules.d/60-mymap.rules     /dev/mymap group mymap, mode 0660
 #   /etc/modprobe.d/mymap.conf           example options, all commented out
 #   /usr/src/mymap-VERSION               DKMS source tree (dkms.conf on top)
@@ -37,7 +39,7 @@ define run_depmod
 	else depmod -b "$(DESTDIR)" $(KVER) 2> >(grep -v 'could not open modules\.' >&2); fi
 endef
 
-.PHONY: install uninstall dkms-src
+.PHONY: install uninstall dkms-src dkms-install
 
 # Writes the DKMS source tree to $(DESTDIR)$(DKMS_SRCDIR).
 dkms-src:
@@ -45,6 +47,13 @@ dkms-src:
 	install -d "$(DESTDIR)$(DKMS_SRCDIR)"
 	for f in $(DKMS_FILES); do install -D -m 0644 "$$f" "$(DESTDIR)$(DKMS_SRCDIR)/$$f"; done
 	sed 's/@VERSION@/$(MYMAP_VERSION)/g' $(PACKAGING)/dkms.conf.in >"$(DESTDIR)$(DKMS_SRCDIR)/dkms.conf"
+
+# DKMS builds and installs the module for KVER (the running kernel where
+# it has headers, see scripts/kernel-paths), and for every kernel the
+# system installs from then on.  --kernelsourcedir: the debug kernel's
+# build tree is not under /lib/modules.
+dkms-install: dkms-src
+	dkms install "mymap/$(MYMAP_VERSION)" -k "$(KVER)" --kernelsourcedir "$(KDIR)"
 
 install: all module dkms-src
 	install -D -m 0644 $(MODULE_KO) "$(DESTDIR)$(MODULEDIR)/mymap.ko"
