@@ -179,7 +179,7 @@ read -r r2 </tmp/hold2
 run $ctl status --json
 json status-held "$out"
 run $ctl unload
-expect "unload while mapped and open: exit 5" 5 "" "mymap is in use \(Device or resource busy\)"
+expect "unload while mapped and open: exit 5" 5 "" "mymap is in use \(Resource temporarily unavailable\)"
 kill $open_pid
 wait $open_pid
 run $ctl unload

@@ -119,7 +119,8 @@ int cmd_unload(const struct ctl_args *a)
 		break;
 	case EBUSY:
 	case EAGAIN:
-		report_busy(udev, EBUSY); /* the kernel says EAGAIN: "would block" */
+		/* What rmmod and delete_module(2) say: EWOULDBLOCK. */
+		report_busy(udev, EWOULDBLOCK);
 		ret = CTL_EXIT_BUSY;
 		break;
 	case ENOENT:
