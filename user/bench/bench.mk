@@ -21,3 +21,17 @@ bench-map: $(BIN)/mymap-bench-map module
 	@set -o pipefail; scripts/vm-run --param size=67108864 --mem 1024 \
 		--add $(BIN)/mymap-bench-map -- \
 		./mymap-bench-map --out - | scripts/bench-split map
+
+# wake: wake-to-run latency of a sleeper in epoll on a device watch, in
+# MYMAP_IOC_WAIT, and in epoll on an eventfd, measured inside the VM.
+PROGRAMS += $(BIN)/mymap-bench-wake
+BENCH_SUITES += wake
+
+$(BIN)/mymap-bench-wake: $(OBJ)/user/bench/wake.o $(BENCH_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $^
+
+.PHONY: bench-wake
+bench-wake: $(BIN)/mymap-bench-wake module
+	@set -o pipefail; scripts/vm-run --add $(BIN)/mymap-bench-wake -- \
+		./mymap-bench-wake --out - | scripts/bench-split wake
