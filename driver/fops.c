@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fops.c - what a process can do with /dev/mymap: map it, read and write
- * it, seek in it, and the ioctls of mymap_uapi.h.
+ * it, seek in it, poll it, and the ioctls of mymap_uapi.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,11 +18,22 @@
  * struct mymap_file - one open file of the device.
  * @dev:     the device.
  * @session: this file's id in @dev->sessions.
+ * @watch:   what its poll() reports on (MYMAP_IOC_WATCH).
  */
 struct mymap_file {
 	struct mymap_dev *dev;
 	u64 session;
+	struct mymap_watch_state watch;
 };
+
+/*
+ * O_APPEND would have every write land at the end of a region that never
+ * grows; refused at open and by fcntl(F_SETFL) alike, not ignored.
+ */
+static int mymap_check_flags(int flags)
+{
+	return flags & O_APPEND ? -EINVAL : 0;
+}
 
 static int mymap_open(struct inode *inode, struct file *file)
 {
@@ -31,10 +42,14 @@ static int mymap_open(struct inode *inode, struct file *file)
 	struct mymap_file *mf;
 	int ret;
 
+	ret = mymap_check_flags(file->f_flags);
+	if (ret)
+		return ret;
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
 	mf->dev = dev;
+	mymap_watch_init(&mf->watch);
 	mf->session = atomic64_inc_return(&dev->next_session);
 	ret = xa_insert(&dev->sessions, mf->session, mf, GFP_KERNEL);
 	if (ret) {
@@ -47,17 +62,11 @@ static int mymap_open(struct inode *inode, struct file *file)
 }
 
 /*
- * close(2) of a descriptor: the waits through it by threads sharing the
- * descriptor table it is closed from (@id) must end.
+ * The last close of the open file: no wait can be running through it (a
+ * waiter holds the file), and epoll has already let go of its watch.
+ * Forgetting the session before telling the waits that name it is what
+ * keeps a death from being missed (see waitq.c).
  */
-static int mymap_flush(struct file *file, fl_owner_t id)
-{
-	struct mymap_file *mf = file->private_data;
-
-	mymap_waitq_cancel_file(&mf->dev->waitq, file, id);
-	return 0;
-}
-
 static int mymap_release(struct inode *inode, struct file *file)
 {
 	struct mymap_file *mf = file->private_data;
@@ -65,8 +74,8 @@ static int mymap_release(struct inode *inode, struct file *file)
 
 	xa_erase(&dev->sessions, mf->session);
 	atomic_dec(&dev->opens);
-	/* A peer may have died: let every sleeper re-check its peers. */
-	mymap_waitq_wake_all(&dev->waitq, -EPIPE);
+	mymap_waitq_unwatch(&dev->waitq, &mf->watch);
+	mymap_waitq_session_gone(&dev->waitq, mf->session);
 	kfree(mf);
 	return 0;
 }
@@ -89,9 +98,30 @@ static void mymap_vm_close(struct vm_area_struct *vma)
 	atomic_dec(&mf->dev->mappings);
 }
 
+/*
+ * ptrace(PEEKDATA/POKEDATA), /proc/PID/mem and so debuggers: they cannot
+ * pin PFN-mapped pages, and ask here instead.  The core hands in an
+ * address inside @vma; writes only where the mapping allows them.
+ */
+static int mymap_vm_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write)
+{
+	struct mymap_file *mf = vma->vm_file->private_data;
+	size_t pos;
+
+	if (addr < vma->vm_start || addr >= vma->vm_end || len < 0)
+		return -EINVAL;
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	len = min_t(unsigned long, len, vma->vm_end - addr);
+	pos = ((size_t)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	return mymap_region_access(&mf->dev->region, pos, buf, len, write);
+}
+
 static const struct vm_operations_struct mymap_vm_ops = {
 	.open = mymap_vm_open,
 	.close = mymap_vm_close,
+	.access = mymap_vm_access,
 };
 
 /* Does [pgoff, pgoff + pages) lie inside the region?  Cannot overflow. */
@@ -185,16 +215,31 @@ static long ioctl_info(struct mymap_file *mf, void __user *argp)
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static long ioctl_wait(struct file *file, void __user *argp)
+/*
+ * A stopped and continued wait restarts: it keeps its deadline by finding
+ * it in the argument, rewritten as absolute, as select(2) rewrites its
+ * timeout.  If the argument is read-only, the restart waits its full
+ * relative timeout again, as it always did.
+ */
+static long ioctl_wait(struct mymap_file *mf, void __user *argp)
 {
-	struct mymap_file *mf = file->private_data;
 	struct mymap_dev *dev = mf->dev;
 	struct mymap_wait arg;
+	ktime_t deadline;
+	long ret;
 
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
-	return mymap_waitq_wait(&dev->waitq, &dev->region, &dev->sessions,
-				file, &arg);
+	ret = mymap_waitq_wait(&dev->waitq, &dev->region, &dev->sessions, &arg,
+			       &deadline);
+	if (ret == -ERESTARTNOHAND && deadline &&
+	    !(arg.flags & MYMAP_WAIT_ABSTIME)) {
+		arg.flags |= MYMAP_WAIT_ABSTIME;
+		arg.timeout_ns = ktime_to_ns(deadline);
+		if (copy_to_user(argp, &arg, sizeof(arg)))
+			return ret;
+	}
+	return ret;
 }
 
 static long ioctl_wake(struct mymap_file *mf, void __user *argp)
@@ -204,6 +249,16 @@ static long ioctl_wake(struct mymap_file *mf, void __user *argp)
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
 	return mymap_waitq_wake(&mf->dev->waitq, &mf->dev->region, &arg);
+}
+
+static long ioctl_watch(struct mymap_file *mf, void __user *argp)
+{
+	struct mymap_watch arg;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	return mymap_waitq_watch(&mf->dev->waitq, &mf->dev->region, &mf->watch,
+				 &arg);
 }
 
 static long ioctl_alive(struct mymap_file *mf, void __user *argp)
@@ -225,21 +280,38 @@ static long mymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MYMAP_IOC_INFO:
 		return ioctl_info(mf, argp);
 	case MYMAP_IOC_WAIT:
-		return ioctl_wait(file, argp);
+		return ioctl_wait(mf, argp);
 	case MYMAP_IOC_WAKE:
 		return ioctl_wake(mf, argp);
 	case MYMAP_IOC_ALIVE:
 		return ioctl_alive(mf, argp);
+	case MYMAP_IOC_WATCH:
+		return ioctl_watch(mf, argp);
+	case MYMAP_IOC_UNWATCH:
+		mymap_waitq_unwatch(&mf->dev->waitq, &mf->watch);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
 }
 
+static __poll_t mymap_poll(struct file *file, poll_table *pt)
+{
+	struct mymap_file *mf = file->private_data;
+
+	poll_wait(file, &mf->watch.poll, pt);
+	return mymap_waitq_poll(&mf->dev->waitq, &mf->dev->sessions,
+				&mf->watch);
+}
+
 const struct file_operations mymap_fops = {
 	.owner = THIS_MODULE,
 	.open = mymap_open,
-	.flush = mymap_flush,
 	.release = mymap_release,
+	.check_flags = mymap_check_flags,
+	/* The memory is the storage: msync(MS_SYNC) and fsync have no more to do. */
+	.fsync = noop_fsync,
+	.poll = mymap_poll,
 	.mmap = mymap_mmap,
 	.read = mymap_read,
 	.write = mymap_write,

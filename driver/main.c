@@ -9,7 +9,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/fs.h>
+#include <linux/kstrtox.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -19,9 +21,36 @@
 #define MYMAP_DEFAULT_SIZE (4UL << 20)
 
 static unsigned long size = MYMAP_DEFAULT_SIZE;
-module_param(size, ulong, 0444);
+
+/*
+ * Decimal digits only.  The kernel's own ulong parameters also take 0x1000
+ * and 010 (octal 8); a size means bytes, so a leading 0 is refused rather
+ * than read in another base.
+ */
+static int size_set(const char *val, const struct kernel_param *kp)
+{
+	const char *end = val;
+	unsigned long bytes;
+
+	while (isdigit(*end))
+		end++;
+	if (end == val || *end || (val[0] == '0' && val[1]) ||
+	    kstrtoul(val, 10, &bytes)) {
+		pr_err("size=%s: not a decimal number of bytes (no sign, unit, 0x or leading 0)\n",
+		       val);
+		return -EINVAL;
+	}
+	*(unsigned long *)kp->arg = bytes;
+	return 0;
+}
+
+static const struct kernel_param_ops size_ops = {
+	.set = size_set,
+	.get = param_get_ulong,
+};
+module_param_cb(size, &size_ops, &size, 0444);
 MODULE_PARM_DESC(size,
-		 "region size in bytes, rounded up to whole pages (default 4 MiB, at most half of RAM)");
+		 "region size in bytes, decimal, rounded up to whole pages (default 4 MiB; what it pins, at most half of RAM)");
 
 static struct mymap_dev mymap_dev = {
 	.misc = {
@@ -36,19 +65,28 @@ static struct mymap_dev mymap_dev = {
 
 /*
  * The region is pinned kernel memory for as long as the module is loaded,
- * so it may take at most half of RAM: more is a typo, not a plan.
+ * so what it pins, kmalloc's rounding of the last chunk included, may be at
+ * most half of RAM: more is a typo, not a plan.
  */
 static int check_size(unsigned long requested, size_t *rounded)
 {
 	unsigned long limit = (totalram_pages() / 2) << PAGE_SHIFT;
+	size_t pinned;
 
 	if (!requested) {
 		pr_err("size=0: the region needs at least one page\n");
 		return -EINVAL;
 	}
+	/* First the size itself, so that rounding it up cannot wrap. */
 	if (requested > limit) {
 		pr_err("size=%lu is more than half of RAM (%lu bytes)\n",
 		       requested, limit);
+		return -EINVAL;
+	}
+	pinned = mymap_region_footprint(PAGE_ALIGN(requested));
+	if (pinned > limit) {
+		pr_err("size=%lu pins %zu bytes, more than half of RAM (%lu bytes)\n",
+		       requested, pinned, limit);
 		return -EINVAL;
 	}
 	*rounded = PAGE_ALIGN(requested);

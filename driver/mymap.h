@@ -4,24 +4,28 @@
  *
  * The device is one region of kernel memory, allocated in chunks at
  * load time (region.c), mapped into and copied to and from processes by the
- * file operations (fops.c), with a wait/wake primitive on its words
- * (waitq.c) and counters shown in sysfs (sysfs.c).  main.c ties them to the
- * module's lifetime.
+ * file operations (fops.c), with a wait/wake primitive and poll()able
+ * watches on its words (waitq.c) and counters shown in sysfs (sysfs.c).
+ * main.c ties them to the module's lifetime.
  */
 #ifndef MYMAP_H
 #define MYMAP_H
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
+#include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 struct mymap_wait;
 struct mymap_wake;
+struct mymap_watch;
 
 /*
  * struct mymap_region - the memory behind the device.
@@ -39,12 +43,36 @@ struct mymap_region {
 };
 
 /*
- * struct mymap_waitq - tasks sleeping in MYMAP_IOC_WAIT.
+ * struct mymap_waitq - tasks sleeping in MYMAP_IOC_WAIT, and the watches
+ * of open files.
  * @waiters: struct mymap_waiter, oldest first.
+ * @watches: struct mymap_watch_state of the open files that have one.
  */
 struct mymap_waitq {
 	spinlock_t lock;	/* orders a waiter's check of its word against wakes */
 	struct list_head waiters;
+	struct list_head watches;
+};
+
+/*
+ * struct mymap_watch_state - an open file's watch (MYMAP_IOC_WATCH), what
+ * its poll() reports on.  All but @poll under waitq->lock.
+ * @node:      in waitq->watches while set; empty otherwise.
+ * @word:      the word watched, inside the region; NULL without a watch.
+ * @offset:    its offset, as the user gave it.
+ * @expected:  the value the user last saw there.
+ * @peer:      the session whose end the watch reports, or 0.
+ * @signalled: a MYMAP_IOC_WAKE named the word since the watch was set.
+ * @poll:      poll(), select() and epoll wait here.
+ */
+struct mymap_watch_state {
+	struct list_head node;
+	u32 *word;
+	u64 offset;
+	u32 expected;
+	u64 peer;
+	bool signalled;
+	wait_queue_head_t poll;
 };
 
 /*
@@ -77,22 +105,32 @@ ssize_t mymap_region_copy_out(const struct mymap_region *region,
 ssize_t mymap_region_copy_in(struct mymap_region *region,
 			     const char __user *buf, size_t count, loff_t pos);
 u32 *mymap_region_word(const struct mymap_region *region, u64 offset);
+int mymap_region_access(const struct mymap_region *region, size_t pos,
+			void *buf, size_t len, bool write);
+size_t mymap_region_footprint(size_t size);
 
 /* fops.c */
 extern const struct file_operations mymap_fops;
 
 /* waitq.c */
 void mymap_waitq_init(struct mymap_waitq *wq);
+void mymap_watch_init(struct mymap_watch_state *watch);
 long mymap_waitq_wait(struct mymap_waitq *wq,
 		      const struct mymap_region *region,
-		      struct xarray *sessions, const struct file *file,
-		      const struct mymap_wait *arg);
+		      struct xarray *sessions, const struct mymap_wait *arg,
+		      ktime_t *deadline);
 long mymap_waitq_wake(struct mymap_waitq *wq,
 		      const struct mymap_region *region,
 		      const struct mymap_wake *arg);
-void mymap_waitq_wake_all(struct mymap_waitq *wq, int error);
-void mymap_waitq_cancel_file(struct mymap_waitq *wq, const struct file *file,
-			     fl_owner_t files);
+void mymap_waitq_session_gone(struct mymap_waitq *wq, u64 session);
+int mymap_waitq_watch(struct mymap_waitq *wq,
+		      const struct mymap_region *region,
+		      struct mymap_watch_state *watch,
+		      const struct mymap_watch *arg);
+void mymap_waitq_unwatch(struct mymap_waitq *wq,
+			 struct mymap_watch_state *watch);
+__poll_t mymap_waitq_poll(struct mymap_waitq *wq, struct xarray *sessions,
+			  struct mymap_watch_state *watch);
 
 /* sysfs.c */
 extern const struct attribute_group *mymap_groups[];

@@ -37,6 +37,40 @@ static size_t chunk_len(const struct mymap_region *region, unsigned int i)
 	return region->size - (size_t)i * region->chunk_size;
 }
 
+/*
+ * How a region of @size bytes is cut: chunks of @chunk_size, the largest
+ * kmalloc gives or the size rounded up to a power of two, the last one
+ * shorter.
+ */
+static void region_geometry(struct mymap_region *region, size_t size)
+{
+	region->size = size;
+	region->chunk_size = min_t(size_t, KMALLOC_MAX_SIZE,
+				   roundup_pow_of_two(size));
+	region->nr_chunks = DIV_ROUND_UP(size, region->chunk_size);
+}
+
+/**
+ * mymap_region_footprint() - the memory a region of @size bytes pins.
+ * @size: bytes, a non-zero multiple of PAGE_SIZE, at most half of RAM.
+ *
+ * Return: the bytes kmalloc hands out for it: each chunk rounded up to what
+ * kmalloc really allocates (the last one to a power of two of pages), and
+ * the table of chunks.
+ */
+size_t mymap_region_footprint(size_t size)
+{
+	struct mymap_region geometry;
+	size_t last;
+
+	region_geometry(&geometry, size);
+	last = chunk_len(&geometry, geometry.nr_chunks - 1);
+	return (size_t)(geometry.nr_chunks - 1) *
+	       kmalloc_size_roundup(geometry.chunk_size) +
+	       kmalloc_size_roundup(last) +
+	       kmalloc_size_roundup(geometry.nr_chunks * sizeof(void *));
+}
+
 static void free_chunks(struct mymap_region *region, unsigned int count)
 {
 	while (count--)
@@ -62,10 +96,7 @@ int mymap_region_alloc(struct mymap_region *region, size_t size)
 	const gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 	unsigned int i;
 
-	region->size = size;
-	region->chunk_size = min_t(size_t, KMALLOC_MAX_SIZE,
-				   roundup_pow_of_two(size));
-	region->nr_chunks = DIV_ROUND_UP(size, region->chunk_size);
+	region_geometry(region, size);
 	region->chunks = kcalloc(region->nr_chunks, sizeof(*region->chunks),
 				 gfp);
 	if (!region->chunks)
@@ -237,4 +268,39 @@ u32 *mymap_region_word(const struct mymap_region *region, u64 offset)
 		return NULL;
 	/* offset < region->size: it fits a size_t, on 32-bit machines too. */
 	return region_at(region, offset, offset + sizeof(u32), &len);
+}
+
+/**
+ * mymap_region_access() - copy between the region and a kernel buffer.
+ * @region: the region.
+ * @pos:    offset in the region.
+ * @buf:    the kernel buffer.
+ * @len:    bytes wanted.
+ * @write:  into the region if true, out of it if false.
+ *
+ * For ptrace, /proc/PID/mem and debuggers, which cannot pin PFN-mapped
+ * pages to reach them the usual way.
+ *
+ * Return: bytes copied, clipped at the region's end; 0 at or past it.
+ */
+int mymap_region_access(const struct mymap_region *region, size_t pos,
+			void *buf, size_t len, bool write)
+{
+	size_t end, done = 0;
+
+	if (pos >= region->size)
+		return 0;
+	len = min3(len, region->size - pos, (size_t)INT_MAX);
+	end = pos + len;
+	while (done < len) {
+		size_t part;
+		void *kaddr = region_at(region, pos + done, end, &part);
+
+		if (write)
+			memcpy(kaddr, buf + done, part);
+		else
+			memcpy(buf + done, kaddr, part);
+		done += part;
+	}
+	return done;
 }

@@ -447,10 +447,9 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out);
 /*
  * Sleeps while *@word == @expected, at most @timeout_ns (0: no limit).
  * Returns 0 when woken (or spuriously), -1 with EAGAIN (the word
- * differed), ETIMEDOUT, EINTR or EINVAL; on the device also EPIPE (an open
- * file of the device was closed meanwhile: a peer may have died) and EBADF
- * (another thread closed the heap's descriptor).  Callers re-check their
- * condition, and their peers, after any return.
+ * differed), ETIMEDOUT, EINTR or EINVAL.  Closing a descriptor, the heap's
+ * or another, does not end a wait.  Callers re-check their condition, and
+ * their peers, after any return.
  */
 int mymap_wait(struct mymap_heap *heap, const uint32_t *word, uint32_t expected,
 	       uint64_t timeout_ns);

@@ -72,7 +72,7 @@
  * Errors: every function returns 0 (or a count) on success and a
  * negative errno on failure, listed per function; errno is not used.  A
  * waiting call also passes on a failure of the sleep itself that retrying
- * would only repeat (-EBADF: the heap's device file was closed).
+ * would only repeat.
  *
  * Threads: a struct mymap_channel is one endpoint and must be used by one
  * thread at a time; open one endpoint per thread.  Processes: any number.
