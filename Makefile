@@ -8,7 +8,10 @@
 # user/*/*.mk, tests/*/*.mk, docs/*/*.mk) and registers with four lists:
 #   PROGRAMS      host binaries `make all` builds
 #   SUITES        test suites; `suite-NAME` prints TAP ending "N passed, N failed"
-#   BENCH_SUITES  benchmarks; `bench-NAME` writes build/bench/NAME.jsonl
+#                 (and ", N skipped"); SUITE_HELP_NAME beside it is its line
+#                 in `make help`
+#   BENCH_SUITES  benchmarks; `bench-NAME` writes build/bench/NAME.jsonl;
+#                 BENCH_HELP_NAME is its line in `make help`
 #   DEMOS         parts of `make demo`, run in the order registered (`demo-NAME`)
 
 SHELL := /bin/bash
@@ -37,7 +40,7 @@ SUITES :=
 BENCH_SUITES :=
 DEMOS :=
 
-.PHONY: all demo check bench deps clean demo-run check-run bench-run
+.PHONY: all demo check bench deps clean demo-run check-run bench-run help
 
 all:
 
@@ -75,6 +78,38 @@ bench-run: all module
 
 clean: module-clean
 	rm -rf $(BUILD)
+
+# One help line: the name padded, then the text (quoted for the shell); a
+# comma in the text is written $(comma).
+comma := ,
+help_line = printf '  %-20s %s\n' '$(1)' '$(subst ','\'',$(2))';
+
+help:
+	@echo "make TARGET, where TARGET is one of:"
+	@$(call help_line,demo,build everything and show it working (boots VMs))
+	@$(call help_line,check,every test suite (boots VMs))
+	@$(call help_line,suite-NAME,one test suite (the list below))
+	@$(call help_line,bench [SUITE=NAME],the benchmarks$(comma) or one of them; results in $(BUILD)/bench/)
+	@$(call help_line,experiments-host,the experiments that run on this machine (no VM))
+	@$(call help_line,demo-NAME,one part of the demo: $(DEMOS))
+	@$(call help_line,all,build the programs and libraries)
+	@$(call help_line,module,build the kernel module$(comma) $(BUILD)/mymap.ko)
+	@$(call help_line,install / uninstall,install under PREFIX (DESTDIR for staging))
+	@$(call help_line,format,clang-format the userspace C in place)
+	@$(call help_line,deps,install the packages the build needs (scripts/install-deps))
+	@$(call help_line,clean,remove $(BUILD) and the module's build files)
+	@echo
+	@echo "Test suites (make suite-NAME; make check runs them all):"
+	@$(foreach s,$(SUITES),$(call help_line,$(s),$(or $(SUITE_HELP_$(s)),see the .mk file that registers it)))
+	@echo
+	@echo "Benchmark suites (make bench SUITE=NAME):"
+	@$(foreach s,$(BENCH_SUITES),$(call help_line,$(s),$(or $(BENCH_HELP_$(s)),see the .mk file that registers it)))
+
+# Every suite-NAME a fragment registers is a phony target of its own; any
+# other name lands here.
+suite-%:
+	@echo "make: no test suite '$*'; the suites are: $(SUITES) (make help says what each does)" >&2
+	@exit 2
 
 # Generic rules: one program per source file under user/ and tests/.
 $(OBJ)/%.o: %.c

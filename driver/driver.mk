@@ -5,6 +5,7 @@ CHECKPATCH := $(BUILD)/checkpatch/scripts/checkpatch.pl
 LINUX_SOURCE_TAR := $(firstword $(wildcard /usr/src/linux-source-*.tar.xz))
 
 SUITES += driver-lint
+SUITE_HELP_driver-lint := checkpatch --strict, W=1 and sparse on the driver (host)
 
 .PHONY: module module-clean suite-driver-lint
 

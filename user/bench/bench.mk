@@ -11,6 +11,7 @@ $(BIN)/mymap-bench: $(OBJ)/user/bench/mymap-bench.o
 # map: mmap + touch + munmap cost per subject, measured inside the VM.
 PROGRAMS += $(BIN)/mymap-bench-map
 BENCH_SUITES += map
+BENCH_HELP_map := mmap, touch and munmap per subject, with page-fault counts (VM)
 
 $(BIN)/mymap-bench-map: $(OBJ)/user/bench/map.o $(BENCH_OBJ)
 	@mkdir -p $(@D)

@@ -25,6 +25,7 @@ EXP_VM_BINS := $(EXP_VM:%=$(BIN)/exp-%)
 
 PROGRAMS += $(EXP_HOST_BINS) $(EXP_VM_BINS)
 SUITES += experiments
+SUITE_HELP_experiments := the experiments on where a process gets memory (host; the device one in the VM)
 DEMOS += tour
 
 .PHONY: experiments experiments-host suite-experiments demo-tour
