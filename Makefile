@@ -55,8 +55,10 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
-demo-run: all module
+# The build (quiet, user/demo/demo.mk), each part, then what to try next.
+demo-run: demo-build
 	@set -e; for d in $(DEMOS); do $(MAKE) --no-print-directory -s demo-$$d; done
+	@$(MAKE) --no-print-directory -s demo-next
 
 check: deps
 	@$(MAKE) --no-print-directory check-run
