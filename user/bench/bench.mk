@@ -22,3 +22,6 @@ bench-map: $(BIN)/mymap-bench-map module
 	@set -o pipefail; scripts/vm-run --param size=67108864 --mem 1024 \
 		--add $(BIN)/mymap-bench-map -- \
 		./mymap-bench-map --out - | scripts/bench-split map
+	@scripts/bench-plot --log $(BUILD)/bench/map.jsonl ns_per_mib $(BUILD)/bench/map-ns_per_mib.png
+	@scripts/bench-plot $(BUILD)/bench/map.jsonl minflt_touch $(BUILD)/bench/map-minflt_touch.png
+	@echo "plots: $(BUILD)/bench/map-{ns_per_mib,minflt_touch}.png"
