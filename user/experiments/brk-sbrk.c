@@ -4,10 +4,7 @@
  * shows the memory between the heap's start and the break as the [heap]
  * line of /proc/self/maps, in whole pages.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <stdint.h>
 #include <stdio.h>

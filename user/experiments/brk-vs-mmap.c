@@ -5,11 +5,7 @@
  * gets a mapping of its own from mmap; seen in /proc/self/maps and in an
  * strace of the same two mallocs.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "spawn.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -145,8 +141,8 @@ static void check_strace(void)
 	close(fd);
 	unlink(path);
 	if (status == 127) {
-		tap_ok(1, "strace shows brk for the small malloc # SKIP strace is not installed");
-		tap_ok(1, "strace shows mmap for the large malloc # SKIP strace is not installed");
+		tap_skip("strace shows brk for the small malloc", "strace is not installed");
+		tap_skip("strace shows mmap for the large malloc", "strace is not installed");
 		return;
 	}
 	trace[n > 0 ? n : 0] = '\0';

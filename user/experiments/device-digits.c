@@ -4,8 +4,7 @@
  * mapped from /dev/mymap, starts with the bytes 0, 1, ..., 9 it was loaded
  * with and is zero after them, the same bytes read(2) returns.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,11 +5,7 @@
  * same size comes from the heap), up to a ceiling, and that setting
  * M_MMAP_THRESHOLD with mallopt() pins it.
  */
-#include "fresh-child.h"
-#include "malloc-chunk.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>

@@ -4,10 +4,7 @@
  * to the kernel: the break stays where it is and the freed blocks are reused
  * by later mallocs; the heap grows only when no free space is big enough.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>

@@ -4,9 +4,7 @@
  * is touched: a 64 MiB malloc raises the virtual size at once, but the
  * resident size (RSS) and the page-fault count only as pages are written.
  */
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,8 +4,7 @@
  * arguments (EBADF, EACCES, EINVAL, ENODEV) and checks the errno, next to
  * the near misses that succeed.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,8 +4,7 @@
  * mapping are the file's bytes, read(2) sees them, msync() pushes them to
  * the disk, and they are still in the file after munmap and close.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,8 +4,7 @@
  * file mapping copies the page and never reaches the file, while pages not
  * yet written still show the file as it changes.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,8 +4,7 @@
  * shared with a fork()ed child, next to a MAP_PRIVATE one that the fork
  * copies instead.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <string.h>

@@ -4,11 +4,7 @@
  * glibc serves with mmap instead of the heap, and shows it is compared in
  * chunk sizes (request plus header), and only when the heap's top is full.
  */
-#include "fresh-child.h"
-#include "malloc-chunk.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>

@@ -5,9 +5,7 @@
  * SIGSEGV, while bytes past the break inside the last page are still
  * (wrongly, but silently) writable.
  */
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -4,9 +4,7 @@
  * mapping by inheritance (the second is a fresh exec) open the same object
  * by name with shm_open() and see each other's stores.
  */
-#include "report.h"
-#include "spawn.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>

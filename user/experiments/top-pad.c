@@ -4,11 +4,7 @@
  * glibc grows the heap by what it needs plus M_TOP_PAD (128 KiB), rounded up
  * to pages, and what it first needs is its own thread cache.
  */
-#include "fresh-child.h"
-#include "malloc-chunk.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>

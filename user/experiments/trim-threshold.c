@@ -4,10 +4,7 @@
  * the free space at the heap's top exceeds M_TRIM_THRESHOLD, glibc lowers
  * the break (trims), and malloc_trim() does it on demand.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>
