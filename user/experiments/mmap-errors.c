@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define PAGE 4096
@@ -64,6 +66,7 @@ int main(void)
 {
 	char path[] = "/tmp/exp-mmap-errors-XXXXXX";
 	int file = mkstemp(path), read_only, write_only, closed, dir, pipe_fds[2], proc_file;
+	int event, sockets[2] = {-1, -1}, dev_null, proc_status;
 	const int rw = PROT_READ | PROT_WRITE;
 
 	report_begin("experiment 7e: mmap's errors, each produced");
@@ -75,6 +78,17 @@ int main(void)
 	write_only = open(path, O_WRONLY);
 	dir = open("/", O_RDONLY | O_DIRECTORY);
 	proc_file = open("/proc/meminfo", O_RDONLY);
+	event = eventfd(0, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sockets) < 0)
+		sockets[0] = -1;
+	dev_null = open("/dev/null", O_RDWR);
+	proc_status = open("/proc/self/status", O_RDONLY);
+	tap_ok(event >= 0 && sockets[0] >= 0 && dev_null >= 0 && proc_status >= 0 && proc_file >= 0,
+	       "an eventfd, a Unix socket pair, /dev/null, /proc/self/status and /proc/meminfo "
+	       "open: %s",
+	       event < 0 || sockets[0] < 0 || dev_null < 0 || proc_status < 0 || proc_file < 0
+		   ? strerror(errno)
+		   : "opened");
 	/* Last, so that no later open reuses the number. */
 	closed = dup(file);
 	close(closed);
@@ -96,11 +110,16 @@ int main(void)
 	    {"a pipe (no mmap file operation)", pipe_fds[0], PAGE, PROT_READ, MAP_SHARED, 0,
 	     ENODEV},
 	    {"a directory, /", dir, PAGE, PROT_READ, MAP_PRIVATE, 0, ENODEV},
+	    {"an eventfd", event, PAGE, PROT_READ, MAP_SHARED, 0, ENODEV},
+	    {"a Unix socket", sockets[0], PAGE, PROT_READ, MAP_SHARED, 0, ENODEV},
+	    {"/dev/null", dev_null, PAGE, PROT_READ, MAP_SHARED, 0, ENODEV},
+	    {"/proc/self/status", proc_status, PAGE, PROT_READ, MAP_PRIVATE, 0, ENODEV},
 	};
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++)
 		try(&attempts[i]);
-	tap_diag("ENODEV says this kind of file cannot be mapped at all; on this kernel the "
-		 "same holds for eventfds, Unix sockets, /dev/null and /proc/self/status");
+	tap_diag("ENODEV says this kind of file cannot be mapped at all: its file operations "
+		 "have no mmap (a pipe, a directory, an eventfd, /dev/null, the files of "
+		 "/proc/PID), or refuse it as sockets do");
 
 	const struct attempt proc = {"/proc/meminfo", proc_file, PAGE, PROT_READ,
 				     MAP_PRIVATE,     0,	 EIO};
@@ -113,6 +132,11 @@ int main(void)
 	close(write_only);
 	close(dir);
 	close(proc_file);
+	close(event);
+	close(sockets[0]);
+	close(sockets[1]);
+	close(dev_null);
+	close(proc_status);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
 	unlink(path);
