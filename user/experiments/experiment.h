@@ -70,7 +70,7 @@ __attribute__((format(printf, 2, 3))) EXP_HELPER bool tap_ok(bool pass, const ch
 
 /* Reports the check @claim as not run here, for the reason given. */
 __attribute__((format(printf, 2, 3))) EXP_HELPER void tap_skip(const char *claim,
-							      const char *reason_fmt, ...)
+							       const char *reason_fmt, ...)
 {
 	va_list ap;
 
@@ -333,6 +333,31 @@ EXP_HELPER long procfs_field(const char *text, const char *field)
 EXP_HELPER long procfs_status_kb(const char *field)
 {
 	return procfs_read("/proc/self/status") ? procfs_field(procfs_text, field) : -1;
+}
+
+/*
+ * The value in kB of @field ("Rss", "Private_Dirty", "LazyFree", ...) in
+ * /proc/self/smaps for the mapping that contains @addr; -1 if there is no
+ * such mapping or field.
+ */
+EXP_HELPER long procfs_smaps_kb(uintptr_t addr, const char *field)
+{
+	struct mapping m;
+	bool inside = false;
+
+	if (!procfs_read("/proc/self/smaps"))
+		return -1;
+	for (const char *line = procfs_text; *line; line = procfs_next_line(line)) {
+		/* A mapping's header line starts a new block of fields. */
+		if (procfs_parse_maps_line(line, &m)) {
+			inside = m.start <= addr && addr < m.end;
+			continue;
+		}
+		if (inside && strncmp(line, field, strlen(field)) == 0 &&
+		    line[strlen(field)] == ':')
+			return strtol(line + strlen(field) + 1, NULL, 10);
+	}
+	return -1;
 }
 
 /* The first number of /proc/sys/... file @path; -1 if unreadable. */
