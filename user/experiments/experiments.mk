@@ -21,7 +21,7 @@ EXP_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 # Host experiments, in the order of the README's table.
 EXP_HOST := brk-sbrk free-keeps-heap brk-vs-mmap mmap-threshold dynamic-threshold \
 	    top-pad trim-threshold mmap-max realloc-mremap threads-arenas past-break \
-	    lazy-allocation calloc-zero overcommit mmap-file mmap-private \
+	    lazy-allocation calloc-zero overcommit madvise-free mmap-file mmap-private \
 	    mmap-shared-anon shm-open mmap-errors
 # Needs /dev/mymap: runs in the VM.
 EXP_VM := device-digits
