@@ -174,6 +174,12 @@ int main(int argc, char **argv)
 		return traced();
 
 	report_begin("experiment 3a: small mallocs use brk, large ones mmap");
+	report_about(
+	    "malloc has two sources of memory: small blocks are carved from the heap, which\n"
+	    "grows with brk; a large block gets a mapping of its own from mmap, so that free()\n"
+	    "can return it to the kernel at once.  This program makes one of each and finds\n"
+	    "them in /proc/self/maps, then runs itself under strace to show the same two\n"
+	    "system calls.");
 	if (!fresh_child_run(allocate, NULL, &s, sizeof(s)))
 		return tap_ok(0, "the measuring child ran"), tap_done();
 

@@ -86,6 +86,12 @@ int main(void)
 	int in_heap = 1, reused;
 
 	report_begin("experiment 2: free() does not shrink the heap");
+	report_about(
+	    "free() gives a block back to malloc, not to the kernel: the break does not move,\n"
+	    "and the next malloc of a fitting size gets the same memory again.  This matters\n"
+	    "for a process's memory use: after a peak of small blocks its heap stays as large\n"
+	    "as the peak.  This program frees blocks and watches the break and where new\n"
+	    "blocks land.");
 
 	tap_diag("five malloc(16 KiB), then free() all five");
 	if (!fresh_child_run(run, &all, &t, sizeof(t)))

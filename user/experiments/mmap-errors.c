@@ -70,6 +70,11 @@ int main(void)
 	const int rw = PROT_READ | PROT_WRITE;
 
 	report_begin("experiment 7e: mmap's errors, each produced");
+	report_about(
+	    "mmap(2) refuses bad requests with different errors, and a program that maps\n"
+	    "files must tell them apart: a bad descriptor, a file opened without the access\n"
+	    "the mapping needs, bad arguments, a file that cannot be mapped at all.  This\n"
+	    "program produces each error, beside the near misses that succeed.");
 	if (!tap_ok(file >= 0 && ftruncate(file, 2 * PAGE) == 0 && pipe(pipe_fds) == 0,
 		    "a two-page temporary file and a pipe: %s",
 		    file < 0 ? strerror(errno) : "made"))

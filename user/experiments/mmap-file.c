@@ -77,6 +77,11 @@ int main(void)
 	long dirty_before, dirty_after;
 
 	report_begin("experiment 7a: a file changed through MAP_SHARED, msync, read back");
+	report_about(
+	    "A MAP_SHARED mapping of a file is the file's own pages: a store through it is a\n"
+	    "write to the file, seen by read(2) at once, and msync() is what makes it reach\n"
+	    "the disk.  This program changes a file through a mapping and follows the bytes\n"
+	    "to the page cache, then to the disk, then past munmap and close.");
 	fd = mkstemp(path);
 	if (!tap_ok(fd >= 0 && write(fd, original, strlen(original)) == (ssize_t)strlen(original) &&
 			ftruncate(fd, PAGE) == 0,

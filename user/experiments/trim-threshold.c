@@ -56,6 +56,11 @@ int main(void)
 	struct outcome o;
 
 	report_begin("experiment 4c: M_TRIM_THRESHOLD and malloc_trim give heap memory back");
+	report_about(
+	    "free() does give heap memory back, but only from the top of the heap and only\n"
+	    "past a threshold: when the free space at the top exceeds M_TRIM_THRESHOLD\n"
+	    "(128 KiB), glibc lowers the break (trims), keeping M_TOP_PAD.  malloc_trim() does\n"
+	    "it on demand.  This program frees a 512 KiB top block under both thresholds.");
 	tap_diag("each run: malloc(512 KiB) from the heap (M_MMAP_THRESHOLD set to 1 MiB), then "
 		 "free() it; the block is the last one, so it merges into the heap's free top");
 
