@@ -16,9 +16,10 @@
 #define PAGES (SIZE / PAGE)
 /*
  * The kernel marks pages lazily free in per-CPU batches of up to 31; smaps
- * counts a page once its batch is done, so up to that many may be missing.
+ * counts a page once its batch is done, so up to that many may be missing
+ * on each CPU the process ran on during the call (four allowed for).
  */
-#define BATCH_KB (31 * PAGE / KIB)
+#define BATCH_KB (4 * 31 * PAGE / KIB)
 
 /* Resident pages of [@p, @p + SIZE), by mincore(2); -1 on error. */
 static long resident(const void *p)
