@@ -18,7 +18,7 @@ demo-build:
 	@mkdir -p $(BUILD) && : >$(DEMO_LOG)
 	@echo "== Building (compiler output in $(DEMO_LOG))"
 	@$(call demo_step,libmymap (static and shared; the sanitizer build for tests),$(LIB_A) $(LIB_SO) $(LIB_SAN_A))
-	@$(call demo_step,mymapctl and mymap-ipc,$(BIN)/mymapctl $(BIN)/mymap-ipc $(BIN)/mymap-demo)
+	@$(call demo_step,the tools: mymapctl$(comma) mymap-ipc$(comma) mymap-demo,$(BIN)/mymapctl $(BIN)/mymap-ipc $(BIN)/mymap-demo)
 	@$(call demo_step,experiments,$(EXP_HOST_BINS) $(EXP_VM_BINS))
 	@$(call demo_step,benchmarks,$(filter $(BIN)/mymap-bench%,$(PROGRAMS)))
 	@$(call demo_step,the rest of the host programs,all)
