@@ -8,10 +8,13 @@
 # user/*/*.mk, tests/*/*.mk, docs/*/*.mk) and registers with these lists:
 #   PROGRAMS      host binaries `make all` builds
 #   SUITES        test suites; `suite-NAME` prints TAP ending "N passed, N failed"
+#                 (and ", N skipped"); SUITE_HELP_NAME beside it is its line
+#                 in `make help`
 #   MATRIX_SUITES those of SUITES that `make check` runs once per kernel of
 #                 the matrix (scripts/kernel-paths --matrix), with KVER set
 #   DEBUG_SUITES  those of MATRIX_SUITES that also run on the debug kernel
-#   BENCH_SUITES  benchmarks; `bench-NAME` writes build/bench/NAME.jsonl
+#   BENCH_SUITES  benchmarks; `bench-NAME` writes build/bench/NAME.jsonl;
+#                 BENCH_HELP_NAME is its line in `make help`
 #   DEMOS         parts of `make demo`, run in the order registered (`demo-NAME`)
 
 SHELL := /bin/bash
@@ -50,7 +53,7 @@ DEBUG_SUITES :=
 BENCH_SUITES :=
 DEMOS :=
 
-.PHONY: all demo check bench deps debug-kernel clean demo-run check-run bench-run
+.PHONY: all demo check bench deps debug-kernel clean demo-run check-run bench-run help
 
 all:
 
@@ -65,8 +68,10 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
-demo-run: all module
+# The build (quiet, user/demo/demo.mk), each part, then what to try next.
+demo-run: demo-build
 	@set -e; for d in $(DEMOS); do $(MAKE) --no-print-directory -s demo-$$d; done
+	@$(MAKE) --no-print-directory -s demo-next
 
 # The debug kernel is built once per machine and cached outside the tree.
 debug-kernel:
@@ -98,6 +103,44 @@ bench-run: all module
 
 clean:
 	rm -rf $(BUILD)
+
+# One help line: the name padded, then the text (quoted for the shell); a
+# comma in the text is written $(comma).
+comma := ,
+help_line = printf '  %-20s %s\n' '$(1)' '$(subst ','\'',$(2))';
+
+help:
+	@echo "make TARGET, where TARGET is one of:"
+	@$(call help_line,demo,build everything and show it working (boots VMs))
+	@$(call help_line,check,every test suite (boots VMs))
+	@$(call help_line,suite-NAME,one test suite (the list below))
+	@$(call help_line,bench [SUITE=NAME],the benchmarks$(comma) or one of them; results in $(BUILD)/bench/)
+	@$(call help_line,experiments,every experiment on where a process gets memory (one in a VM))
+	@$(call help_line,experiments-host,the experiments that run on this machine (no VM))
+	@$(call help_line,tutorial,build and check every step of the driver tutorial (VMs))
+	@$(call help_line,fuzz-lib,fuzz the allocator for FUZZ_SECONDS (default 60))
+	@$(call help_line,demo-NAME,one part of the demo: $(DEMOS))
+	@$(call help_line,all,build the programs and libraries)
+	@$(call help_line,module [KVER=K],build the kernel module for a kernel$(comma) $(BUILD)/KVER/mymap.ko)
+	@$(call help_line,debug-kernel,build the debug kernel of the matrix once (scripts/debug-kernel))
+	@$(call help_line,dkms-install,hand the module to DKMS for KVER)
+	@$(call help_line,install / uninstall,install under PREFIX (DESTDIR for staging))
+	@$(call help_line,format,clang-format the userspace C in place)
+	@$(call help_line,deps,install the packages the build needs (scripts/install-deps))
+	@$(call help_line,clean,remove $(BUILD)$(comma) every kernel's module with it)
+	@echo
+	@echo "Test suites (make suite-NAME [KVER=K]; make check runs them all, those marked"
+	@echo "+ on each kernel of the matrix: $(MATRIX_SUITES)):"
+	@$(foreach s,$(SUITES),$(call help_line,$(s),$(or $(SUITE_HELP_$(s)),see the .mk file that registers it)))
+	@echo
+	@echo "Benchmark suites (make bench SUITE=NAME):"
+	@$(foreach s,$(BENCH_SUITES),$(call help_line,$(s),$(or $(BENCH_HELP_$(s)),see the .mk file that registers it)))
+
+# Every suite-NAME a fragment registers is a phony target of its own; any
+# other name lands here.
+suite-%:
+	@echo "make: no test suite '$*'; the suites are: $(SUITES) (make help says what each does)" >&2
+	@exit 2
 
 # Generic rules: one program per source file under user/ and tests/.
 $(OBJ)/%.o: %.c

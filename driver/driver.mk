@@ -11,6 +11,7 @@ LINUX_SOURCE_TAR := $(firstword $(wildcard /usr/src/linux-source-*.tar.xz))
 SUITES += driver-lint
 MATRIX_SUITES += driver-lint
 DEBUG_SUITES += driver-lint
+SUITE_HELP_driver-lint := checkpatch --strict, W=1 and sparse on the driver (host)
 
 .PHONY: module suite-driver-lint
 

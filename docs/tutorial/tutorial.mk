@@ -6,6 +6,7 @@ TUTORIAL_CHECKPATCH := $(BUILD)/tutorial/checkpatch/scripts/checkpatch.pl
 TUTORIAL_LINUX_SOURCE := $(firstword $(wildcard /usr/src/linux-source-*.tar.xz))
 
 SUITES += tutorial
+SUITE_HELP_tutorial := every tutorial step built, linted, its text checked, its check run (VM)
 MATRIX_SUITES += tutorial
 DEBUG_SUITES += tutorial
 

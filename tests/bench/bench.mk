@@ -1,5 +1,6 @@
 # Host tests of the benchmark support, under ASan and UBSan.
 SUITES += bench-support
+SUITE_HELP_bench-support := the benchmark support code: statistics, JSON, tables (host, ASan)
 
 $(SAN)/tests/bench_test: $(SAN)/obj/tests/bench/bench_test.o $(SAN)/obj/user/bench/bench.o
 	@mkdir -p $(@D)

@@ -122,11 +122,56 @@ static void check_options(void)
 	       "a string option's value is passed on, a missing one refused");
 }
 
+/* Numbers for a reader: no exponent, sensible precision, units on durations. */
+static void check_numbers(void)
+{
+	char path[] = "/tmp/bench_test.XXXXXX", text[512] = "", buf[64];
+	const char *tiny;
+	int fd = mkstemp(path);
+	struct bench_results *r = bench_open("unit", path);
+	ssize_t n;
+
+	if (!tap_ok(fd >= 0 && r, "open a results file"))
+		return;
+	bench_record(r, "c", "s", "big", 5757123, "ns");
+	bench_record(r, "c", "s", "frac", 196168.9688, "ns");
+	bench_record(r, "c", "s", "tiny", 0.000123456789, "ratio");
+	bench_record(r, "c", "s", "huge", 1e300, "ns");
+	bench_close(r);
+	n = read(fd, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = '\0';
+	tiny = strstr(text, "\"tiny\"") ? strstr(text, "\"tiny\"") : "(no line for tiny)";
+	tap_ok(strstr(text, "\"value\":5757123,") && strstr(text, "\"value\":196169,") &&
+		   strstr(text, "\"value\":0.000123457,"),
+	       "JSON values below 1e15 have six significant digits and no exponent: %.*s",
+	       (int)strcspn(tiny, "\n"), tiny);
+	tap_ok(strstr(text, "\"value\":1e+300,") != NULL,
+	       "a value of 1e15 or more may use an exponent");
+	close(fd);
+	unlink(path);
+
+	bench_format_value(buf, sizeof(buf), 196168.9688);
+	tap_ok(strcmp(buf, "196169") == 0, "a table value keeps its whole digits: %s", buf);
+	bench_format_value(buf, sizeof(buf), 12.3456);
+	tap_ok(strcmp(buf, "12.35") == 0, "and four significant digits: %s", buf);
+	bench_format_value(buf, sizeof(buf), 0.5);
+	tap_ok(strcmp(buf, "0.5") == 0, "without trailing zeros: %s", buf);
+	bench_format_value(buf, sizeof(buf), 0);
+	tap_ok(strcmp(buf, "0") == 0, "zero is 0: %s", buf);
+	bench_format_ns(buf, sizeof(buf), 3880866);
+	tap_ok(strcmp(buf, "3.88 ms") == 0, "3880866 ns reads 3.88 ms: %s", buf);
+	bench_format_ns(buf, sizeof(buf), 412);
+	tap_ok(strcmp(buf, "412 ns") == 0, "412 ns reads 412 ns: %s", buf);
+	bench_format_ns(buf, sizeof(buf), 12500);
+	tap_ok(strcmp(buf, "12.5 us") == 0, "12500 ns reads 12.5 us: %s", buf);
+}
+
 int main(void)
 {
 	check_percentiles();
 	check_output();
 	check_table();
+	check_numbers();
 	check_options();
 	return tap_done();
 }

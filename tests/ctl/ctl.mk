@@ -5,6 +5,8 @@
 #             VM; --json output is parsed on the host with python3.
 SUITES += ctl-host ctl-vm
 MATRIX_SUITES += ctl-vm
+SUITE_HELP_ctl-host := mymapctl's command line, JSON, hexdump, kmsg and /proc parsing (host, ASan)
+SUITE_HELP_ctl-vm := every mymapctl command and error path against the module (VM)
 
 CTL_HOST_TESTS := cli json hexdump kmsg holders
 CTL_TEST_BIN := $(SAN)/bin/ctl

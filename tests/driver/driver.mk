@@ -10,6 +10,9 @@ DRIVER_TEST_BIN := $(addprefix $(BUILD)/tests/driver/,$(DRIVER_TESTS))
 SUITES += driver driver-chunks driver-module
 MATRIX_SUITES += driver driver-chunks driver-module
 DEBUG_SUITES += driver driver-chunks driver-module
+SUITE_HELP_driver := the driver's rules at the default size, one 4 MiB chunk (VM)
+SUITE_HELP_driver-chunks := the same rules on a region of three chunks (VM)
+SUITE_HELP_driver-module := loading, parameters, lifetime, load/unload cycles (VM)
 
 $(BUILD)/tests/driver/%: $(OBJ)/tests/driver/%.o
 	@mkdir -p $(@D)

@@ -8,6 +8,9 @@
 #            loaded in the VM
 SUITES += install udev dkms
 MATRIX_SUITES += udev dkms
+SUITE_HELP_install := make install into a staging tree: files, modes, pkg-config, uninstall (host)
+SUITE_HELP_udev := the udev rule under udevadm test, then systemd-udevd (host, VM)
+SUITE_HELP_dkms := dkms add/build/remove, the built module loaded (host, VM)
 
 .PHONY: suite-install suite-udev suite-dkms
 suite-install: all module
@@ -22,6 +25,7 @@ suite-dkms: module
 # man pages: mandoc -T lint clean, and in step with the header, the uapi,
 # the driver's sysfs attributes and parameters, and mymapctl --help.
 SUITES += man
+SUITE_HELP_man := the man pages: mandoc lint, and in step with the header, uapi and mymapctl (host)
 .PHONY: suite-man
 suite-man: $(BIN)/mymapctl
 	@tests/install/run-man-test $(BIN)/mymapctl | tests/ctl/checks-to-tap

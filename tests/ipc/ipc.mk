@@ -8,6 +8,8 @@
 SUITES += ipc ipc-vm
 MATRIX_SUITES += ipc-vm
 DEBUG_SUITES += ipc-vm
+SUITE_HELP_ipc := channels on memfd heaps: ring, stress, peer death (host, ASan, TSan)
+SUITE_HELP_ipc-vm := the wait/wake/alive ioctls, stress and peer death on /dev/mymap (VM)
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
 IPC_HOST_TESTS := ring-wrap api stress death

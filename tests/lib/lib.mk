@@ -31,6 +31,7 @@ $(LIB_TEST_SAN_DIR)/%: $(SAN)/obj/tests/lib/%.o $(SAN)/lib/libmymap.a
 MODEL_OPS := 1000000
 MODEL_SAN_OPS := 300000
 SUITES += lib-model
+SUITE_HELP_lib-model := the allocator against a model, random operations on each backend (host, ASan)
 .PHONY: suite-lib-model
 suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
 	@$(TAP_RUN) $(LIB_TEST_DIR)/test_model anon $(MODEL_OPS) \
@@ -55,6 +56,7 @@ $(LIB_TSAN_DIR)/%: $(BUILD)/tsan/obj/tests/lib/%.o \
 # Unit tests of the library's parts, plain and under the sanitizers.
 LIB_UNIT_TESTS := test_heap test_errors test_lock test_pcache
 SUITES += lib
+SUITE_HELP_lib := libmymap's unit tests, plain, under ASan and TSan, and the shared library (host)
 .PHONY: suite-lib
 suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_SAN_DIR)/%) \
 		$(LIB_TSAN_TESTS:%=$(LIB_TSAN_DIR)/%) \
@@ -68,6 +70,7 @@ suite-lib: $(LIB_UNIT_TESTS:%=$(LIB_TEST_DIR)/%) $(LIB_UNIT_TESTS:%=$(LIB_TEST_S
 
 # Several processes on one memfd heap, and a lock holder killed mid-update.
 SUITES += lib-multiproc
+SUITE_HELP_lib-multiproc := processes sharing a memfd heap, a lock holder killed (host, ASan)
 .PHONY: suite-lib-multiproc
 suite-lib-multiproc: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_SAN_DIR)/test_multiproc
 	@$(TAP_RUN) $(LIB_TEST_DIR)/test_multiproc memfd \; $(LIB_TEST_SAN_DIR)/test_multiproc memfd
@@ -78,6 +81,7 @@ suite-lib-multiproc: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_SAN_DIR)/test_mul
 SUITES += lib-device
 MATRIX_SUITES += lib-device
 DEBUG_SUITES += lib-device
+SUITE_HELP_lib-device := the model and multi-process tests on /dev/mymap (VM)
 .PHONY: suite-lib-device
 suite-lib-device: $(LIB_TEST_DIR)/test_multiproc $(LIB_TEST_DIR)/test_model $(MODULE_KO)
 	@$(TAP_RUN) scripts/vm-run --add $(LIB_TEST_DIR)/test_multiproc \
@@ -100,6 +104,7 @@ $(FUZZ_DIR)/fuzz_heap: tests/lib/fuzz_heap.c $(FUZZ_LIB_SRC) $(wildcard user/lib
 		-Iuser/lib $(FUZZ_FLAGS) -o $@ tests/lib/fuzz_heap.c $(FUZZ_LIB_SRC) $(LIB_LDLIBS)
 
 SUITES += lib-fuzz
+SUITE_HELP_lib-fuzz := the fuzz corpus replayed through the library (host, libFuzzer)
 .PHONY: suite-lib-fuzz fuzz-lib
 suite-lib-fuzz: $(FUZZ_DIR)/fuzz_heap
 	@tests/lib/fuzz-replay $(FUZZ_DIR)/fuzz_heap tests/lib/fuzz-corpus

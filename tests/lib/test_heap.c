@@ -276,8 +276,8 @@ static void test_huge_request(void)
 	struct mymap_stats st;
 
 	if (!h && errno == ENOMEM) {
-		tap_diag("skipped: the system maps no 63 GiB region here (%s)",
-			 mymap_last_message());
+		tap_skip("a 63 GiB heap refuses a request that rounds past its last class",
+			 "the system maps no 63 GiB region here (%s)", mymap_last_message());
 		return;
 	}
 	if (!tap_ok(h != NULL, "a 63 GiB anon heap opens")) {
@@ -663,7 +663,8 @@ static void test_no_device(void)
 	int fd;
 
 	if (access("/dev/mymap", F_OK) == 0) {
-		tap_diag("/dev/mymap exists here: skipping the checks for its absence");
+		tap_skip("device: without the module, each way of not finding it is explained",
+			 "/dev/mymap exists here");
 		return;
 	}
 	unsetenv("MYMAP_DEVICE");

@@ -1,5 +1,6 @@
 # Userspace formatting, checked against the repository's .clang-format.
 SUITES += style
+SUITE_HELP_style := clang-format of the userspace C (make format fixes it)
 
 .PHONY: suite-style format
 suite-style:

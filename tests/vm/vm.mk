@@ -4,6 +4,7 @@
 VM_TEST := $(BUILD)/tests/vm
 
 SUITES += vm
+SUITE_HELP_vm := the VM harness scripts/vm-run itself (VM)
 
 # A library outside the system directories, as build/lib/libmymap.so.1 is.
 $(VM_TEST)/lib/libvmecho.so.1: tests/vm/echo_lib.c tests/vm/echo_lib.h

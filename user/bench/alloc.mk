@@ -12,6 +12,7 @@ ALLOC_LIBMYMAP := $(BUILD)/lib/libmymap.a
 
 PROGRAMS += $(ALLOC_BENCH_BIN)
 BENCH_SUITES += alloc
+BENCH_HELP_alloc := libmymap on every backend against glibc, jemalloc and mimalloc
 
 $(BIN)/mymap-bench-alloc: $(addprefix $(OBJ)/user/bench/,alloc.o alloc-verdict.o \
 			  alloc-mymap.o) $(ALLOC_WORK_OBJ) $(ALLOC_LIBMYMAP)
@@ -59,6 +60,7 @@ bench-alloc: $(ALLOC_BENCH_BIN) module
 # ASan+UBSan; the benchmark is the ordinary build being checked.
 ALLOC_SMOKE := $(SAN)/tests/bench/alloc-smoke
 SUITES += alloc-bench
+SUITE_HELP_alloc-bench := the alloc benchmark's programs run briefly and report sanely (host)
 
 $(ALLOC_SMOKE): $(SAN)/obj/user/bench/alloc-smoke.o
 	@mkdir -p $(@D)

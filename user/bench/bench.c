@@ -3,6 +3,7 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <math.h> /* isfinite: a macro, no libm */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,6 +62,63 @@ static void put_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/*
+ * @v with @digits significant digits in fixed notation (never an exponent
+ * below 1e15, so a reader and any JSON parser see 5757000, not 5.757e+06),
+ * with trailing zeros after the point dropped: 1234.5, 196169, 0.00012.
+ * Whole numbers keep every digit.
+ */
+static void format_fixed(char *buf, size_t size, double v, int digits)
+{
+	double magnitude = v < 0 ? -v : v;
+	int decimals = digits - 1;
+	char *end;
+
+	if (!(magnitude < 1e15)) {
+		snprintf(buf, size, "%.*g", digits, v);
+		return;
+	}
+	/* The decimal exponent of a nonzero @v sets how many decimals are significant. */
+	for (; magnitude >= 10; magnitude /= 10)
+		decimals--;
+	for (; magnitude > 0 && magnitude < 1; magnitude *= 10)
+		decimals++;
+	if (decimals < 0 || v == (double)(long long)v)
+		decimals = 0;
+	if (decimals > 15)
+		decimals = 15;
+	snprintf(buf, size, "%.*f", decimals, v);
+	if (decimals > 0 && strchr(buf, '.')) {
+		end = buf + strlen(buf);
+		while (end[-1] == '0')
+			*--end = '\0';
+		if (end[-1] == '.')
+			end[-1] = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, size, "0");
+}
+
+void bench_format_value(char *buf, size_t size, double v)
+{
+	format_fixed(buf, size, v, 4);
+}
+
+void bench_format_ns(char *buf, size_t size, double ns)
+{
+	static const struct {
+		double scale;
+		const char *unit;
+	} units[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
+	size_t i = 0;
+	char number[32];
+
+	while (i + 1 < sizeof(units) / sizeof(units[0]) && (ns < 0 ? -ns : ns) < units[i].scale)
+		i++;
+	format_fixed(number, sizeof(number), ns / units[i].scale, 3);
+	snprintf(buf, size, "%s %s", number, units[i].unit);
+}
+
 void bench_record(struct bench_results *r, const char *bench_case, const char *subject,
 		  const char *metric, double value, const char *unit)
 {
@@ -74,7 +132,14 @@ void bench_record(struct bench_results *r, const char *bench_case, const char *s
 		put_json_string(r->out, vals[i]);
 		fputc(',', r->out);
 	}
-	fprintf(r->out, "\"value\":%.6g,\"unit\":", value);
+	if (isfinite(value)) {
+		char number[48];
+
+		format_fixed(number, sizeof(number), value, 6);
+		fprintf(r->out, "\"value\":%s,\"unit\":", number);
+	} else {
+		fputs("\"value\":null,\"unit\":", r->out); /* JSON has no nan or inf */
+	}
 	put_json_string(r->out, unit);
 	fputs("}\n", r->out);
 	fflush(r->out);
@@ -141,9 +206,12 @@ void bench_print_table(const struct bench_results *r, FILE *out)
 				if (same_line(&r->rows[k], &r->rows[l]) &&
 				    same_metric(&r->rows[k], &r->rows[m]))
 					hit = &r->rows[k];
-			if (hit)
-				fprintf(out, " %16.10g", hit->value);
-			else
+			if (hit) {
+				char number[48];
+
+				bench_format_value(number, sizeof(number), hit->value);
+				fprintf(out, " %16s", number);
+			} else
 				fprintf(out, " %16s", "-");
 		}
 		fputc('\n', out);

@@ -38,6 +38,17 @@ void bench_record(struct bench_results *r, const char *bench_case, const char *s
  */
 void bench_print_table(const struct bench_results *r, FILE *out);
 
+/*
+ * @v for a reader, in @buf of @size bytes: four significant digits (every
+ * digit of a whole number), fixed notation below 1e15, no trailing zeros:
+ * "196169", "12.35", "0.5".  The table prints values this way; JSON
+ * values get six significant digits, also without an exponent.
+ */
+void bench_format_value(char *buf, size_t size, double v);
+
+/* @ns as a duration with its unit and three significant digits: "3.88 ms". */
+void bench_format_ns(char *buf, size_t size, double ns);
+
 /* Flushes and closes the output; frees @r. Returns 0, or -1 with errno. */
 int bench_close(struct bench_results *r);
 

@@ -11,6 +11,7 @@ $(BIN)/mymap-bench: $(OBJ)/user/bench/mymap-bench.o
 # map: mmap + touch + munmap cost per subject, measured inside the VM.
 PROGRAMS += $(BIN)/mymap-bench-map
 BENCH_SUITES += map
+BENCH_HELP_map := mmap, touch and munmap per subject, with page-fault counts (VM)
 
 $(BIN)/mymap-bench-map: $(OBJ)/user/bench/map.o $(BENCH_OBJ)
 	@mkdir -p $(@D)
@@ -21,11 +22,15 @@ bench-map: $(BIN)/mymap-bench-map module
 	@set -o pipefail; scripts/vm-run --param size=67108864 --mem 1024 \
 		--add $(BIN)/mymap-bench-map -- \
 		./mymap-bench-map --out - | scripts/bench-split map
+	@scripts/bench-plot --log $(BUILD)/bench/map.jsonl ns_per_mib $(BUILD)/bench/map-ns_per_mib.png
+	@scripts/bench-plot $(BUILD)/bench/map.jsonl minflt_touch $(BUILD)/bench/map-minflt_touch.png
+	@echo "plots: $(BUILD)/bench/map-{ns_per_mib,minflt_touch}.png"
 
 # wake: wake-to-run latency of a sleeper in epoll on a device watch, in
 # MYMAP_IOC_WAIT, and in epoll on an eventfd, measured inside the VM.
 PROGRAMS += $(BIN)/mymap-bench-wake
 BENCH_SUITES += wake
+BENCH_HELP_wake := wake-to-run latency: epoll on the device, MYMAP_IOC_WAIT, eventfd (VM)
 
 $(BIN)/mymap-bench-wake: $(OBJ)/user/bench/wake.o $(BENCH_OBJ)
 	@mkdir -p $(@D)

@@ -9,6 +9,7 @@ IPC_BENCH_VM_SCALE := 0.1
 
 PROGRAMS += $(IPC_BENCH)
 BENCH_SUITES += ipc
+BENCH_HELP_ipc := channels against a pipe, a unix socket and memcpy (host and VM)
 
 $(IPC_BENCH): $(IPC_BENCH_OBJ) $(BUILD)/lib/libmymap.a
 	@mkdir -p $(@D)

@@ -4,10 +4,7 @@
  * shows the memory between the heap's start and the break as the [heap]
  * line of /proc/self/maps, in whole pages.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +45,12 @@ int main(void)
 	bool has_heap;
 
 	report_begin("experiment 1: brk/sbrk and the [heap] line of /proc/self/maps");
+	report_about(
+	    "The heap of a process is one stretch of memory that ends at the program break.\n"
+	    "Before mmap existed, moving the break with brk/sbrk was how a process asked the\n"
+	    "kernel for memory, and malloc still grows its main heap this way.  This program\n"
+	    "moves the break by hand and watches the kernel's view of it, the [heap] line of\n"
+	    "/proc/self/maps, appear, grow in whole pages and vanish.");
 	tap_diag(
 	    "the program break is the end of the heap; sbrk(n) moves it by n bytes and returns "
 	    "the old break, sbrk(0) just reads it");

@@ -5,11 +5,7 @@
  * gets a mapping of its own from mmap; seen in /proc/self/maps and in an
  * strace of the same two mallocs.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "spawn.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -145,8 +141,8 @@ static void check_strace(void)
 	close(fd);
 	unlink(path);
 	if (status == 127) {
-		tap_ok(1, "strace shows brk for the small malloc # SKIP strace is not installed");
-		tap_ok(1, "strace shows mmap for the large malloc # SKIP strace is not installed");
+		tap_skip("strace shows brk for the small malloc", "strace is not installed");
+		tap_skip("strace shows mmap for the large malloc", "strace is not installed");
 		return;
 	}
 	trace[n > 0 ? n : 0] = '\0';
@@ -178,6 +174,12 @@ int main(int argc, char **argv)
 		return traced();
 
 	report_begin("experiment 3a: small mallocs use brk, large ones mmap");
+	report_about(
+	    "malloc has two sources of memory: small blocks are carved from the heap, which\n"
+	    "grows with brk; a large block gets a mapping of its own from mmap, so that free()\n"
+	    "can return it to the kernel at once.  This program makes one of each and finds\n"
+	    "them in /proc/self/maps, then runs itself under strace to show the same two\n"
+	    "system calls.");
 	if (!fresh_child_run(allocate, NULL, &s, sizeof(s)))
 		return tap_ok(0, "the measuring child ran"), tap_done();
 

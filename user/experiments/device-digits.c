@@ -4,8 +4,7 @@
  * mapped from /dev/mymap, starts with the bytes 0, 1, ..., 9 it was loaded
  * with and is zero after them, the same bytes read(2) returns.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +43,11 @@ int main(void)
 	char where[48] = "";
 
 	report_begin("experiment 8: the device, /dev/mymap, mapped into this process");
+	report_about(
+	    "A device can hand a process memory too: the mymap driver maps its own kernel\n"
+	    "memory into the process with remap_pfn_range, so loads and stores reach it\n"
+	    "without a system call.  This program maps /dev/mymap (in the VM, with the module\n"
+	    "loaded) and checks the bytes the driver put there against read(2).");
 	fd = open(DEVICE, O_RDWR);
 	if (!tap_ok(fd >= 0, "open(%s): %s", DEVICE,
 		    fd < 0 ? strerror(errno) : "opened (the module is loaded)")) {

@@ -5,11 +5,7 @@
  * same size comes from the heap), up to a ceiling, and that setting
  * M_MMAP_THRESHOLD with mallopt() pins it.
  */
-#include "fresh-child.h"
-#include "malloc-chunk.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>
@@ -77,6 +73,11 @@ int main(void)
 	size_t freed;
 
 	report_begin("experiment 4a: the dynamic mmap threshold, and mallopt pinning it");
+	report_about(
+	    "The 128 KiB mmap threshold is only where glibc starts.  A program that frees a\n"
+	    "large block will likely ask for one again, and an mmap/munmap pair on every such\n"
+	    "request is slow; so free() of an mmapped block raises the threshold to its size.\n"
+	    "This program shows the threshold move, where it stops, and mallopt() pinning it.");
 	tap_diag("malloc(200 KiB), free() it, malloc(200 KiB) again, in a fresh process");
 	if (!measure(&s, &o))
 		return tap_done();

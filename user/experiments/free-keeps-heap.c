@@ -4,10 +4,7 @@
  * to the kernel: the break stays where it is and the freed blocks are reused
  * by later mallocs; the heap grows only when no free space is big enough.
  */
-#include "fresh-child.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>
@@ -18,9 +15,17 @@
 #define SMALL  (16 * 1024)
 #define BIGGER (18 * 1024)
 
+/* How a run goes. */
+struct scenario {
+	bool holes;  /* free only blocks 1 and 3, and use up the heap's free top */
+	int top_pad; /* M_TOP_PAD to set with mallopt, or -1 for glibc's default */
+};
+
 struct trace {
+	int mallopt_ok;		      /* mallopt(M_TOP_PAD) returned 1, or was not called */
 	uintptr_t start;	      /* where the heap starts */
 	uintptr_t block[BLOCKS];      /* the five 16 KiB blocks */
+	int growths;		      /* how many of the five mallocs moved the break */
 	uintptr_t brk_allocated;      /* the break after the five mallocs */
 	uintptr_t brk_freed;	      /* ... after freeing them */
 	uintptr_t again, brk_again;   /* a new 16 KiB block, and the break after it */
@@ -29,23 +34,28 @@ struct trace {
 	uintptr_t bigger, brk_bigger; /* the 18 KiB block, and the break after it */
 };
 
-/* Fills the five blocks; frees all of them or, with @holes, only 1 and 3. */
+/* Fills the five blocks; frees all of them or, with holes, only 1 and 3. */
 static void run(const void *arg, void *result)
 {
-	const int *holes = arg;
+	const struct scenario *s = arg;
 	struct trace *t = result;
 	void *block[BLOCKS];
 
+	t->mallopt_ok = s->top_pad < 0 || mallopt(M_TOP_PAD, s->top_pad) == 1;
 	t->start = (uintptr_t)sbrk(0);
+	t->growths = 0;
 	for (int i = 0; i < BLOCKS; i++) {
+		uintptr_t before = (uintptr_t)sbrk(0);
+
 		block[i] = malloc(SMALL);
 		t->block[i] = (uintptr_t)block[i];
+		t->growths += (uintptr_t)sbrk(0) != before;
 	}
 	t->brk_allocated = (uintptr_t)sbrk(0);
 	for (int i = 0; i < BLOCKS; i++)
-		if (!*holes || i == 1 || i == 3)
+		if (!s->holes || i == 1 || i == 3)
 			free(block[i]);
-	if (*holes) {
+	if (s->holes) {
 		/* Use up the free space at the top so only the two holes are left. */
 		size_t top = mallinfo2().keepcost;
 
@@ -71,11 +81,17 @@ static int which_block(const struct trace *t, uintptr_t addr)
 
 int main(void)
 {
-	static const int all = 0, holes = 1;
+	static const struct scenario all = {false, -1}, holes = {true, -1}, no_pad = {false, 0};
 	struct trace t;
 	int in_heap = 1, reused;
 
 	report_begin("experiment 2: free() does not shrink the heap");
+	report_about(
+	    "free() gives a block back to malloc, not to the kernel: the break does not move,\n"
+	    "and the next malloc of a fitting size gets the same memory again.  This matters\n"
+	    "for a process's memory use: after a peak of small blocks its heap stays as large\n"
+	    "as the peak.  This program frees blocks and watches the break and where new\n"
+	    "blocks land.");
 
 	tap_diag("five malloc(16 KiB), then free() all five");
 	if (!fresh_child_run(run, &all, &t, sizeof(t)))
@@ -86,6 +102,10 @@ int main(void)
 	}
 	tap_ok(in_heap, "all five 16 KiB blocks come from the heap, below the break %#lx",
 	       (unsigned long)(t.brk_allocated - t.start));
+	tap_ok(t.growths == 1 && t.brk_allocated - t.start == 0x21000,
+	       "only the first malloc grows the heap, by 0x21000; the other four fit in the "
+	       "128 KiB it added beyond its need (M_TOP_PAD): %d growth(s), heap+%#lx",
+	       t.growths, (unsigned long)(t.brk_allocated - t.start));
 	tap_ok(t.brk_freed == t.brk_allocated,
 	       "after free() of all five the break stays at heap+%#lx: seen heap+%#lx",
 	       (unsigned long)(t.brk_allocated - t.start), (unsigned long)(t.brk_freed - t.start));
@@ -94,15 +114,30 @@ int main(void)
 	       "a new malloc(16 KiB) reuses a freed block without moving the break: "
 	       "got heap+%#lx (block %d)",
 	       (unsigned long)(t.again - t.start), reused);
-	tap_ok(t.brk_bigger == t.brk_again && t.bigger < t.brk_again,
-	       "malloc(18 KiB) is served from the heap's free top without growing it "
-	       "(%zu bytes free there): break heap+%#lx -> heap+%#lx",
+	tap_ok(t.brk_bigger == t.brk_again && t.bigger < t.brk_again &&
+		   t.top_free >= (BLOCKS - 1) * SMALL,
+	       "malloc(18 KiB) is served from the heap's free top without growing it: the four "
+	       "blocks freed above the reused one merged into it (%zu bytes free there): break "
+	       "heap+%#lx -> heap+%#lx",
 	       t.top_free, (unsigned long)(t.brk_again - t.start),
 	       (unsigned long)(t.brk_bigger - t.start));
 	tap_diag("note: the classic notes have the 18 KiB malloc grow the heap; here it does not. "
-		 "Freed blocks next to each other merge, the last one merges into the free top of "
-		 "the heap, and the heap was grown with 128 KiB to spare (M_TOP_PAD, experiment "
-		 "4b), so there is room.");
+		 "Freed blocks next to each other merge, and the last one merges into the free "
+		 "top of the heap, so there is room however much padding the heap was given.");
+
+	tap_diag("the same with mallopt(M_TOP_PAD, 0): no padding when the heap grows");
+	if (!fresh_child_run(run, &no_pad, &t, sizeof(t)))
+		return tap_ok(0, "the measuring child ran"), tap_done();
+	tap_ok(t.mallopt_ok && t.growths == BLOCKS,
+	       "without M_TOP_PAD every one of the five mallocs grows the heap: %d growths, "
+	       "heap+%#lx",
+	       t.growths, (unsigned long)(t.brk_allocated - t.start));
+	tap_ok(t.brk_bigger == t.brk_again && t.top_free >= (BLOCKS - 1) * SMALL,
+	       "and malloc(18 KiB) after the frees still needs no growth (%zu bytes free at the "
+	       "top): that room comes from the merged blocks, not from the padding",
+	       t.top_free);
+	tap_diag("so M_TOP_PAD saves a brk call on each of the next mallocs after a growth; what "
+		 "free() gives back stays in the process either way");
 
 	tap_diag("again, but free only blocks 1 and 3 (live blocks keep them apart) and use up "
 		 "the heap's free top first");

@@ -4,9 +4,7 @@
  * is touched: a 64 MiB malloc raises the virtual size at once, but the
  * resident size (RSS) and the page-fault count only as pages are written.
  */
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +53,11 @@ int main(void)
 	long sum = 0;
 
 	report_begin("experiment 6: lazy allocation, 64 MiB malloc'ed then touched");
+	report_about(
+	    "malloc(64 MiB) returns at once and costs no memory: the kernel reserves\n"
+	    "addresses, and gives a page of memory only when the page is first touched (a\n"
+	    "page fault).  This program watches VmSize (addresses), VmRSS (memory) and the\n"
+	    "fault count as the block is allocated, read, written and freed.");
 	base = now();
 	block = malloc(SIZE);
 	if (!tap_ok(block != NULL, "malloc(64 MiB) succeeds"))

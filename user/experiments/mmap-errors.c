@@ -4,14 +4,15 @@
  * arguments (EBADF, EACCES, EINVAL, ENODEV) and checks the errno, next to
  * the near misses that succeed.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define PAGE 4096
@@ -65,9 +66,15 @@ int main(void)
 {
 	char path[] = "/tmp/exp-mmap-errors-XXXXXX";
 	int file = mkstemp(path), read_only, write_only, closed, dir, pipe_fds[2], proc_file;
+	int event, sockets[2] = {-1, -1}, dev_null, proc_status;
 	const int rw = PROT_READ | PROT_WRITE;
 
 	report_begin("experiment 7e: mmap's errors, each produced");
+	report_about(
+	    "mmap(2) refuses bad requests with different errors, and a program that maps\n"
+	    "files must tell them apart: a bad descriptor, a file opened without the access\n"
+	    "the mapping needs, bad arguments, a file that cannot be mapped at all.  This\n"
+	    "program produces each error, beside the near misses that succeed.");
 	if (!tap_ok(file >= 0 && ftruncate(file, 2 * PAGE) == 0 && pipe(pipe_fds) == 0,
 		    "a two-page temporary file and a pipe: %s",
 		    file < 0 ? strerror(errno) : "made"))
@@ -76,6 +83,17 @@ int main(void)
 	write_only = open(path, O_WRONLY);
 	dir = open("/", O_RDONLY | O_DIRECTORY);
 	proc_file = open("/proc/meminfo", O_RDONLY);
+	event = eventfd(0, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sockets) < 0)
+		sockets[0] = -1;
+	dev_null = open("/dev/null", O_RDWR);
+	proc_status = open("/proc/self/status", O_RDONLY);
+	tap_ok(event >= 0 && sockets[0] >= 0 && dev_null >= 0 && proc_status >= 0 && proc_file >= 0,
+	       "an eventfd, a Unix socket pair, /dev/null, /proc/self/status and /proc/meminfo "
+	       "open: %s",
+	       event < 0 || sockets[0] < 0 || dev_null < 0 || proc_status < 0 || proc_file < 0
+		   ? strerror(errno)
+		   : "opened");
 	/* Last, so that no later open reuses the number. */
 	closed = dup(file);
 	close(closed);
@@ -97,11 +115,16 @@ int main(void)
 	    {"a pipe (no mmap file operation)", pipe_fds[0], PAGE, PROT_READ, MAP_SHARED, 0,
 	     ENODEV},
 	    {"a directory, /", dir, PAGE, PROT_READ, MAP_PRIVATE, 0, ENODEV},
+	    {"an eventfd", event, PAGE, PROT_READ, MAP_SHARED, 0, ENODEV},
+	    {"a Unix socket", sockets[0], PAGE, PROT_READ, MAP_SHARED, 0, ENODEV},
+	    {"/dev/null", dev_null, PAGE, PROT_READ, MAP_SHARED, 0, ENODEV},
+	    {"/proc/self/status", proc_status, PAGE, PROT_READ, MAP_PRIVATE, 0, ENODEV},
 	};
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++)
 		try(&attempts[i]);
-	tap_diag("ENODEV says this kind of file cannot be mapped at all; on this kernel the "
-		 "same holds for eventfds, Unix sockets, /dev/null and /proc/self/status");
+	tap_diag("ENODEV says this kind of file cannot be mapped at all: its file operations "
+		 "have no mmap (a pipe, a directory, an eventfd, /dev/null, the files of "
+		 "/proc/PID), or refuse it as sockets do");
 
 	const struct attempt proc = {"/proc/meminfo", proc_file, PAGE, PROT_READ,
 				     MAP_PRIVATE,     0,	 EIO};
@@ -114,6 +137,11 @@ int main(void)
 	close(write_only);
 	close(dir);
 	close(proc_file);
+	close(event);
+	close(sockets[0]);
+	close(sockets[1]);
+	close(dev_null);
+	close(proc_status);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
 	unlink(path);

@@ -4,8 +4,7 @@
  * file mapping copies the page and never reaches the file, while pages not
  * yet written still show the file as it changes.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +30,11 @@ int main(void)
 	int fd;
 
 	report_begin("experiment 7b: MAP_PRIVATE is copy-on-write");
+	report_about(
+	    "MAP_PRIVATE gives a process its own copy of a file's pages, made only when it\n"
+	    "writes (copy on write): reading costs nothing, and the file never changes.\n"
+	    "This program writes through a private mapping and changes the file underneath,\n"
+	    "to show which bytes each side sees.");
 	memset(pages, 'A', PAGE);
 	memset(pages + PAGE, 'B', PAGE);
 	fd = mkstemp(path);

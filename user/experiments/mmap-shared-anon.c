@@ -4,8 +4,7 @@
  * shared with a fork()ed child, next to a MAP_PRIVATE one that the fork
  * copies instead.
  */
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <string.h>
@@ -22,6 +21,11 @@ int main(void)
 	pid_t pid;
 
 	report_begin("experiment 7c: an anonymous shared mapping across fork");
+	report_about(
+	    "Memory mapped MAP_SHARED | MAP_ANONYMOUS has no file behind it, yet stays\n"
+	    "shared with the children a process forks: the simplest memory two related\n"
+	    "processes can both write.  This program forks and compares such a page with a\n"
+	    "MAP_PRIVATE one, which fork copies instead.");
 	shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	private = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!tap_ok(shared != MAP_FAILED && private != MAP_FAILED,

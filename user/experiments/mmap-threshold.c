@@ -4,11 +4,7 @@
  * glibc serves with mmap instead of the heap, and shows it is compared in
  * chunk sizes (request plus header), and only when the heap's top is full.
  */
-#include "fresh-child.h"
-#include "malloc-chunk.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>
@@ -83,6 +79,11 @@ int main(void)
 	size_t threshold, first, top;
 
 	report_begin("experiment 3b: the mmap threshold, found by bisection");
+	report_about(
+	    "Where does malloc switch from the heap to mmap?  The classic answer is 128 KiB.\n"
+	    "This program finds the exact request by bisection, each probe in a fresh process,\n"
+	    "and shows what the threshold is compared with (the chunk, not the request) and\n"
+	    "when it is not consulted at all.");
 	tap_diag("each probe is a fresh process that makes one malloc(n) and checks whether the "
 		 "block lies in the heap or in a mapping of its own");
 

@@ -5,9 +5,7 @@
  * SIGSEGV, while bytes past the break inside the last page are still
  * (wrongly, but silently) writable.
  */
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -104,6 +102,10 @@ int main(void)
 	void *block;
 
 	report_begin("experiment 5: writing past the end of the heap");
+	report_about(
+	    "The kernel protects memory in pages.  Writing past the heap's last page is a\n"
+	    "segmentation fault; writing past the break but inside the last page is not, and\n"
+	    "goes unnoticed.  This program lets a child do both and reports how it died.");
 
 	block = malloc(64);	     /* let malloc create the heap */
 	*(volatile char *)block = 1; /* a block never used would be optimised away */

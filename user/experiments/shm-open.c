@@ -4,9 +4,7 @@
  * mapping by inheritance (the second is a fresh exec) open the same object
  * by name with shm_open() and see each other's stores.
  */
-#include "report.h"
-#include "spawn.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +57,10 @@ int main(int argc, char **argv)
 		return peer(argv[2]);
 
 	report_begin("experiment 7d: POSIX shared memory with shm_open between two processes");
+	report_about(
+	    "Unrelated processes share memory by name: shm_open() makes a file in a tmpfs\n"
+	    "(/dev/shm) that each process maps.  This program starts a second, unrelated\n"
+	    "process that opens the same name and answers through the shared page.");
 	tap_diag("shm_open is in libc itself since glibc 2.34 (before, link with -lrt); this is %s",
 		 report_libc_version());
 	snprintf(name, sizeof(name), "/mymap-exp-%d", (int)getpid());

@@ -4,11 +4,7 @@
  * glibc grows the heap by what it needs plus M_TOP_PAD (128 KiB), rounded up
  * to pages, and what it first needs is its own thread cache.
  */
-#include "fresh-child.h"
-#include "malloc-chunk.h"
-#include "procfs.h"
-#include "report.h"
-#include "tap.h"
+#include "experiment.h"
 
 #include <malloc.h>
 #include <stdint.h>
@@ -52,6 +48,11 @@ int main(void)
 	size_t tcache, expected;
 
 	report_begin("experiment 4b: the first heap growth, 0x21000, and M_TOP_PAD");
+	report_about(
+	    "A program's first malloc grows the heap by 0x21000 bytes, whatever it asked for.\n"
+	    "glibc grows the heap by what it needs plus M_TOP_PAD (128 KiB) of slack, so the\n"
+	    "next mallocs need no system call; what it needs first is its own thread cache.\n"
+	    "This program explains the number and changes it with mallopt(M_TOP_PAD).");
 	if (!fresh_child_run(run, &r, &o, sizeof(o)))
 		return tap_ok(0, "the measuring child ran"), tap_done();
 	tap_ok(o.growth == 0x21000, "a program's first malloc(1) grows the heap by 0x21000: %#zx",

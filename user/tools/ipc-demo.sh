@@ -5,7 +5,8 @@
 set -e
 bytes=$((64 * 1024 * 1024))
 
-echo "== channels: two processes stream through /dev/mymap =="
+echo
+echo "== Channels: two processes stream through /dev/mymap"
 echo "The heap on /dev/mymap holds a directory of named channels. 'create'"
 echo "adds a byte-stream channel called demo, a 256 KiB ring in the region:"
 ./mymap-ipc create demo --kind stream --capacity 262144
@@ -32,5 +33,10 @@ else
 fi
 ./mymap-ipc remove demo
 echo
-echo "Round trips of 64 bytes, sleeping between messages (driver wait/wake):"
+echo "Round trips of 64 bytes, sleeping between messages (driver wait/wake)."
+echo "A word on the times: this VM runs under TCG, which emulates every guest"
+echo "instruction in software, many times slower than the hardware and with"
+echo "its own jitter. The times show that the round trip works and how its"
+echo "parts compare with each other in this VM; they say nothing about the"
+echo "latency on real hardware (make bench SUITE=ipc also measures the host)."
 ./mymap-ipc pingpong --size 64 --iterations 2000

@@ -260,6 +260,7 @@ static int cmd_list(struct mymap_heap *heap)
 static int cmd_pingpong(struct mymap_heap *heap, const struct options *o)
 {
 	double *rtt = malloc(sizeof(double) * o->iterations);
+	char median[32], p99[32], max[32];
 	int err;
 
 	if (!rtt)
@@ -268,10 +269,11 @@ static int cmd_pingpong(struct mymap_heap *heap, const struct options *o)
 				   o->busy ? MYMAP_CHANNEL_SPIN_FOREVER : 0, rtt);
 	if (err)
 		return fail("pingpong", -err, NULL);
-	printf("%u round trips of %u bytes (%s, %s): median %.0f ns, p99 %.0f ns, max %.0f ns\n",
-	       o->iterations, o->size, o->backend, o->busy ? "busy-poll" : "sleeping",
-	       bench_median(rtt, o->iterations), bench_percentile(rtt, o->iterations, 99),
-	       bench_percentile(rtt, o->iterations, 100));
+	bench_format_ns(median, sizeof(median), bench_median(rtt, o->iterations));
+	bench_format_ns(p99, sizeof(p99), bench_percentile(rtt, o->iterations, 99));
+	bench_format_ns(max, sizeof(max), bench_percentile(rtt, o->iterations, 100));
+	printf("%u round trips of %u bytes (%s, %s): median %s, p99 %s, max %s\n", o->iterations,
+	       o->size, o->backend, o->busy ? "busy-poll" : "sleeping", median, p99, max);
 	free(rtt);
 	return 0;
 }
