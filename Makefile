@@ -130,8 +130,8 @@ help:
 	@$(call help_line,clean,remove $(BUILD)$(comma) every kernel's module with it)
 	@echo
 	@echo "Test suites (make suite-NAME [KVER=K]; make check runs them all, those marked"
-	@echo "+ on each kernel of the matrix: $(MATRIX_SUITES)):"
-	@$(foreach s,$(SUITES),$(call help_line,$(s),$(or $(SUITE_HELP_$(s)),see the .mk file that registers it)))
+	@echo "[matrix] on each kernel of scripts/kernel-paths --matrix):"
+	@$(foreach s,$(SUITES),$(call help_line,$(s),$(or $(SUITE_HELP_$(s)),see the .mk file that registers it)$(if $(filter $(s),$(MATRIX_SUITES)), [matrix])))
 	@echo
 	@echo "Benchmark suites (make bench SUITE=NAME):"
 	@$(foreach s,$(BENCH_SUITES),$(call help_line,$(s),$(or $(BENCH_HELP_$(s)),see the .mk file that registers it)))
