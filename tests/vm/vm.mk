@@ -18,3 +18,11 @@ $(VM_TEST)/echo_args: $(OBJ)/tests/vm/echo_args.o $(VM_TEST)/lib/libvmecho.so.1
 .PHONY: suite-vm
 suite-vm: $(VM_TEST)/echo_args module
 	@tests/vm/vm-test $(VM_TEST)/echo_args $(VM_TEST)/lib $(MODULE_KO)
+
+# scripts/kernel-paths on a fake tree of installed kernels (host).
+SUITES += kernel-paths
+SUITE_HELP_kernel-paths := which kernel: the running one, the newest Debian one, the matrix, KVER pinning (host)
+
+.PHONY: suite-kernel-paths
+suite-kernel-paths:
+	@tests/vm/kernel-paths-test
