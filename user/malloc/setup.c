@@ -140,7 +140,7 @@ static struct mymap_heap *open_heap(void)
 			die("MYMAP_MALLOC_SIZE='%.64s' is not a size (bytes, or with k, m or g)",
 			    size_text);
 	}
-	if (!backend || !*backend || !strcmp(backend, "anon"))
+	if (!backend || !strcmp(backend, "anon"))
 		heap = mymap_open_anon(size, 0);
 	else if (!strcmp(backend, "memfd"))
 		heap = mymap_open_memfd(size, 0);
