@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 		fprintf(
 		    help ? stdout : stderr,
 		    "usage: mymap-bench SUITE [--out PATH|-] [SUITE ARGS]\n"
-		    "  runs mymap-bench-SUITE from the same directory (suites: map, alloc, ipc)\n");
+		    "  runs mymap-bench-SUITE from the same directory (suites: map, alloc, programs, ipc)\n");
 		return help ? 0 : 2;
 	}
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
