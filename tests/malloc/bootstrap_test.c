@@ -19,11 +19,11 @@
 
 struct mymap_heap *preload_heap;
 uintptr_t preload_heap_start, preload_heap_end;
-static bool opened;
+_Atomic int preload_state; /* PRELOAD_OPEN once main() has opened the heap */
 
-bool preload_ready(void)
+bool preload_open_heap(void)
 {
-	return opened;
+	return false;
 }
 
 void preload_die(const char *message)
@@ -49,7 +49,7 @@ int main(void)
 	preload_heap_start = (uintptr_t)mymap_heap_base(preload_heap);
 	preload_heap_end = preload_heap_start + mymap_heap_size(preload_heap);
 	fork_gate_setup();
-	opened = true;
+	atomic_store(&preload_state, PRELOAD_OPEN);
 
 	tap_ok(early && bootstrap_owns(early) && !preload_in_heap(early),
 	       "a block from before the heap opened is the bootstrap arena's (%p)", (void *)early);

@@ -72,18 +72,18 @@ EXPORT void *malloc(size_t size)
 EXPORT void free(void *ptr)
 {
 	struct fork_gate_slot *gate;
-	int saved = errno;
+	int saved;
 
-	if (!ptr || bootstrap_owns(ptr))
+	/* bootstrap blocks keep their memory; foreign pointers are left alone */
+	if (!preload_in_heap(ptr))
 		return;
 	if (atomic_load_explicit(&overaligned_live, memory_order_relaxed) && overaligned_free(ptr))
 		return;
-	if (!preload_in_heap(ptr))
-		return;
+	saved = errno; /* free() never changes errno (POSIX 2024) */
 	gate = fork_gate_enter();
 	mymap_free(preload_heap, ptr);
 	fork_gate_leave(gate);
-	errno = saved; /* free() never changes errno (POSIX 2024) */
+	errno = saved;
 }
 
 EXPORT void *calloc(size_t n, size_t size)

@@ -23,13 +23,24 @@ extern struct mymap_heap *preload_heap;
 /* Its mapping, for telling its pointers from the others. */
 extern uintptr_t preload_heap_start, preload_heap_end;
 
+/* Whether the heap is open: PRELOAD_OPEN once it is (setup.c). */
+#define PRELOAD_OPEN 2
+extern _Atomic int preload_state;
+bool preload_open_heap(void);
+
 /*
  * Opens the heap on the first call.  Returns false when the calling
  * thread is the one opening it (a call from inside the open): the caller
  * serves itself from the bootstrap arena.  A bad setting or a failed open
  * ends the process (setup.c).
  */
-bool preload_ready(void);
+static inline bool preload_ready(void)
+{
+	if (__builtin_expect(
+		atomic_load_explicit(&preload_state, memory_order_acquire) == PRELOAD_OPEN, 1))
+		return true;
+	return preload_open_heap();
+}
 
 static inline bool preload_in_heap(const void *p)
 {

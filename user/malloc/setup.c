@@ -33,8 +33,8 @@
 struct mymap_heap *preload_heap;
 uintptr_t preload_heap_start, preload_heap_end;
 
-enum { UNOPENED, OPENING, OPEN };
-static _Atomic int state = UNOPENED;
+enum { UNOPENED, OPENING, OPEN = PRELOAD_OPEN };
+_Atomic int preload_state = UNOPENED;
 static PRELOAD_TLS bool opening_here;
 
 void preload_die(const char *message)
@@ -158,16 +158,15 @@ static struct mymap_heap *open_heap(void)
 	return heap;
 }
 
-bool preload_ready(void)
+bool preload_open_heap(void)
 {
-	int seen = atomic_load_explicit(&state, memory_order_acquire);
 	int expected = UNOPENED;
 
-	if (__builtin_expect(seen == OPEN, 1))
+	if (atomic_load_explicit(&preload_state, memory_order_acquire) == OPEN)
 		return true;
 	if (opening_here)
 		return false;
-	if (atomic_compare_exchange_strong(&state, &expected, OPENING)) {
+	if (atomic_compare_exchange_strong(&preload_state, &expected, OPENING)) {
 		struct mymap_heap *heap;
 		const char *stats;
 
@@ -187,10 +186,10 @@ bool preload_ready(void)
 				atexit(print_stats);
 		}
 		opening_here = false;
-		atomic_store_explicit(&state, OPEN, memory_order_release);
+		atomic_store_explicit(&preload_state, OPEN, memory_order_release);
 		return true;
 	}
-	while (atomic_load_explicit(&state, memory_order_acquire) != OPEN)
+	while (atomic_load_explicit(&preload_state, memory_order_acquire) != OPEN)
 		sched_yield();
 	return true;
 }
