@@ -42,9 +42,11 @@ static inline bool preload_ready(void)
 	return preload_open_heap();
 }
 
+/* Whether @p is in the heap; false for every pointer until it is open. */
 static inline bool preload_in_heap(const void *p)
 {
-	return (uintptr_t)p - preload_heap_start < preload_heap_end - preload_heap_start;
+	return atomic_load_explicit(&preload_state, memory_order_acquire) == PRELOAD_OPEN &&
+	       (uintptr_t)p - preload_heap_start < preload_heap_end - preload_heap_start;
 }
 
 /* Prints "libmymap-malloc: MESSAGE" on stderr and exits with status 127. */
