@@ -38,8 +38,8 @@ suite-malloc-programs: $(BUILD)/lib/libmymap-malloc.so
 	@tests/malloc/run-programs $(BUILD)/lib/libmymap-malloc.so $(MALLOC_HOST_BACKENDS) | \
 		tests/ctl/checks-to-tap
 
-# In the VM (TCG): the device's region is 64 MiB, which each fork() of
-# family_test copies for its child.
+# In the VM (TCG): the device's region is 128 MiB (perl and xz each need
+# 80 MiB), which each fork() of family_test copies for its child.
 suite-malloc-device: $(BUILD)/lib/libmymap-malloc.so $(MALLOC_TEST_DIR)/family_test $(BUILD)/mymap.ko
 	@tests/malloc/run-device $(BUILD)/lib/libmymap-malloc.so $(MALLOC_TEST_DIR)/family_test | \
 		tests/ctl/checks-to-tap
