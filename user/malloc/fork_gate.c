@@ -49,6 +49,8 @@ bool fork_gate_active;
 bool fork_gate_needs_fence;
 _Atomic bool fork_gate_closed;
 PRELOAD_TLS struct fork_gate_slot *fork_gate_mine;
+PRELOAD_TLS unsigned int fork_gate_depth;
+struct fork_gate_slot fork_gate_nested;
 
 static struct fork_gate_slot slots[GATE_SLOTS];
 static _Atomic unsigned int slots_claimed;

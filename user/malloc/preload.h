@@ -83,6 +83,8 @@ extern bool fork_gate_active;
 extern bool fork_gate_needs_fence;
 extern _Atomic bool fork_gate_closed;
 extern PRELOAD_TLS struct fork_gate_slot *fork_gate_mine;
+extern PRELOAD_TLS unsigned int fork_gate_depth; /* calls this thread is inside */
+extern struct fork_gate_slot fork_gate_nested;	 /* what a nested call holds */
 void fork_gate_setup(void);
 struct fork_gate_slot *fork_gate_claim(void);
 void fork_gate_wait(void);
@@ -119,13 +121,19 @@ static inline void fork_gate_lower(struct fork_gate_slot *s)
 				      memory_order_release);
 }
 
-/* Marks the calling thread inside a call; NULL when the gate is inactive. */
+/*
+ * Marks the calling thread inside a call; NULL when the gate is inactive.
+ * A call made from inside another (the library allocating for itself)
+ * passes without waiting: the forking thread waits for the outer one.
+ */
 static inline struct fork_gate_slot *fork_gate_enter(void)
 {
 	struct fork_gate_slot *s;
 
 	if (!fork_gate_active)
 		return NULL;
+	if (fork_gate_depth++)
+		return &fork_gate_nested;
 	s = fork_gate_mine ? fork_gate_mine : fork_gate_claim();
 	for (;;) {
 		fork_gate_raise(s);
@@ -138,7 +146,10 @@ static inline struct fork_gate_slot *fork_gate_enter(void)
 
 static inline void fork_gate_leave(struct fork_gate_slot *s)
 {
-	if (s)
+	if (!s)
+		return;
+	fork_gate_depth--;
+	if (s != &fork_gate_nested)
 		fork_gate_lower(s);
 }
 
