@@ -80,43 +80,53 @@ static void rebuild(void)
 	occupied = n;
 }
 
+/* The heap's calls and the table's lock are never held together: fork()
+ * takes them one after the other (fork_gate.c, lock_table()). */
+static void *heap_malloc(size_t size)
+{
+	struct fork_gate_slot *gate = fork_gate_enter();
+	void *p = mymap_malloc(preload_heap, size);
+
+	fork_gate_leave(gate);
+	return p;
+}
+
+static void heap_free(void *p)
+{
+	struct fork_gate_slot *gate = fork_gate_enter();
+
+	mymap_free(preload_heap, p);
+	fork_gate_leave(gate);
+}
+
 void *overaligned_alloc(size_t alignment, size_t size)
 {
-	struct fork_gate_slot *gate;
 	size_t total;
 	uintptr_t aligned;
 	void *block;
 	bool stored = false;
 
-	if (__builtin_add_overflow(size, alignment, &total)) {
+	if (__builtin_add_overflow(size, alignment, &total) || !(block = heap_malloc(total))) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	gate = fork_gate_enter();
-	block = mymap_malloc(preload_heap, total);
-	if (block) {
-		aligned = ((uintptr_t)block + alignment - 1) & ~(uintptr_t)(alignment - 1);
-		pthread_mutex_lock(&table_lock);
-		if (occupied >= TABLE_SIZE / 4 * 3)
-			rebuild();
-		if (occupied < TABLE_SIZE / 4 * 3) {
-			size_t i = slot_of(aligned);
+	aligned = ((uintptr_t)block + alignment - 1) & ~(uintptr_t)(alignment - 1);
+	pthread_mutex_lock(&table_lock);
+	if (occupied >= TABLE_SIZE / 4 * 3)
+		rebuild();
+	if (occupied < TABLE_SIZE / 4 * 3) {
+		size_t i = slot_of(aligned);
 
-			while (table[i].aligned > DELETED)
-				i = (i + 1) & (TABLE_SIZE - 1);
-			occupied += !table[i].aligned;
-			table[i] = (struct entry){aligned, block};
-			atomic_fetch_add(&overaligned_live, 1);
-			stored = true;
-		}
-		pthread_mutex_unlock(&table_lock);
-		if (!stored) {
-			mymap_free(preload_heap, block);
-			block = NULL;
-		}
+		while (table[i].aligned > DELETED)
+			i = (i + 1) & (TABLE_SIZE - 1);
+		occupied += !table[i].aligned;
+		table[i] = (struct entry){aligned, block};
+		atomic_fetch_add(&overaligned_live, 1);
+		stored = true;
 	}
-	fork_gate_leave(gate);
-	if (!block) {
+	pthread_mutex_unlock(&table_lock);
+	if (!stored) {
+		heap_free(block);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -125,7 +135,6 @@ void *overaligned_alloc(size_t alignment, size_t size)
 
 bool overaligned_free(void *p)
 {
-	struct fork_gate_slot *gate;
 	struct entry *e;
 	void *block = NULL;
 
@@ -139,9 +148,7 @@ bool overaligned_free(void *p)
 	pthread_mutex_unlock(&table_lock);
 	if (!block)
 		return false;
-	gate = fork_gate_enter();
-	mymap_free(preload_heap, block);
-	fork_gate_leave(gate);
+	heap_free(block);
 	return true;
 }
 
