@@ -199,7 +199,10 @@ static void check_usable_size(void)
 	tap_ok(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL) is 0");
 }
 
-/* fork() while two threads keep allocating: the child's heap is its own. */
+/*
+ * fork() while two threads keep allocating, over-aligned blocks too: the
+ * child's heap is its own, and no lock is held in it.
+ */
 static atomic_bool stop;
 
 static void *churn(void *arg)
@@ -210,7 +213,8 @@ static void *churn(void *arg)
 	while (!atomic_load(&stop)) {
 		x = x * 1103515245 + 12345;
 		free(slots[x % 64]);
-		slots[x % 64] = malloc(16 + (x >> 8) % 2000);
+		/* now and then a block aligned beyond the page (its own table) */
+		slots[x % 64] = x % 61 ? malloc(16 + (x >> 8) % 2000) : aligned_alloc(16384, 100);
 		if (slots[x % 64])
 			memset(slots[x % 64], 1, 16);
 	}
