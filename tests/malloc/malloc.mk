@@ -22,7 +22,9 @@ $(MALLOC_TEST_DIR)/bootstrap_test: $(OBJ)/tests/malloc/bootstrap_test.o \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $^ $(LIB_LDLIBS)
 
-SUITES += malloc malloc-programs malloc-device
+# malloc-device is a target of its own, not yet in SUITES: it waits for
+# the VM harness's kernel matrix.
+SUITES += malloc malloc-programs
 .PHONY: suite-malloc suite-malloc-programs suite-malloc-device
 
 suite-malloc: $(BUILD)/lib/libmymap-malloc.so $(MALLOC_TEST_DIR)/family_test \
