@@ -31,7 +31,7 @@ suite-malloc: $(BUILD)/lib/libmymap-malloc.so $(MALLOC_TEST_DIR)/family_test \
 		$(MALLOC_TEST_DIR)/bootstrap_test
 	@tests/lib/tap-run \
 		$(foreach b,$(MALLOC_HOST_BACKENDS),env MYMAP_MALLOC_BACKEND=$(b) \
-			LD_PRELOAD=$(CURDIR)/$(BUILD)/lib/libmymap-malloc.so \
+			LD_PRELOAD=$(abspath $(BUILD)/lib/libmymap-malloc.so) \
 			timeout 60 $(MALLOC_TEST_DIR)/family_test $(b) \;) \
 		timeout 20 $(MALLOC_TEST_DIR)/bootstrap_test \; \
 		sh -c 'tests/malloc/run-settings $(BUILD)/lib/libmymap-malloc.so | tests/ctl/checks-to-tap'
