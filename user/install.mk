@@ -1,7 +1,8 @@
 # `make install` / `make uninstall`: the project installed the way Debian
 # users install an out-of-tree module, and `make dkms-src` for DKMS.
 #
-#   PREFIX   (/usr/local) tools, library, headers, pkg-config file, man pages
+#   PREFIX   (/usr/local) tools, library (and libmymap-malloc.so for
+#            LD_PRELOAD), headers, pkg-config file, man pages
 #   DESTDIR  staging root prepended to every path (packaging, tests); with
 #            it set nothing outside DESTDIR is touched: depmod runs with -b,
 #            and no group is created, no udev reload, no ldconfig
@@ -70,6 +71,9 @@ install: all module dkms-src
 		ln -sf libmymap.so.$(MYMAP_VERSION) "$(DESTDIR)$(LIBDIR)/libmymap.so.1"; \
 		ln -sf libmymap.so.1 "$(DESTDIR)$(LIBDIR)/libmymap.so"; \
 		install -m 0644 $(BUILD)/lib/libmymap.a "$(DESTDIR)$(LIBDIR)/libmymap.a"; \
+		if [ -e $(BUILD)/lib/libmymap-malloc.so ]; then \
+			install -m 0755 $(BUILD)/lib/libmymap-malloc.so "$(DESTDIR)$(LIBDIR)/libmymap-malloc.so"; \
+		fi; \
 		sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(MYMAP_VERSION)|' \
 		    $(PACKAGING)/libmymap.pc.in >"$(DESTDIR)$(PKGCONFIGDIR)/libmymap.pc"; \
@@ -109,6 +113,7 @@ uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/mymapctl" "$(DESTDIR)$(BINDIR)"/mymap-bench*
 	rm -f $(foreach h,mymap.h mymap_channel.h mymap_uapi.h,"$(DESTDIR)$(INCLUDEDIR)/$(h)")
 	rm -f "$(DESTDIR)$(LIBDIR)"/libmymap.so* "$(DESTDIR)$(LIBDIR)/libmymap.a" \
+	      "$(DESTDIR)$(LIBDIR)/libmymap-malloc.so" \
 	      "$(DESTDIR)$(PKGCONFIGDIR)/libmymap.pc"
 	rm -f $(foreach p,$(INSTALL_MAN),"$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))")
 	rm -f "$(DESTDIR)$(UDEVRULESDIR)/60-mymap.rules" "$(DESTDIR)$(MODPROBEDIR)/mymap.conf"

@@ -19,10 +19,10 @@ int main(int argc, char **argv)
 	if (argc < 2 || argv[1][0] == '-') {
 		int help = argc >= 2 && strcmp(argv[1], "--help") == 0;
 
-		fprintf(
-		    help ? stdout : stderr,
-		    "usage: mymap-bench SUITE [--out PATH|-] [SUITE ARGS]\n"
-		    "  runs mymap-bench-SUITE from the same directory (suites: map, alloc, ipc)\n");
+		fprintf(help ? stdout : stderr,
+			"usage: mymap-bench SUITE [--out PATH|-] [SUITE ARGS]\n"
+			"  runs mymap-bench-SUITE from the same directory (suites: map, alloc, "
+			"programs, ipc)\n");
 		return help ? 0 : 2;
 	}
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
