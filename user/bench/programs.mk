@@ -3,6 +3,7 @@
 # and mimalloc, all preloaded; CPU time and peak RSS (user/bench/README.md).
 PROGRAMS += $(BIN)/mymap-bench-programs
 BENCH_SUITES += programs
+BENCH_HELP_programs := real programs under libmymap-malloc.so, glibc, jemalloc and mimalloc (host)
 PROGRAMS_BENCH_JSONL := $(BUILD)/bench/programs.jsonl
 
 $(BIN)/mymap-bench-programs: $(OBJ)/user/bench/programs.o $(OBJ)/user/bench/bench.o
