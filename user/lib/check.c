@@ -44,7 +44,7 @@ static int walk_chain(struct mymap_heap *h, struct chain_totals *t, bool strict,
 		const struct mm_block *b = mm_block_at(h, at);
 		uint32_t state = mm_state(b);
 
-		if (at > h->end - MM_MIN_UNITS || !mm_block_ok(h, at))
+		if (at > h->last || !mm_block_ok(h, at))
 			return bad("block header damaged", at);
 		if (b->prev != prev_size)
 			return bad("block does not follow its predecessor", at);

@@ -54,6 +54,7 @@ static void load_geometry(struct mymap_heap *h)
 	h->end = h->hdr->end;
 	h->payloads = (uintptr_t)mm_payload_at(h, (uint32_t)h->first);
 	h->payload_span = (h->end - MM_MIN_UNITS - h->first) << MM_UNIT_SHIFT;
+	h->last = h->end - MM_MIN_UNITS;
 }
 
 /*

@@ -50,6 +50,8 @@
  * @payload_span: bytes from there to the payload of the last block the
  *          arena could end with: a block pointer is @payloads plus at
  *          most this, in whole units.
+ * @last:   @end - MM_MIN_UNITS, the last unit a block can start at: the
+ *          bound every header's size is checked against (mm_fits).
  * @open_next, @open_prev: the list of the process's open handles (handles.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
  */
@@ -87,6 +89,7 @@ struct mymap_heap {
 	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;
+	uint64_t last;
 	struct mymap_heap *open_next, *open_prev;
 	bool fork_locked;
 };
@@ -136,7 +139,20 @@ static mm_inline uint32_t mm_check_of(uint32_t salt, uint32_t at, uint32_t size,
 /* Whether @at could hold a block header or a free-list link target. */
 static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
 {
-	return at >= h->first && at <= h->end - MM_MIN_UNITS;
+	return at >= h->first && at <= h->last;
+}
+
+/*
+ * Whether a block of @size units at unit @at (nonzero) is at least
+ * minimal and ends inside the arena: @at + @size <= end.  Nothing here
+ * wraps: a @size below MM_MIN_UNITS makes the 32-bit difference nearly
+ * 2^32, which with @at added exceeds h->last (end < 2^32), and the sum is
+ * taken in 64 bits.  (end - @at - MM_MIN_UNITS would wrap for a header
+ * in the arena's last unit, and let any size pass there.)
+ */
+static mm_inline bool mm_fits(const struct mymap_heap *h, uint32_t at, uint32_t size)
+{
+	return (uint64_t)(uint32_t)(size - MM_MIN_UNITS) + at <= h->last;
 }
 
 /*
@@ -168,9 +184,9 @@ static mm_inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 	struct mm_block now = {.tag = __atomic_load_n(&b->tag, __ATOMIC_RELAXED)};
+	uint32_t size = b->size;
 
-	return now.check == mm_check_of(h->salt, at, b->size, now.state) &&
-	       b->size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
+	return now.check == mm_check_of(h->salt, at, size, now.state) && mm_fits(h, at, size);
 }
 
 /*
@@ -201,8 +217,7 @@ static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint3
 	uint32_t size = b->size;
 	struct mm_block want = {.state = state, .check = mm_check_of(h->salt, at, size, state)};
 
-	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED) == want.tag &&
-	       size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
+	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED) == want.tag && mm_fits(h, at, size);
 }
 
 /* An intact free block at @at. */
