@@ -514,6 +514,37 @@ static int free_tail_refused(struct victim *v)
 	return mymap_heap_check(v->h) == -1 && errno == EUCLEAN ? 0 : NOT_REFUSED;
 }
 
+/*
+ * The largest free block linked to itself and the free-block counter at
+ * its maximum: statistics must report the damage, not walk the list for
+ * as long as the counter says.
+ */
+static void self_linked_top(struct victim *v, uint64_t arg)
+{
+	struct mm_header *hdr = v->hdr;
+
+	(void)arg;
+	mymap_free(v->h, v->block[0]);
+	v->block[0] = NULL;
+	unsigned int fl = 63u - (unsigned int)__builtin_clzll(hdr->fl_bitmap);
+	uint32_t top = hdr->heads[fl][mm_fls(hdr->sl_bitmap[fl])];
+	uint32_t *links = (uint32_t *)(hdr_at(v, top) + 1);
+
+	links[0] = top;
+	hdr->counters.free_blocks = UINT64_MAX;
+}
+
+static int stats_report_damage(struct victim *v)
+{
+	struct mymap_stats st;
+
+	errno = 0;
+	return mymap_heap_stats(v->h, &st) == -1 && errno == EUCLEAN &&
+		       mymap_last_error() == MYMAP_ERR_CORRUPT
+		   ? 0
+		   : NOT_REFUSED;
+}
+
 static void regression(const char *what, void (*apply)(struct victim *, uint64_t),
 		       int (*check)(struct victim *))
 {
@@ -542,6 +573,9 @@ int main(void)
 	regression("a forged free header in the arena's last unit: freeing its neighbour is "
 		   "refused with EUCLEAN",
 		   forge_last_unit, free_tail_refused);
+	regression("a self-linked largest free block and a huge free-block count: statistics "
+		   "report EUCLEAN",
+		   self_linked_top, stats_report_damage);
 	sweep("block headers (each field of a used, cached, free and the last block; forged "
 	      "canaries)",
 	      damage_header, 512, false);

@@ -431,8 +431,11 @@ int mymap_heap_check(struct mymap_heap *heap);
 
 /*
  * Fills @out under the lock.  Constant time except `largest_free`, which
- * looks through the largest non-empty size class (linear in its length).
- * Returns 0, or -1 with EINVAL for a NULL argument.
+ * looks through the largest non-empty size class (linear in its length,
+ * never more blocks than the arena can hold of that class).  Returns 0,
+ * or -1 with EINVAL for a NULL argument, or -1 with EUCLEAN
+ * (MYMAP_ERR_CORRUPT) if that list is damaged (a bad link, a cycle): @out
+ * is filled all the same, `largest_free` from the blocks before the damage.
  */
 int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out);
 

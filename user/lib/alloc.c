@@ -29,8 +29,7 @@ static inline uint32_t units_for(size_t size)
 	return units < MM_MIN_UNITS ? MM_MIN_UNITS : units;
 }
 
-/* Reports damage at unit offset @at; the caller still holds the lock. */
-static __attribute__((cold)) int damaged(struct mymap_heap *h, const char *what, uint32_t at)
+__attribute__((cold)) int mm_damaged(struct mymap_heap *h, const char *what, uint32_t at)
 {
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	return mm_fail(MYMAP_ERR_CORRUPT, EUCLEAN,
@@ -89,11 +88,11 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	int64_t found = find_fit(h, units, &fl, &sl);
 
 	if (mm_unlikely(found <= 0))
-		return found < 0 ? damaged(h, what, 0) : 0;
+		return found < 0 ? mm_damaged(h, what, 0) : 0;
 	uint32_t at = (uint32_t)found;
 
 	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_links_at(h, at)->prev))
-		return damaged(h, what, at);
+		return mm_damaged(h, what, at);
 	/*
 	 * Rounding a request up to its class saturates in the last class,
 	 * which therefore may hold only blocks smaller than the request: no
@@ -101,11 +100,11 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	 */
 	if (mm_unlikely(mm_block_at(h, at)->size < units))
 		return last_class_block(fl, sl, mm_block_at(h, at)->size) ? 0
-									  : damaged(h, what, at);
+									  : mm_damaged(h, what, at);
 	uint32_t next = mm_links_at(h, at)->next;
 
 	if (mm_unlikely(next && (!mm_in_arena(h, next) || mm_links_at(h, next)->prev != at)))
-		return damaged(h, what, next);
+		return mm_damaged(h, what, next);
 	h->hdr->heads[fl][sl] = next;
 	if (next)
 		mm_links_at(h, next)->prev = 0;
@@ -561,25 +560,25 @@ static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct 
 		const struct mm_block *nb = mm_block_at(h, n->next_at);
 
 		if (mm_unlikely(!mm_block_ok(h, n->next_at) || nb->prev != size))
-			return damaged(h, what, n->next_at);
+			return mm_damaged(h, what, n->next_at);
 		if (mm_state(nb) == MM_FREE) {
 			if (mm_unlikely(!mm_list_links_ok(h, n->next_at, nb->size)))
-				return damaged(h, what, n->next_at);
+				return mm_damaged(h, what, n->next_at);
 			n->next_size = nb->size;
 			n->follow = n->next_at + nb->size;
 		}
 	}
 	if (b->prev) {
 		if (mm_unlikely(b->prev > at - h->first))
-			return damaged(h, what, at);
+			return mm_damaged(h, what, at);
 		n->prev_at = at - b->prev;
 		const struct mm_block *pb = mm_block_at(h, n->prev_at);
 
 		if (mm_unlikely(!mm_block_ok(h, n->prev_at) || pb->size != b->prev))
-			return damaged(h, what, n->prev_at);
+			return mm_damaged(h, what, n->prev_at);
 		if (mm_state(pb) == MM_FREE) {
 			if (mm_unlikely(!mm_list_links_ok(h, n->prev_at, pb->size)))
-				return damaged(h, what, n->prev_at);
+				return mm_damaged(h, what, n->prev_at);
 			n->prev_size = pb->size;
 		}
 	}

@@ -426,6 +426,12 @@ static mm_inline bool mm_list_links_ok(const struct mymap_heap *h, uint32_t at, 
 	return h->hdr->heads[fl][sl] == at;
 }
 
+/*
+ * Reports damage at unit offset @at (EUCLEAN, MYMAP_ERR_CORRUPT, counted
+ * in integrity_errors); returns -1 (alloc.c).
+ */
+int mm_damaged(struct mymap_heap *h, const char *what, uint32_t at);
+
 /* Frees used block @at; the caller holds the lock (alloc.c). */
 int mm_free_locked(struct mymap_heap *h, uint32_t at);
 
