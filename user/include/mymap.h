@@ -171,6 +171,8 @@ enum mymap_error {
 	MYMAP_ERR_BUSY,	       /* EBUSY: this process already has a brk heap */
 	MYMAP_ERR_NO_FD,       /* EBADF: the backend has no file descriptor */
 	MYMAP_ERR_SYSTEM,      /* a system call failed; errno is its errno */
+	MYMAP_ERR_UNSEALED,    /* EPERM: a memfd that could change size (not
+				* sealed, and sealing not allowed) */
 };
 
 /*
@@ -253,20 +255,25 @@ struct mymap_heap *mymap_open_device(unsigned int flags);
 struct mymap_heap *mymap_open_anon(size_t size, unsigned int flags);
 
 /*
- * Creates a memfd of @size bytes (rounded up to pages), maps it MAP_SHARED
+ * Creates a memfd of @size bytes (rounded up to pages), seals it against
+ * shrinking and growing (F_SEAL_SHRINK | F_SEAL_GROW: no process holding
+ * it can truncate the heap from under the others), maps it MAP_SHARED
  * and formats a heap there.  MYMAP_CREATE is implied.  Pass the descriptor
  * (mymap_heap_fd()) to another process, which opens the same heap with
  * mymap_open_fd().
- * Errors: EINVAL (size), and the errno of memfd_create/ftruncate/mmap.
+ * Errors: EINVAL (size), and the errno of memfd_create/ftruncate/fcntl/mmap.
  */
 struct mymap_heap *mymap_open_memfd(size_t size, unsigned int flags);
 
 /*
  * Opens the heap in the region behind @fd: a memfd (its whole size, from
  * fstat) or a /dev/mymap descriptor (its whole region, MYMAP_IOC_INFO).
- * The handle keeps its own duplicate of @fd; the caller keeps @fd and may
- * close it at once.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
- * Errors: EBADF, ENODATA, EPROTO, ERANGE, and the errno of fstat/mmap.
+ * A memfd must be sealed against shrinking and growing, or allow it
+ * (MFD_ALLOW_SEALING), in which case the seals are added before its size
+ * is read.  The handle keeps its own duplicate of @fd; the caller keeps
+ * @fd and may close it at once.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
+ * Errors: EBADF, EPERM (MYMAP_ERR_UNSEALED: a file or memfd that cannot
+ * be sealed), ENODATA, EPROTO, ERANGE, and the errno of fstat/mmap.
  */
 struct mymap_heap *mymap_open_fd(int fd, unsigned int flags);
 
