@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -880,6 +881,96 @@ static void test_wrong_from_is_damage(void)
 	mymap_close(h);
 }
 
+/* Two threads freeing the same block at once, round after round. */
+#define RACE_ROUNDS 20000
+
+struct race {
+	struct mymap_heap *heap[2];
+	void *block[2]; /* the same block, as each thread's handle maps it */
+	_Atomic unsigned int arrived, generation;
+	int result[2];
+	enum mymap_error code[2];
+	unsigned int rounds, wrong;
+};
+
+/* Waits until both threads arrive; spinning, so both leave at nearly the same moment. */
+static void race_meet(struct race *r)
+{
+	unsigned int generation = atomic_load(&r->generation);
+
+	if (atomic_fetch_add(&r->arrived, 1) == 1) {
+		atomic_store(&r->arrived, 0);
+		atomic_fetch_add(&r->generation, 1);
+		return;
+	}
+	for (unsigned int spins = 0; atomic_load(&r->generation) == generation; spins++)
+		if (spins > 1000)
+			sched_yield();
+}
+
+/* Thread @i of the race; thread 0 allocates each block and scores each round. */
+static void race_free(struct race *r, int i)
+{
+	for (unsigned int round = 0; round < RACE_ROUNDS; round++) {
+		if (i == 0) {
+			r->block[0] = mymap_malloc(r->heap[0], PAYLOAD);
+			r->block[1] =
+			    r->block[0] ? mymap_ptr(r->heap[1],
+						    mymap_offset(r->heap[0], r->block[0]), PAYLOAD)
+					: NULL;
+		}
+		race_meet(r);
+		if (!r->block[1])
+			return;
+		r->result[i] = mymap_free(r->heap[i], r->block[i]);
+		r->code[i] = r->result[i] ? mymap_last_error() : MYMAP_OK;
+		race_meet(r);
+		if (i == 0) {
+			bool one_wins = (r->result[0] == 0) != (r->result[1] == 0);
+			enum mymap_error loser = r->result[0] ? r->code[0] : r->code[1];
+
+			r->rounds++;
+			if (!one_wins || loser != MYMAP_ERR_DOUBLE_FREE)
+				r->wrong++;
+		}
+	}
+}
+
+static void *race_free_1(void *arg)
+{
+	race_free(arg, 1);
+	return NULL;
+}
+
+/*
+ * Two threads free one block at the same moment, each through its own
+ * cache slot (@b is @a), or one through its slot and one through the
+ * lock (@b opened with MYMAP_NOCACHE): exactly one free succeeds and the
+ * other is a double free, every round, and the heap stays whole.
+ */
+static void test_concurrent_double_free(const char *what, struct mymap_heap *a,
+					struct mymap_heap *b)
+{
+	struct race r = {.heap = {a, b}};
+	struct mymap_stats st;
+	pthread_t t;
+
+	if (!tap_ok(a && b, "%s: heap for the double-free race", what))
+		return;
+	pthread_create(&t, NULL, race_free_1, &r);
+	race_free(&r, 0);
+	pthread_join(t, NULL);
+	tap_ok(r.rounds == RACE_ROUNDS && r.wrong == 0,
+	       "%s: %u rounds of two frees of one block at once: exactly one wins, the other is a "
+	       "double free (%u rounds otherwise)",
+	       what, r.rounds, r.wrong);
+	bool whole = mymap_heap_stats(a, &st) == 0 && st.used_blocks == 0;
+
+	whole = whole && mymap_heap_check(a) == 0;
+	tap_ok(whole, "%s: after the race no block is in use and the heap checks clean (%llu used)",
+	       what, (unsigned long long)st.used_blocks);
+}
+
 /* Lowers the soft descriptor limit to at most 64 and opens descriptors until none is left. */
 static int use_up_descriptors(void)
 {
@@ -960,5 +1051,17 @@ int main(void)
 	test_main_thread_exit();
 	test_fork_while_threads_end();
 	test_fork_private_with_threads();
+
+	struct mymap_heap *shared = mymap_open_memfd(SIZE, 0);
+	struct mymap_heap *uncached =
+	    shared ? mymap_open_fd(mymap_heap_fd(shared), MYMAP_NOCACHE) : NULL;
+	struct mymap_heap *private = mymap_open_anon(SIZE, 0);
+
+	test_concurrent_double_free("memfd, two slots", shared, shared);
+	test_concurrent_double_free("memfd, a slot and the lock", shared, uncached);
+	test_concurrent_double_free("private anon, two slots", private, private);
+	mymap_close(uncached);
+	mymap_close(shared);
+	mymap_close(private);
 	return tap_done();
 }

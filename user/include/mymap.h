@@ -362,7 +362,9 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
  * free is recognised while the block is still free; once its memory has
  * been handed out again a stale pointer is reported as interior or
  * damaged, or, if a new block starts at exactly that address, frees the
- * new block: no allocator can tell that apart.
+ * new block: no allocator can tell that apart.  Of two frees of one block
+ * at the same moment, from any threads or processes, exactly one
+ * succeeds and the other is a double free.
  * NULL is accepted and ignored (returns 0).
  */
 int mymap_free(struct mymap_heap *heap, void *ptr);

@@ -592,8 +592,17 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	struct mm_counters *c = &h->hdr->counters;
 	struct mm_tx tx;
 
-	if (used_block_ok(h, at, "mymap_free") < 0 || check_neighbours(h, at, &n, "mymap_free") < 0)
+	/*
+	 * Claimed first: a cache push without the lock may free the same block
+	 * at this moment, and one of the two wins.  Damage beside it gives it
+	 * back, allocated.
+	 */
+	if (mm_unlikely(!mm_block_claim(h, at)))
+		return bad_block(h, at, "mymap_free");
+	if (mm_unlikely(check_neighbours(h, at, &n, "mymap_free") < 0)) {
+		mm_change_state(h, at, MM_CACHED, MM_USED);
 		return -1;
+	}
 	uint32_t size = b->size, prev = b->prev;
 	uint32_t start = n.prev_size ? n.prev_at : at;
 	uint32_t start_prev = n.prev_size ? mm_block_at(h, n.prev_at)->prev : prev;
@@ -689,7 +698,7 @@ __attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 		if (is_live(heap, at) && mm_cache_push(heap, at))
 			return 0;
 	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
-		if (is_live(heap, at) && mm_pcache_push(heap, slot, at))
+		if (mm_pcache_push(heap, slot, at))
 			return 0;
 	}
 	return free_locked(heap, at);

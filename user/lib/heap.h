@@ -220,6 +220,28 @@ static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint3
 	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED) == want.tag && mm_fits(h, at, size);
 }
 
+/*
+ * Claims the live block at @at for a free: moves its header from MM_USED
+ * to MM_CACHED by compare-and-swap of the whole tag, so of two threads or
+ * processes freeing one block at once exactly one wins; false (the header
+ * left as it is) if the block is not an intact live block, or another
+ * free got there first.  The winner goes on to cache the block or, under
+ * the lock, to free it; a free cut short after the claim leaves the block
+ * allocated, in state MM_CACHED, as any block of a dead process.
+ */
+static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at)
+{
+	struct mm_block *b = mm_block_at(h, at);
+	uint32_t size = b->size, check = mm_check_of(h->salt, at, size, MM_USED);
+	struct mm_block live = {.state = MM_USED, .check = check};
+	struct mm_block cached = {.state = MM_CACHED,
+				  .check = check ^ mm_state_key(MM_USED) ^ mm_state_key(MM_CACHED)};
+
+	return mm_fits(h, at, size) &&
+	       __atomic_compare_exchange_n(&b->tag, &live.tag, cached.tag, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_RELAXED);
+}
+
 /* An intact free block at @at. */
 static inline bool mm_free_block_ok(const struct mymap_heap *h, uint32_t at)
 {

@@ -32,12 +32,14 @@
  *   finds no room, or a claim that finds every slot taken - is emptied by
  *   the lock holder (mm_pcache_reap).
  *
- * The lists are ordered for a death at any instant: a push links the
- * block, publishes it as the list head, then marks it cached; a pop marks
- * it used, then unpublishes it.  Every block in a list therefore belongs
- * to the cache (cached, or used but not yet handed out or just freed), and
- * the reaper frees each one.  A block whose free was cut short before it
- * reached a list stays allocated, like any block of a dead process.
+ * The lists are ordered for a death at any instant: a push marks the
+ * block cached (the compare-and-swap that makes the free this thread's
+ * alone, mm_block_claim), links it, then publishes it as the list head; a
+ * pop marks it used, then unpublishes it.  Every block in a list therefore
+ * belongs to the cache (cached, or used but not yet handed out), and the
+ * reaper frees each one.  A block whose free was cut short before it
+ * reached a list stays allocated (marked cached), like any block of a dead
+ * process.
  */
 #ifndef MYMAP_PCACHE_H
 #define MYMAP_PCACHE_H
@@ -240,26 +242,29 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 }
 
 /*
- * Caches the live block at @at in slot @s if it is small and there is
- * room.  Its neighbours are not looked at (each would be a likely cache
- * miss on every free): a damaged one is found when the block goes back to
- * the heap, as with the private cache (cache.h).
+ * Caches the block at @at in slot @s if it is an intact live block, small,
+ * and there is room; false otherwise, with the block untouched (the
+ * caller's locked free then names what is wrong with it).  The block is
+ * claimed first (mm_block_claim): a concurrent free of the same block, by
+ * this path or the locked one, finds it cached and reports a double free.
+ * Its neighbours are not looked at (each would be a likely cache miss on
+ * every free): a damaged one is found when the block goes back to the
+ * heap, as with the private cache (cache.h).
  */
 static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, uint32_t at)
 {
-	const struct mm_block *b = mm_block_at(h, at);
-	uint32_t bin = b->size - MM_MIN_UNITS;
-	uint64_t usable = mm_usable_of(b->size);
+	uint32_t size = mm_block_at(h, at)->size;
+	uint32_t bin = size - MM_MIN_UNITS;
+	uint64_t usable = mm_usable_of(size);
 
 	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
-	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE)
+	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_block_claim(h, at))
 		return false;
 	uint32_t seq = mm_pcache_begin(s);
 
 	mm_links_at(h, at)->next = s->head[bin];
 	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
 	mm_pcache_set(s->count[bin], s->count[bin] + 1);
-	mm_change_state(h, at, MM_USED, MM_CACHED);
 	mm_pcache_set(s->bytes, s->bytes + usable);
 	mm_pcache_set(s->frees, s->frees + 1);
 	mm_pcache_end(s, seq);
