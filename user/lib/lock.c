@@ -20,31 +20,15 @@
  * repairs the heap.
  */
 #include <sched.h>
-#include <time.h>
 
+#include "clock.h"
+#include "cpu.h"
 #include "lock.h"
 #include "wait.h"
 
 #define SPIN_ROUNDS   128
 #define YIELD_ROUNDS  4
 #define LOCK_SLEEP_NS 2000000ULL
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield");
-#endif
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 {
@@ -63,7 +47,7 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 		}
 		if (rounds < SPIN_ROUNDS) {
 			rounds++;
-			cpu_relax();
+			mm_cpu_relax();
 			continue;
 		}
 		if (rounds < SPIN_ROUNDS + YIELD_ROUNDS) {
@@ -84,7 +68,7 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 			continue;
 		mm_wait_word(h, (const uint32_t *)&l->wakes, wakes, LOCK_SLEEP_NS);
 
-		uint64_t now = now_ns();
+		uint64_t now = mm_now_ns();
 
 		if (cur != watched) {
 			watched = cur;
@@ -105,7 +89,7 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 bool mm_lock_within(struct mymap_heap *h, uint64_t ns)
 {
 	struct mm_lock *l = &h->hdr->lock;
-	uint64_t me = mm_self_id(), start = now_ns();
+	uint64_t me = mm_self_id(), start = mm_now_ns();
 
 	if (!mm_lock_needed(h))
 		return true;
@@ -116,10 +100,10 @@ bool mm_lock_within(struct mymap_heap *h, uint64_t ns)
 			&l->owner, &expected, me, memory_order_acquire, memory_order_relaxed))
 			return true;
 		if (rounds < SPIN_ROUNDS) {
-			cpu_relax();
+			mm_cpu_relax();
 			continue;
 		}
-		if (now_ns() - start >= ns)
+		if (mm_now_ns() - start >= ns)
 			return false;
 		sched_yield();
 	}
