@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "heap.h"
 #include "identity.h"
 #include "layout.h"
 #include "lock.h"
+#include "pcache.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -971,6 +974,126 @@ static void test_concurrent_double_free(const char *what, struct mymap_heap *a,
 	       what, (unsigned long long)st.used_blocks);
 }
 
+/*
+ * The library's opens, seen through this definition (the static library
+ * binds to it): how many opened a file under /proc while this process
+ * held @proc_heap's lock.
+ */
+static struct mymap_heap *proc_heap;
+static _Atomic unsigned int proc_opens, proc_opens_locked;
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	if (proc_heap && strncmp(path, "/proc/", 6) == 0) {
+		proc_opens++;
+		if (atomic_load(&header(proc_heap)->lock.owner) == mymap_self_id())
+			proc_opens_locked++;
+	}
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+static atomic_bool slots_released;
+
+/* Claims a slot (a block cached) and keeps it until told to end. */
+static void *hold_slot(void *arg)
+{
+	struct mymap_heap *h = arg;
+
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	while (!atomic_load(&slots_released))
+		usleep(1000);
+	return NULL;
+}
+
+/* Requests @size until one is refused. */
+static void fill(struct mymap_heap *h, size_t size)
+{
+	while (mymap_malloc(h, size))
+		;
+}
+
+/*
+ * A request that finds no room looks for dead cache-slot owners in /proc
+ * only without the heap lock, at most once per MM_PROBE_INTERVAL_NS per
+ * handle, however many threads hold slots; and the slot of a process
+ * that died with blocks cached comes back to such a request.
+ */
+static void test_refusal_probes(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	pthread_t t[MM_PCACHE_SLOTS - 2];
+	int ready[2], status;
+	char c;
+
+	if (!tap_ok(h != NULL && pipe(ready) == 0, "memfd heap for the refusal test"))
+		return;
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+		pthread_create(&t[i], NULL, hold_slot, h);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		void *b[BLOCKS];
+
+		for (unsigned int i = 0; i < BLOCKS; i++)
+			b[i] = mymap_malloc(h, 1000);
+		for (unsigned int i = 0; i < BLOCKS; i++)
+			mymap_free(h, b[i]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	fill(h, 4000);
+	fill(h, 1000);
+	fill(h, 16);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	proc_heap = h;
+	uint64_t start = mm_now_ns(), deadline = start + 2000000000ULL;
+	void *back = NULL;
+
+	while (!back && mm_now_ns() < deadline)
+		back = mymap_malloc(h, 1000);
+	tap_ok(back != NULL,
+	       "a request that found no room got a block the killed process had "
+	       "cached, once a probe found it dead (%.1f ms)",
+	       (double)(mm_now_ns() - start) / 1e6);
+
+	unsigned int refusals = 0, opens = proc_opens;
+
+	start = mm_now_ns();
+	while (mm_now_ns() - start < 50000000ULL && refusals < 1000000)
+		refusals += mymap_malloc(h, SIZE / 2) == NULL && errno == ENOMEM;
+	uint64_t elapsed = mm_now_ns() - start;
+
+	opens = proc_opens - opens;
+	proc_heap = NULL;
+	tap_ok(proc_opens_locked == 0,
+	       "no file in /proc was opened with the heap lock held (%u were)", proc_opens_locked);
+	tap_ok(opens <= (MM_PCACHE_SLOTS - 1) * (1 + elapsed / MM_PROBE_INTERVAL_NS),
+	       "%u refused requests with %u live threads holding slots opened %u files in /proc "
+	       "in %.1f ms: a look at each slot at most once per %llu ms",
+	       refusals, MM_PCACHE_SLOTS - 2, opens, (double)elapsed / 1e6,
+	       MM_PROBE_INTERVAL_NS / 1000000);
+	tap_diag("a refused request took %.0f ns on average", (double)elapsed / refusals);
+	atomic_store(&slots_released, true);
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+		pthread_join(t[i], NULL);
+	close(ready[0]);
+	close(ready[1]);
+	mymap_close(h);
+}
+
 /* Lowers the soft descriptor limit to at most 64 and opens descriptors until none is left. */
 static int use_up_descriptors(void)
 {
@@ -1051,6 +1174,7 @@ int main(void)
 	test_main_thread_exit();
 	test_fork_while_threads_end();
 	test_fork_private_with_threads();
+	test_refusal_probes();
 
 	struct mymap_heap *shared = mymap_open_memfd(SIZE, 0);
 	struct mymap_heap *uncached =

@@ -48,9 +48,11 @@
  * glibc's tcache does), where the heap's lock comes free within 2 ms.
  * The blocks in the slot of an owner that died without that - a killed
  * process, a thread ended by the exit system call, or one whose exit
- * found the lock held - go back to the heap when lock recovery,
- * statistics, a check, a request that finds no room or a thread looking
- * for a free slot finds it dead.  A forked child claims a slot of its
+ * found the lock held - go back to the heap when lock recovery (the
+ * dead holder's own slots), statistics, a check, a request that finds no
+ * room (looking at most once per 10 ms per handle) or a thread looking
+ * for a free slot finds it dead; whether an owner lives is read from
+ * /proc without holding the lock.  A forked child claims a slot of its
  * own.  A thread keeps at most 1/16 of the region cached; blocks in a
  * live thread's cache are not available to the others.  MYMAP_NOCACHE
  * turns both caches off for a handle.  A waiter spins briefly, yields,

@@ -116,14 +116,21 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	return at;
 }
 
+/* take_for_request(): nothing fits, but dead owners' slots may hold room: probe, then ask again. */
+#define PROBE_FIRST (-2)
+
 /*
  * take_free_block() for a request: when nothing fits, the cached blocks go
  * back to the heap (where they may merge into a fit) - the handle's, the
- * calling thread's slot's and dead threads' slots' (mm_caches_return) -
- * and the search runs once more; a request that still fails is counted
- * and reported.
+ * calling thread's slot's and the slots of owners found dead
+ * (mm_caches_return) - and the search runs once more.  If it still fails
+ * and a look for dead owners is due (and @may_probe: not the request's
+ * second try), PROBE_FIRST: the caller unlocks, probes (mm_pcache_probe
+ * reads /proc, never under the lock) and asks again.  A request that
+ * still fails is counted and reported.
  */
-static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what)
+static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what,
+					  bool may_probe)
 {
 	int64_t at = take_free_block(h, units, what);
 
@@ -133,6 +140,8 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 	at = take_free_block(h, units, what);
 	if (at != 0)
 		return at;
+	if (may_probe && mm_pcache_probe_due(h))
+		return PROBE_FIRST;
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
 		(unsigned long long)mm_usable_of(units));
@@ -275,7 +284,8 @@ static bool grid_place(uint32_t at, uint32_t size, uint32_t units, uint32_t *gap
  * on the grid, a block of a class large enough for any gap (at most a grid
  * step and a minimal block); then the good fit, tightly.
  */
-static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used)
+static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used,
+			     bool may_probe)
 {
 	unsigned int fl, sl;
 	int64_t head = find_fit(h, units, &fl, &sl), at = 0;
@@ -288,7 +298,7 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
 	else if (need <= UINT32_MAX)
 		at = take_free_block(h, (uint32_t)need, "mymap_malloc");
 	if (at == 0)
-		at = take_for_request(h, units, "mymap_malloc");
+		at = take_for_request(h, units, "mymap_malloc", may_probe);
 	if (at > 0 &&
 	    !grid_place((uint32_t)at, mm_block_at(h, (uint32_t)at)->size, units, gap, used)) {
 		*gap = 0;
@@ -304,16 +314,23 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
  */
 static mm_inline void lock_for_change(struct mymap_heap *h)
 {
+	bool claim = mm_pcache_wanted(h);
+
+	if (mm_unlikely(claim))
+		mm_pcache_before_claim(h); /* /proc is read only without the lock */
 	mm_lock(h);
 	mm_cache_drain(h);
-	mm_pcache_locked(h);
+	if (mm_unlikely(claim))
+		mm_pcache_claim(h);
 }
 
 /*
- * A request the caches could not serve, through the free lists.  Not
- * inlined: the fast paths of mymap_malloc() then need no registers saved.
+ * A request the caches could not serve, through the free lists; @may_probe
+ * as for take_for_request().  Not inlined: the fast paths of
+ * mymap_malloc() then need no registers saved.
  */
-static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, uint32_t units)
+static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, uint32_t units,
+						     bool may_probe)
 {
 	uint32_t gap = 0, used = units;
 	int64_t at;
@@ -321,12 +338,16 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 
 	lock_for_change(heap);
 	if (mm_likely(!grid_wanted(heap, units)))
-		at = take_for_request(heap, units, "mymap_malloc");
+		at = take_for_request(heap, units, "mymap_malloc", may_probe);
 	else
-		at = take_for_grid(heap, units, &gap, &used);
+		at = take_for_grid(heap, units, &gap, &used, may_probe);
 	if (mm_likely(at > 0))
 		p = mm_payload_at(heap, carve(heap, (uint32_t)at, gap, used));
 	mm_unlock(heap);
+	if (mm_unlikely(at == PROBE_FIRST)) {
+		mm_pcache_probe(heap);
+		return malloc_locked(heap, units, false);
+	}
 	return p;
 }
 
@@ -375,7 +396,7 @@ static __attribute__((noinline, hot)) void *malloc_cached(struct mymap_heap *hea
 {
 	void *p = cache_take(heap, NULL, units);
 
-	return p ? p : malloc_locked(heap, units);
+	return p ? p : malloc_locked(heap, units, true);
 }
 
 /* malloc_slot() after it found its list damaged: drops it, then the free lists serve. */
@@ -383,7 +404,7 @@ static __attribute__((noinline, cold)) void *
 malloc_slot_damaged(struct mymap_heap *heap, struct mm_pcache *slot, uint32_t units)
 {
 	mm_pcache_drop_list(heap, slot, units - MM_MIN_UNITS);
-	return malloc_locked(heap, units);
+	return malloc_locked(heap, units, true);
 }
 
 /* cache_take() with @slot known, every way out a tail call: no register is saved. */
@@ -394,7 +415,7 @@ static __attribute__((noinline, hot)) void *malloc_slot(struct mymap_heap *heap,
 
 	if (mm_likely(at != 0 && at != MM_PCACHE_DAMAGED))
 		return mm_pcache_take(heap, slot, units, at);
-	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units);
+	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units, true);
 }
 
 __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
@@ -403,7 +424,7 @@ __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
 	struct mm_pcache *slot;
 
 	if (!cache_serving(heap, &slot))
-		return malloc_locked(heap, units);
+		return malloc_locked(heap, units, true);
 	return slot ? malloc_slot(heap, slot, units) : malloc_cached(heap, units);
 }
 
@@ -423,6 +444,39 @@ void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size)
 	return p;
 }
 
+/* mymap_aligned_alloc() of a checked @alignment above a unit; @may_probe as for take_for_request().
+ */
+static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t size, bool may_probe)
+{
+	uint32_t units = units_for(size);
+	uint32_t align_units = (uint32_t)(alignment >> MM_UNIT_SHIFT);
+	/* Room for the worst gap: just short of one alignment, plus a minimal free block. */
+	uint32_t need = units > UINT32_MAX - align_units - MM_MIN_UNITS
+			    ? UINT32_MAX
+			    : units + align_units + MM_MIN_UNITS;
+	void *p = NULL;
+
+	lock_for_change(heap);
+	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc", may_probe);
+
+	if (found > 0) {
+		uint32_t at = (uint32_t)found;
+		/* The payload starts one unit after the header: align that. */
+		uint32_t payload = (at + 1 + align_units - 1) & ~(align_units - 1);
+		uint32_t gap = payload - 1 - at;
+
+		if (gap && gap < MM_MIN_UNITS)
+			gap += align_units;
+		p = mm_payload_at(heap, carve(heap, at, gap, units));
+	}
+	mm_unlock(heap);
+	if (found == PROBE_FIRST) {
+		mm_pcache_probe(heap);
+		return aligned_locked(heap, alignment, size, false);
+	}
+	return p;
+}
+
 void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size)
 {
 	static size_t page_size;
@@ -437,30 +491,7 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 	}
 	if (alignment <= MM_UNIT)
 		return mymap_malloc(heap, size);
-
-	uint32_t units = units_for(size);
-	uint32_t align_units = (uint32_t)(alignment >> MM_UNIT_SHIFT);
-	/* Room for the worst gap: just short of one alignment, plus a minimal free block. */
-	uint32_t need = units > UINT32_MAX - align_units - MM_MIN_UNITS
-			    ? UINT32_MAX
-			    : units + align_units + MM_MIN_UNITS;
-	void *p = NULL;
-
-	lock_for_change(heap);
-	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc");
-
-	if (found > 0) {
-		uint32_t at = (uint32_t)found;
-		/* The payload starts one unit after the header: align that. */
-		uint32_t payload = (at + 1 + align_units - 1) & ~(align_units - 1);
-		uint32_t gap = payload - 1 - at;
-
-		if (gap && gap < MM_MIN_UNITS)
-			gap += align_units;
-		p = mm_payload_at(heap, carve(heap, at, gap, units));
-	}
-	mm_unlock(heap);
-	return p;
+	return aligned_locked(heap, alignment, size, true);
 }
 
 /* Reports a pointer that cannot be a block's (counted as an integrity error). */

@@ -54,6 +54,13 @@
  *          bound every header's size is checked against (mm_fits).
  * @open_next, @open_prev: the list of the process's open handles (handles.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
+ * @dead:   per cache slot of the header, an owner this process found dead
+ *          by reading /proc without the lock (mm_pcache_probe), for the
+ *          lock holder to reap (mm_pcache_reap): no /proc read ever
+ *          stalls every process on the heap.
+ * @probed_ns: when this handle last probed (mm_now_ns).
+ * @probe_asap: a claim found every slot taken: probe before the next
+ *          locked call.
  */
 /* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
 #define MM_CACHE_BINS  MM_PCACHE_BINS
@@ -92,6 +99,9 @@ struct mymap_heap {
 	uint64_t last;
 	struct mymap_heap *open_next, *open_prev;
 	bool fork_locked;
+	_Atomic uint64_t dead[MM_PCACHE_SLOTS];
+	_Atomic uint64_t probed_ns;
+	_Atomic bool probe_asap;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)
@@ -457,8 +467,11 @@ int mm_damaged(struct mymap_heap *h, const char *what, uint32_t at);
 /* Frees used block @at; the caller holds the lock (alloc.c). */
 int mm_free_locked(struct mymap_heap *h, uint32_t at);
 
-/* Recovery after a lock holder died: replay, rebuild lists (check.c). */
-void mm_recover(struct mymap_heap *h);
+/*
+ * Recovery after the lock was taken over from @dead, a dead process:
+ * replay, rebuild the lists, return its threads' cache slots (check.c).
+ */
+void mm_recover(struct mymap_heap *h, uint64_t dead);
 
 /* Formats the region of @h (heap.c, also used by tests). */
 void mm_format(struct mymap_heap *h);

@@ -77,7 +77,7 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 			since = now;
 			if (atomic_load(&l->owner) == cur && !mymap_id_alive(cur) &&
 			    atomic_compare_exchange_strong(&l->owner, &cur, me)) {
-				mm_recover(h);
+				mm_recover(h, cur);
 				return;
 			}
 		}

@@ -77,8 +77,34 @@ void mm_pcache_claim(struct mymap_heap *h);
 /* Under the lock: returns every block of the calling thread's slot to the heap. */
 void mm_pcache_flush(struct mymap_heap *h);
 
-/* Under the lock: empties and frees the slots of dead threads and processes. */
+/*
+ * Without the lock: reads in /proc whether the owner of each slot claimed
+ * by another thread is alive, and notes the dead in h->dead for
+ * mm_pcache_reap().  Up to MM_PCACHE_SLOTS reads of /proc/TID/stat.
+ * Returns how many owners it found dead that were not noted before.
+ */
+unsigned int mm_pcache_probe(struct mymap_heap *h);
+
+/*
+ * Whether a request that found no room should probe before it is refused:
+ * a slot is claimed by another thread not known dead, and this handle has
+ * not probed for MM_PROBE_INTERVAL_NS.  Reads the owner words and the
+ * clock, no /proc.
+ */
+bool mm_pcache_probe_due(struct mymap_heap *h);
+
+/* How often at most a handle's refused requests probe (mm_pcache_probe_due). */
+#define MM_PROBE_INTERVAL_NS 10000000ULL
+
+/*
+ * Under the lock: empties and frees the slots whose owner a probe found
+ * dead, and, on a private heap, those its parent's threads held before a
+ * fork.  Reads no /proc.
+ */
 void mm_pcache_reap(struct mymap_heap *h);
+
+/* Under the lock: empties and frees the slots of process @dead's threads (lock recovery). */
+void mm_pcache_reap_process(struct mymap_heap *h, uint64_t dead);
 
 /* Under the lock: returns the blocks of every slot claimed through @h and gives them up. */
 void mm_pcache_release_handle(struct mymap_heap *h);
@@ -138,17 +164,22 @@ static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
 }
 
 /*
- * At the start of every locked call: the calling thread gets a slot,
- * unless the handle has none (MYMAP_NOCACHE) or the handle's own cache
- * serves (a private heap in a process with one thread, cache.h).
+ * Whether a locked call should claim a slot for the calling thread: it
+ * has none, and neither is the handle without slots (MYMAP_NOCACHE) nor
+ * does the handle's own cache serve (a private heap in a process with one
+ * thread, cache.h).
  */
-static mm_inline void mm_pcache_locked(struct mymap_heap *h)
+static mm_inline bool mm_pcache_wanted(const struct mymap_heap *h)
 {
-	if (h->nocache || mm_cache_usable(h))
-		return;
-	if (mm_unlikely(!mm_pcache_mine(h)))
-		mm_pcache_claim(h);
+	return !h->nocache && !mm_cache_usable(h) && !mm_pcache_mine(h);
 }
+
+/*
+ * Before the lock, for a call that will claim (mm_pcache_wanted): what a
+ * claim needs from /proc, read without the lock - the thread's identity,
+ * and, after a claim found every slot taken, a look for dead owners.
+ */
+void mm_pcache_before_claim(struct mymap_heap *h);
 
 /*
  * Opens and closes a change of @s's counters (a sequence lock; one

@@ -72,6 +72,8 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	if (!heap || !out)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_stats: NULL argument");
 	memset(out, 0, sizeof(*out));
+	/* Dead owners' slots are found before the lock, reaped under it. */
+	mm_pcache_probe(heap);
 	mm_lock(heap);
 	/*
 	 * Cached blocks are free for every purpose but speed: count them as
