@@ -242,7 +242,8 @@ static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint3
 static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	uint32_t size = b->size, check = mm_check_of(h->salt, at, size, MM_USED);
+	uint32_t size = __atomic_load_n(&b->size, __ATOMIC_RELAXED);
+	uint32_t check = mm_check_of(h->salt, at, size, MM_USED);
 	struct mm_block live = {.state = MM_USED, .check = check};
 	struct mm_block cached = {.state = MM_CACHED,
 				  .check = check ^ mm_state_key(MM_USED) ^ mm_state_key(MM_CACHED)};
@@ -275,6 +276,19 @@ static mm_inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at
 }
 
 /*
+ * Writes header @b as @v, each field in one store: a thread freeing the
+ * same block without the lock (a double free racing this one) may be
+ * reading it in mm_block_claim(), and finds either header, never a torn
+ * field.
+ */
+static mm_inline void mm_header_store(struct mm_block *b, const struct mm_block *v)
+{
+	__atomic_store_n(&b->size, v->size, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->prev, v->prev, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->tag, v->tag, __ATOMIC_RELAXED);
+}
+
+/*
  * A transaction: the new headers one operation writes.  On a shared heap
  * they go to the journal first and reach the headers in mm_tx_commit(); a
  * private heap dies with its process, so there they are written in place
@@ -302,13 +316,15 @@ static mm_inline void mm_tx_write(const struct mymap_heap *h, struct mm_tx *tx, 
 		e->at = at;
 		e->prev_only = 0;
 		dst = &e->block;
+		dst->size = size;
+		dst->prev = prev;
+		dst->state = state;
+		dst->check = check;
 	} else {
-		dst = mm_block_at(h, at);
+		struct mm_block b = {.size = size, .prev = prev, .state = state, .check = check};
+
+		mm_header_store(mm_block_at(h, at), &b);
 	}
-	dst->size = size;
-	dst->prev = prev;
-	dst->state = state;
-	dst->check = check;
 }
 
 static mm_inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
@@ -344,7 +360,7 @@ static mm_inline void mm_journal_apply(const struct mymap_heap *h, const struct 
 	if (e->prev_only)
 		b->prev = e->block.prev;
 	else
-		*b = e->block;
+		mm_header_store(b, &e->block);
 }
 
 /* Marks the header at @at as no longer a block start (see MM_GONE). */

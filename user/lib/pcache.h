@@ -284,7 +284,8 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
  */
 static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, uint32_t at)
 {
-	uint32_t size = mm_block_at(h, at)->size;
+	/* Read once, atomically: a racing locked free of the block may rewrite it. */
+	uint32_t size = __atomic_load_n(&mm_block_at(h, at)->size, __ATOMIC_RELAXED);
 	uint32_t bin = size - MM_MIN_UNITS;
 	uint64_t usable = mm_usable_of(size);
 
