@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guarded.h"
 #include "heap.h"
 #include "layout.h"
 #include "mymap.h"
@@ -70,41 +71,12 @@ static void forge_canary(const struct victim *v, uint32_t at)
 	b->check = mm_check_of(v->h->salt, at, b->size, b->state);
 }
 
-/*
- * Opens a heap of @kind whose region has a PROT_NONE page on each side:
- * a hole of exactly its size is left in a reservation, where the kernel's
- * top-down search places the next mapping of that size.  NULL if the heap
- * landed elsewhere.
- */
 static struct mymap_heap *open_guarded(enum kind kind)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char *r = mmap(NULL, SIZE + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct mymap_heap *h;
+	static const enum guarded_kind kinds[KINDS] = {GUARDED_SHARED, GUARDED_SHARED_NOCACHE,
+						       GUARDED_PRIVATE};
 
-	if (r == MAP_FAILED || munmap(r + page, SIZE) < 0)
-		return NULL;
-	if (kind == PRIVATE)
-		h = mymap_open_anon(SIZE, 0);
-	else
-		h = mymap_open_memfd(SIZE, kind == SHARED_NOCACHE ? MYMAP_NOCACHE : 0);
-	if (h && mymap_heap_base(h) == r + page)
-		return h;
-	mymap_close(h);
-	munmap(r, page);
-	munmap(r + page + SIZE, page);
-	return NULL;
-}
-
-/* Closes a heap from open_guarded(), and its guard pages. */
-static void close_guarded(struct mymap_heap *h)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char *base = mymap_heap_base(h);
-
-	mymap_close(h);
-	munmap(base - page, page);
-	munmap(base + SIZE, page);
+	return guarded_open(kinds[kind], SIZE);
 }
 
 /*
@@ -563,7 +535,7 @@ static void guard_in_place(void)
 
 		if (tap_ok(h != NULL, "%s: the region lies between two PROT_NONE guard pages",
 			   kind_name[k]))
-			close_guarded(h);
+			guarded_close(h);
 	}
 }
 

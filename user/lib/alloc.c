@@ -808,6 +808,11 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 	return 1;
 }
 
+/*
+ * The copies below are memmove(), as fast as memcpy() in glibc: a header
+ * a peer forged (canary included) can make the new block overlap the old
+ * one, which must stay a defined copy inside the region.
+ */
 void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 {
 	uint32_t at = 0, units = units_for(size);
@@ -833,7 +838,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 		void *q = cache_take(heap, slot, units);
 
 		if (q) {
-			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
+			memmove(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			/* Still live: checked above, and only this thread changes it now. */
 			if (!cache_give(heap, slot, at))
 				free_locked(heap, at);
@@ -859,7 +864,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 
 	if (!q)
 		return NULL;
-	memcpy(q, ptr, old_usable < size ? old_usable : size);
+	memmove(q, ptr, old_usable < size ? old_usable : size);
 	mymap_free(heap, ptr);
 	return q;
 }
