@@ -628,13 +628,14 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	 * at this moment, and one of the two wins.  Damage beside it gives it
 	 * back, allocated.
 	 */
-	if (mm_unlikely(!mm_block_claim(h, at)))
+	uint32_t size = b->size, prev = b->prev; /* only lock holders change them */
+
+	if (mm_unlikely(!mm_block_claim(h, at, size)))
 		return bad_block(h, at, "mymap_free");
 	if (mm_unlikely(check_neighbours(h, at, &n, "mymap_free") < 0)) {
 		mm_change_state(h, at, MM_CACHED, MM_USED);
 		return -1;
 	}
-	uint32_t size = b->size, prev = b->prev;
 	uint32_t start = n.prev_size ? n.prev_at : at;
 	uint32_t start_prev = n.prev_size ? mm_block_at(h, n.prev_at)->prev : prev;
 	uint32_t total = size + n.prev_size + n.next_size;

@@ -231,18 +231,19 @@ static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint3
 }
 
 /*
- * Claims the live block at @at for a free: moves its header from MM_USED
- * to MM_CACHED by compare-and-swap of the whole tag, so of two threads or
- * processes freeing one block at once exactly one wins; false (the header
- * left as it is) if the block is not an intact live block, or another
- * free got there first.  The winner goes on to cache the block or, under
- * the lock, to free it; a free cut short after the claim leaves the block
+ * Claims the live block of @size units at @at for a free: moves its header
+ * from MM_USED to MM_CACHED by compare-and-swap of the whole tag, so of
+ * two threads or processes freeing one block at once exactly one wins;
+ * false (the header left as it is) if the block is not an intact live
+ * block of @size units, or another free got there first.  @size is read
+ * by the caller, once (atomically, without the lock: a racing locked free
+ * may rewrite it).  The winner goes on to cache the block or, under the
+ * lock, to free it; a free cut short after the claim leaves the block
  * allocated, in state MM_CACHED, as any block of a dead process.
  */
-static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at)
+static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at, uint32_t size)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	uint32_t size = __atomic_load_n(&b->size, __ATOMIC_RELAXED);
 	uint32_t check = mm_check_of(h->salt, at, size, MM_USED);
 	struct mm_block live = {.state = MM_USED, .check = check};
 	struct mm_block cached = {.state = MM_CACHED,
@@ -283,8 +284,7 @@ static mm_inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at
  */
 static mm_inline void mm_header_store(struct mm_block *b, const struct mm_block *v)
 {
-	__atomic_store_n(&b->size, v->size, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->prev, v->prev, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->span, v->span, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->tag, v->tag, __ATOMIC_RELAXED);
 }
 

@@ -61,8 +61,13 @@
  *         the lock holder meanwhile writes only @prev of such a block.
  */
 struct mm_block {
-	uint32_t size;
-	uint32_t prev;
+	union {
+		struct {
+			uint32_t size;
+			uint32_t prev;
+		};
+		uint64_t span; /* @size and @prev as one word (mm_header_store) */
+	};
 	union {
 		struct {
 			uint32_t state;

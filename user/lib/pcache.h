@@ -290,7 +290,7 @@ static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, 
 	uint64_t usable = mm_usable_of(size);
 
 	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
-	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_block_claim(h, at))
+	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_block_claim(h, at, size))
 		return false;
 	uint32_t seq = mm_pcache_begin(s);
 
