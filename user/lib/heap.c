@@ -204,6 +204,10 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 		return NULL;
 	}
 	h->region = *r;
+	h->sleep = (struct mm_sleep){.base = r->base,
+				     .fd = r->fd,
+				     .device = r->backend == MYMAP_BACKEND_DEVICE,
+				     .shared = r->shared};
 	h->base = r->base;
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;

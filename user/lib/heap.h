@@ -14,6 +14,7 @@
 
 #include "layout.h"
 #include "region.h"
+#include "wait.h"
 
 #define mm_likely(x)   __builtin_expect(!!(x), 1)
 #define mm_unlikely(x) __builtin_expect(!!(x), 0)
@@ -30,6 +31,8 @@
  * writes are 32-bit stores, which C's aliasing rules then cannot confuse
  * with these fields, so the compiler keeps them in registers.)
  * @region: the backend's mapping.
+ * @sleep:  how to sleep on words of the region (wait.h): the heap lock's
+ *          waiters and mymap_wait().
  * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
  * @serial: the handle's number, unique in the process: threads find their
  *          cache slots in the header by it (pcache.h).
@@ -87,6 +90,7 @@ struct mymap_heap {
 	uint64_t first;
 	uint64_t end;
 	struct mm_region region;
+	struct mm_sleep sleep;
 	struct mm_cache cache;
 	uint64_t serial;
 	struct mm_pcache *solo_slot;

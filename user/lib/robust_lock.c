@@ -1,38 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lock.c - the contended side of the heap lock, and taking it over from a
- * dead owner.
+ * robust_lock.c - the contended side of the robust lock, and taking it
+ * over from a dead holder.
  *
  * A waiter spins for a short while (a holder stays only for a few hundred
  * instructions), then yields, then sleeps on the lock's wake counter
- * (futex, or MYMAP_IOC_WAIT on the device) after raising the sleepers
- * flag; the releaser that sees the flag clears it, counts a wake and wakes
- * every sleeper.  Raising the flag then looking at the owner, and
- * releasing then looking at the flag, are all sequentially consistent, so
- * no wake is missed: either the releaser sees the flag, or the waiter sees
- * the lock change and does not sleep, and a wake that comes between the
- * waiter's look and its sleep has changed the counter, which ends the
- * sleep at once.  A sleep is still bounded
- * (LOCK_SLEEP_NS): a waiter that has seen the same owner for that long
+ * after raising the sleepers flag; the releaser that sees the flag clears
+ * it, counts a wake and wakes every sleeper.  Raising the flag then
+ * looking at the owner, and releasing then looking at the flag, are all
+ * sequentially consistent, so no wake is missed: either the releaser sees
+ * the flag, or the waiter sees the lock change and does not sleep, and a
+ * wake that comes between the waiter's look and its sleep has changed the
+ * counter, which ends the sleep at once.  A sleep is still bounded
+ * (MM_LOCK_SLEEP_NS): a waiter that has seen the same owner for that long
  * looks whether it is still alive.  An owner whose process has died (or
  * been replaced by another process with its pid) is taken over by
- * compare-and-swap on its identity, so exactly one waiter wins and
- * repairs the heap.
+ * compare-and-swap on its identity, so exactly one waiter wins, and
+ * returns that identity to its caller.
  */
 #include <sched.h>
 
 #include "clock.h"
 #include "cpu.h"
-#include "lock.h"
-#include "wait.h"
+#include "mymap.h"
+#include "robust_lock.h"
 
-#define SPIN_ROUNDS   128
-#define YIELD_ROUNDS  4
-#define LOCK_SLEEP_NS 2000000ULL
+#define SPIN_ROUNDS  128
+#define YIELD_ROUNDS 4
 
-void mm_lock_slow(struct mymap_heap *h, uint64_t me)
+uint64_t mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_sleep *s)
 {
-	struct mm_lock *l = &h->hdr->lock;
 	unsigned int rounds = 0;
 	uint64_t watched = 0, since = 0;
 
@@ -42,7 +39,7 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 		if (cur == 0) {
 			if (atomic_compare_exchange_weak_explicit(
 				&l->owner, &cur, me, memory_order_acquire, memory_order_relaxed))
-				return;
+				return 0;
 			continue;
 		}
 		if (rounds < SPIN_ROUNDS) {
@@ -66,33 +63,28 @@ void mm_lock_slow(struct mymap_heap *h, uint64_t me)
 		atomic_store(&l->sleepers, 1);
 		if (atomic_load(&l->owner) != cur)
 			continue;
-		mm_wait_word(h, (const uint32_t *)&l->wakes, wakes, LOCK_SLEEP_NS);
+		mm_sleep_wait(s, (const uint32_t *)&l->wakes, wakes, MM_LOCK_SLEEP_NS);
 
 		uint64_t now = mm_now_ns();
 
 		if (cur != watched) {
 			watched = cur;
 			since = now;
-		} else if (now - since >= LOCK_SLEEP_NS && cur != me) {
+		} else if (now - since >= MM_LOCK_SLEEP_NS && cur != me) {
 			since = now;
 			if (atomic_load(&l->owner) == cur && !mymap_id_alive(cur) &&
-			    atomic_compare_exchange_strong(&l->owner, &cur, me)) {
-				mm_recover(h, cur);
-				return;
-			}
+			    atomic_compare_exchange_strong(&l->owner, &cur, me))
+				return cur;
 		}
 		/* Woken or timed out: spin a little before sleeping again. */
 		rounds = SPIN_ROUNDS - 16;
 	}
 }
 
-bool mm_lock_within(struct mymap_heap *h, uint64_t ns)
+bool mm_robust_lock_within(struct mm_lock *l, uint64_t me, uint64_t ns)
 {
-	struct mm_lock *l = &h->hdr->lock;
-	uint64_t me = mm_self_id(), start = mm_now_ns();
+	uint64_t start = mm_now_ns();
 
-	if (!mm_lock_needed(h))
-		return true;
 	for (unsigned int rounds = 0;; rounds++) {
 		uint64_t expected = 0;
 
@@ -109,11 +101,9 @@ bool mm_lock_within(struct mymap_heap *h, uint64_t ns)
 	}
 }
 
-void mm_unlock_wake(struct mymap_heap *h)
+void mm_robust_unlock_wake(struct mm_lock *l, const struct mm_sleep *s)
 {
-	struct mm_lock *l = &h->hdr->lock;
-
 	atomic_store(&l->sleepers, 0);
 	atomic_fetch_add(&l->wakes, 1);
-	mm_wake_word(h, (const uint32_t *)&l->wakes, INT32_MAX);
+	mm_sleep_wake(s, (const uint32_t *)&l->wakes, INT32_MAX);
 }
