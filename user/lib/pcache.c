@@ -149,7 +149,8 @@ static bool orphaned(const struct mymap_heap *h, unsigned int i, uint64_t owner)
 
 void mm_pcache_reap(struct mymap_heap *h)
 {
-	uint64_t me = mm_thread_id();
+	/* Not computed here, under the lock (/proc): a thread without one owns no slot. */
+	uint64_t me = mm_thread_id_known();
 
 	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
 		struct mm_pcache *s = &h->hdr->pcache[i];
