@@ -17,6 +17,17 @@
  *   3 realloc IDX SIZE16   4 free IDX   5 free IDX again (double free)
  *   6 free interior IDX DELTA   7 damage: OFF24 BYTE (any byte of the
  *   arena or of the heap header other than the lock)   8 heap check
+ *
+ * Region images (first byte IMAGE_MODE): a heap holding a fixed pattern
+ * of used, cached and free blocks, in a region with a PROT_NONE page on
+ * each side, is overwritten by the input's patches, then every call runs
+ * on it.  A flags byte, then patches of OFF24 LEN8 and LEN bytes laid at
+ * OFF (anywhere but the lock).  Flags: bit 0, forge valid canaries over
+ * every header a patch touched (as a peer that read the salt could);
+ * bit 1, the private heap instead of the shared one; bit 2, a dead lock
+ * owner, so the first call takes the lock over and replays the journal.
+ * Nothing may crash, touch a guard page or hand out a block outside the
+ * region.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -24,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guarded.h"
 #include "heap.h"
 #include "mymap.h"
 
@@ -69,6 +81,91 @@ static void fill(struct live *l, unsigned char value)
 	memset(l->p, value, l->size);
 }
 
+/* The first byte that selects a region image (no operation-sequence seed starts with it). */
+#define IMAGE_MODE 0x49
+
+static struct mymap_heap *guarded_shared, *guarded_private;
+
+/* Aborts unless [p, p + n) lies in @h's region. */
+static void inside(struct mymap_heap *h, const void *p, size_t n)
+{
+	const char *c = p, *base = mymap_heap_base(h);
+
+	if (c && (c < base || c + n > base + HEAP_SIZE))
+		abort();
+}
+
+/* Rewrites valid canaries over every header in [off, off + len). */
+static void forge_canaries(struct mymap_heap *h, size_t off, size_t len)
+{
+	for (uint64_t at = off >> MM_UNIT_SHIFT; at << MM_UNIT_SHIFT < off + len; at++) {
+		if (at < h->first || at >= h->end)
+			continue;
+		struct mm_block *b = mm_block_at(h, (uint32_t)at);
+
+		b->check = mm_check_of(h->salt, (uint32_t)at, b->size, b->state);
+	}
+}
+
+static int run_image(struct input *in)
+{
+	static const size_t sizes[] = {24, 40, 100, 500, 1000, 3000, 5000, 20000};
+	unsigned int flags = take(in, 1);
+	struct mymap_heap *h = flags & 2 ? guarded_private : guarded_shared;
+	unsigned char *base = mymap_heap_base(h);
+	size_t lock_off = offsetof(struct mm_header, lock);
+	void *keep[24];
+	struct mymap_stats st;
+
+	mymap_heap_check(h);
+	mm_format(h);
+	for (unsigned int i = 0; i < 24; i++)
+		keep[i] = mymap_malloc(h, sizes[i % 8]);
+	for (unsigned int i = 0; i < 24; i += 3) {
+		mymap_free(h, keep[i]);
+		keep[i] = NULL;
+	}
+	while (in->left >= 4) {
+		size_t off = take(in, 3) % HEAP_SIZE, len = take(in, 1);
+
+		for (size_t i = 0; i < len && in->left; i++) {
+			unsigned char byte = (unsigned char)take(in, 1);
+
+			if (off + i < HEAP_SIZE &&
+			    (off + i < lock_off || off + i >= lock_off + sizeof(struct mm_lock)))
+				base[off + i] = byte;
+		}
+		if (flags & 1)
+			forge_canaries(h, off, len);
+	}
+	if (flags & 4)
+		atomic_store(&((struct mm_header *)base)->lock.owner, ~0ULL);
+
+	mymap_heap_stats(h, &st);
+	mymap_heap_check(h);
+	for (unsigned int i = 0; i < 8; i++) {
+		char *p = mymap_malloc(h, sizes[i]);
+
+		inside(h, p, sizes[i]);
+		if (p)
+			memset(p, 0x5a, sizes[i]);
+		char *q = mymap_realloc(h, p, sizes[(i + 3) % 8]);
+
+		inside(h, q, sizes[(i + 3) % 8]);
+		mymap_free(h, q ? q : p);
+		p = mymap_aligned_alloc(h, 256, sizes[i]);
+		inside(h, p, sizes[i]);
+		mymap_free(h, p);
+	}
+	for (unsigned int i = 0; i < 24; i++) {
+		mymap_usable_size(h, keep[i]);
+		mymap_free(h, keep[i]);
+	}
+	mymap_heap_stats(h, &st);
+	mymap_heap_check(h);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -82,11 +179,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		shared_heap = mymap_open_memfd(HEAP_SIZE, 0);
 		private_heap = mymap_open_anon(HEAP_SIZE, 0);
 		uncached_heap = mymap_open_memfd(HEAP_SIZE, MYMAP_NOCACHE);
-		if (!shared_heap || !private_heap || !uncached_heap)
+		guarded_shared = guarded_open(GUARDED_SHARED, HEAP_SIZE);
+		guarded_private = guarded_open(GUARDED_PRIVATE, HEAP_SIZE);
+		if (!shared_heap || !private_heap || !uncached_heap || !guarded_shared ||
+		    !guarded_private)
 			abort();
 	}
-	/* The first byte picks the heap. */
-	switch (take(&in, 1) % 3) {
+	/* The first byte picks the heap, or a region image. */
+	unsigned int first = take(&in, 1);
+
+	if (first == IMAGE_MODE)
+		return run_image(&in);
+	switch (first % 3) {
 	case 0:
 		heap = shared_heap;
 		break;

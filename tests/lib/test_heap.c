@@ -4,6 +4,7 @@
  * edge cases, offsets and root slots, on the host backends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -120,13 +121,68 @@ static void test_attach(void)
 	tap_ok(!h2 && errno == EPROTO && mymap_last_error() == MYMAP_ERR_VERSION,
 	       "a heap of format version 99 is refused with EPROTO (saw errno %d)", errno);
 	*version = saved;
-	/* A region grown after formatting no longer matches the header. */
-	tap_ok(ftruncate(fd, 2 * SIZE) == 0, "memfd grows to twice its size");
-	h2 = mymap_open_fd(fd, 0);
+	/* A heap copied into a region of another size no longer matches the header. */
+	int big = memfd_create("big", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	tap_ok(big >= 0 && ftruncate(big, 2 * SIZE) == 0 &&
+		   pwrite(big, base, SIZE, 0) == (ssize_t)SIZE,
+	       "a memfd of twice the size holds a copy of the heap");
+	h2 = mymap_open_fd(big, 0);
 	tap_ok(!h2 && errno == ERANGE && mymap_last_error() == MYMAP_ERR_SIZE,
 	       "a heap in a region of another size is refused with ERANGE (saw errno %d)", errno);
+	close(big);
 	tap_ok(mymap_open_fd(-1, 0) == NULL && errno == EBADF, "a bad descriptor fails with EBADF");
 	mymap_close(h);
+}
+
+/* Whether @fd carries both size seals. */
+static bool size_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	return seals >= 0 &&
+	       (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) == (F_SEAL_SHRINK | F_SEAL_GROW);
+}
+
+/*
+ * No process holding a memfd heap's descriptor can change its size (a
+ * shrink would kill every process mapping it with SIGBUS); a memfd handed
+ * over unsealed is sealed on attach if it allows sealing, refused if not.
+ */
+static void test_sealed(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	int fd = h ? mymap_heap_fd(h) : -1;
+
+	if (!tap_ok(h != NULL, "memfd heap for the seal tests"))
+		return;
+	tap_ok(size_sealed(fd), "memfd: the descriptor is sealed against shrinking and growing");
+	tap_ok(ftruncate(fd, SIZE / 2) == -1 && errno == EPERM,
+	       "memfd: another holder cannot shrink it (saw %s)", strerror(errno));
+	tap_ok(ftruncate(fd, 2 * SIZE) == -1 && errno == EPERM, "memfd: nor grow it (saw %s)",
+	       strerror(errno));
+	tap_ok(mymap_heap_check(h) == 0, "memfd: the heap is whole");
+	mymap_close(h);
+
+	int open_fd = memfd_create("unsealed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct mymap_heap *h2 = NULL;
+
+	if (open_fd >= 0 && ftruncate(open_fd, SIZE) == 0)
+		h2 = mymap_open_fd(open_fd, MYMAP_CREATE);
+	tap_ok(h2 && size_sealed(open_fd) && ftruncate(open_fd, SIZE / 2) == -1,
+	       "a memfd handed over unsealed but allowing seals is sealed by mymap_open_fd");
+	mymap_close(h2);
+	close(open_fd);
+
+	int fixed_fd = memfd_create("unsealable", MFD_CLOEXEC);
+
+	h2 = NULL;
+	if (fixed_fd >= 0 && ftruncate(fixed_fd, SIZE) == 0)
+		h2 = mymap_open_fd(fixed_fd, MYMAP_CREATE);
+	tap_ok(!h2 && errno == EPERM && mymap_last_error() == MYMAP_ERR_UNSEALED,
+	       "a memfd that cannot be sealed is refused: EPERM, MYMAP_ERR_UNSEALED (%s)",
+	       mymap_last_message());
+	close(fixed_fd);
 }
 
 static void test_calls(void)
@@ -694,6 +750,7 @@ int main(void)
 {
 	test_open_fresh();
 	test_attach();
+	test_sealed();
 	test_calls();
 	test_exhaustion();
 	test_huge_request();

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "layout.h"
+#include "robust_lock.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -398,9 +399,73 @@ static void test_leader_ended(void)
 	mymap_close(leader_heap);
 }
 
+/*
+ * The robust lock alone, on a word in memory shared with a child and no
+ * heap anywhere: taken uncontended it reports no takeover; a child that
+ * dies holding it hands it to the next taker, who is told the child's
+ * identity; a holder that releases it wakes a sleeping waiter.
+ */
+static void test_robust_lock_alone(void)
+{
+	struct mm_lock *l =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct mm_sleep sleep = {.base = (const char *)l, .fd = -1, .shared = true};
+	uint64_t me = mymap_self_id(), child = 0;
+	int fds[2], status;
+
+	if (!tap_ok(l != MAP_FAILED && pipe(fds) == 0, "a lock word in shared memory"))
+		return;
+	tap_ok(mm_robust_lock(l, me, &sleep) == 0 && atomic_load(&l->owner) == me,
+	       "robust lock: taken uncontended, no takeover reported, the owner is this process");
+	mm_robust_unlock(l, &sleep);
+	tap_ok(atomic_load(&l->owner) == 0, "robust lock: released, the owner word is 0");
+
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint64_t id = mymap_self_id();
+
+		mm_robust_lock(l, id, &sleep);
+		_exit(write(fds[1], &id, sizeof(id)) == sizeof(id) ? 0 : 1);
+	}
+	if (read(fds[0], &child, sizeof(child)) != sizeof(child))
+		child = 0;
+	waitpid(pid, &status, 0);
+	uint64_t dead = mm_robust_lock(l, me, &sleep);
+
+	tap_ok(child && dead == child && atomic_load(&l->owner) == me,
+	       "robust lock: a holder that died is taken over, and the taker is told its identity "
+	       "(%#llx, the child was %#llx)",
+	       (unsigned long long)dead, (unsigned long long)child);
+
+	/* Held here; a child waits, sleeps, and gets it once it is released. */
+	pid = fork();
+	if (pid == 0) {
+		uint64_t taken = mm_robust_lock(l, mymap_self_id(), &sleep);
+
+		mm_robust_unlock(l, &sleep);
+		_exit(taken == 0 ? 0 : 1);
+	}
+	for (int i = 0; i < 1000 && !atomic_load(&l->sleepers); i++)
+		usleep(1000);
+	bool slept = atomic_load(&l->sleepers) != 0;
+
+	mm_robust_unlock(l, &sleep);
+	waitpid(pid, &status, 0);
+	tap_ok(
+	    slept && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "robust lock: a waiter sleeps while the holder lives and takes it, with no takeover, "
+	    "once released (%s)",
+	    slept ? "it slept" : "it never slept");
+	close(fds[0]);
+	close(fds[1]);
+	munmap(l, 4096);
+}
+
 int main(void)
 {
 	test_identity();
+	test_robust_lock_alone();
 	test_threads();
 	test_recovery("journal-committed");
 	test_recovery("journal-half-applied");

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "heap.h"
 #include "identity.h"
 #include "layout.h"
 #include "lock.h"
+#include "pcache.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -880,6 +884,216 @@ static void test_wrong_from_is_damage(void)
 	mymap_close(h);
 }
 
+/* Two threads freeing the same block at once, round after round. */
+#define RACE_ROUNDS 20000
+
+struct race {
+	struct mymap_heap *heap[2];
+	void *block[2]; /* the same block, as each thread's handle maps it */
+	_Atomic unsigned int arrived, generation;
+	int result[2];
+	enum mymap_error code[2];
+	unsigned int rounds, wrong;
+};
+
+/* Waits until both threads arrive; spinning, so both leave at nearly the same moment. */
+static void race_meet(struct race *r)
+{
+	unsigned int generation = atomic_load(&r->generation);
+
+	if (atomic_fetch_add(&r->arrived, 1) == 1) {
+		atomic_store(&r->arrived, 0);
+		atomic_fetch_add(&r->generation, 1);
+		return;
+	}
+	for (unsigned int spins = 0; atomic_load(&r->generation) == generation; spins++)
+		if (spins > 1000)
+			sched_yield();
+}
+
+/* Thread @i of the race; thread 0 allocates each block and scores each round. */
+static void race_free(struct race *r, int i)
+{
+	for (unsigned int round = 0; round < RACE_ROUNDS; round++) {
+		if (i == 0) {
+			r->block[0] = mymap_malloc(r->heap[0], PAYLOAD);
+			r->block[1] =
+			    r->block[0] ? mymap_ptr(r->heap[1],
+						    mymap_offset(r->heap[0], r->block[0]), PAYLOAD)
+					: NULL;
+		}
+		race_meet(r);
+		if (!r->block[1])
+			return;
+		r->result[i] = mymap_free(r->heap[i], r->block[i]);
+		r->code[i] = r->result[i] ? mymap_last_error() : MYMAP_OK;
+		race_meet(r);
+		if (i == 0) {
+			bool one_wins = (r->result[0] == 0) != (r->result[1] == 0);
+			enum mymap_error loser = r->result[0] ? r->code[0] : r->code[1];
+
+			r->rounds++;
+			if (!one_wins || loser != MYMAP_ERR_DOUBLE_FREE)
+				r->wrong++;
+		}
+	}
+}
+
+static void *race_free_1(void *arg)
+{
+	race_free(arg, 1);
+	return NULL;
+}
+
+/*
+ * Two threads free one block at the same moment, each through its own
+ * cache slot (@b is @a), or one through its slot and one through the
+ * lock (@b opened with MYMAP_NOCACHE): exactly one free succeeds and the
+ * other is a double free, every round, and the heap stays whole.
+ */
+static void test_concurrent_double_free(const char *what, struct mymap_heap *a,
+					struct mymap_heap *b)
+{
+	struct race r = {.heap = {a, b}};
+	struct mymap_stats st;
+	pthread_t t;
+
+	if (!tap_ok(a && b, "%s: heap for the double-free race", what))
+		return;
+	pthread_create(&t, NULL, race_free_1, &r);
+	race_free(&r, 0);
+	pthread_join(t, NULL);
+	tap_ok(r.rounds == RACE_ROUNDS && r.wrong == 0,
+	       "%s: %u rounds of two frees of one block at once: exactly one wins, the other is a "
+	       "double free (%u rounds otherwise)",
+	       what, r.rounds, r.wrong);
+	bool whole = mymap_heap_stats(a, &st) == 0 && st.used_blocks == 0;
+
+	whole = whole && mymap_heap_check(a) == 0;
+	tap_ok(whole, "%s: after the race no block is in use and the heap checks clean (%llu used)",
+	       what, (unsigned long long)st.used_blocks);
+}
+
+/*
+ * The library's opens, seen through this definition (the static library
+ * binds to it): how many opened a file under /proc while this process
+ * held @proc_heap's lock.
+ */
+static struct mymap_heap *proc_heap;
+static _Atomic unsigned int proc_opens, proc_opens_locked;
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	if (proc_heap && strncmp(path, "/proc/", 6) == 0) {
+		proc_opens++;
+		if (atomic_load(&header(proc_heap)->lock.owner) == mymap_self_id())
+			proc_opens_locked++;
+	}
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+static atomic_bool slots_released;
+
+/* Claims a slot (a block cached) and keeps it until told to end. */
+static void *hold_slot(void *arg)
+{
+	struct mymap_heap *h = arg;
+
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	while (!atomic_load(&slots_released))
+		usleep(1000);
+	return NULL;
+}
+
+/* Requests @size until one is refused. */
+static void fill(struct mymap_heap *h, size_t size)
+{
+	while (mymap_malloc(h, size))
+		;
+}
+
+/*
+ * A request that finds no room looks for dead cache-slot owners in /proc
+ * only without the heap lock, at most once per MM_PROBE_INTERVAL_NS per
+ * handle, however many threads hold slots; and the slot of a process
+ * that died with blocks cached comes back to such a request.
+ */
+static void test_refusal_probes(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	pthread_t t[MM_PCACHE_SLOTS - 2];
+	int ready[2], status;
+	char c;
+
+	if (!tap_ok(h != NULL && pipe(ready) == 0, "memfd heap for the refusal test"))
+		return;
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+		pthread_create(&t[i], NULL, hold_slot, h);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		void *b[BLOCKS];
+
+		for (unsigned int i = 0; i < BLOCKS; i++)
+			b[i] = mymap_malloc(h, 1000);
+		for (unsigned int i = 0; i < BLOCKS; i++)
+			mymap_free(h, b[i]);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	fill(h, 4000);
+	fill(h, 1000);
+	fill(h, 16);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	proc_heap = h;
+	uint64_t start = mm_now_ns(), deadline = start + 2000000000ULL;
+	void *back = NULL;
+
+	while (!back && mm_now_ns() < deadline)
+		back = mymap_malloc(h, 1000);
+	tap_ok(back != NULL,
+	       "a request that found no room got a block the killed process had "
+	       "cached, once a probe found it dead (%.1f ms)",
+	       (double)(mm_now_ns() - start) / 1e6);
+
+	unsigned int refusals = 0, opens = proc_opens;
+
+	start = mm_now_ns();
+	while (mm_now_ns() - start < 50000000ULL && refusals < 1000000)
+		refusals += mymap_malloc(h, SIZE / 2) == NULL && errno == ENOMEM;
+	uint64_t elapsed = mm_now_ns() - start;
+
+	opens = proc_opens - opens;
+	proc_heap = NULL;
+	tap_ok(proc_opens_locked == 0,
+	       "no file in /proc was opened with the heap lock held (%u were)", proc_opens_locked);
+	tap_ok(opens <= (MM_PCACHE_SLOTS - 1) * (1 + elapsed / MM_PROBE_INTERVAL_NS),
+	       "%u refused requests with %u live threads holding slots opened %u files in /proc "
+	       "in %.1f ms: a look at each slot at most once per %llu ms",
+	       refusals, MM_PCACHE_SLOTS - 2, opens, (double)elapsed / 1e6,
+	       MM_PROBE_INTERVAL_NS / 1000000);
+	tap_diag("a refused request took %.0f ns on average", (double)elapsed / refusals);
+	atomic_store(&slots_released, true);
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+		pthread_join(t[i], NULL);
+	close(ready[0]);
+	close(ready[1]);
+	mymap_close(h);
+}
+
 /* Lowers the soft descriptor limit to at most 64 and opens descriptors until none is left. */
 static int use_up_descriptors(void)
 {
@@ -960,5 +1174,18 @@ int main(void)
 	test_main_thread_exit();
 	test_fork_while_threads_end();
 	test_fork_private_with_threads();
+	test_refusal_probes();
+
+	struct mymap_heap *shared = mymap_open_memfd(SIZE, 0);
+	struct mymap_heap *uncached =
+	    shared ? mymap_open_fd(mymap_heap_fd(shared), MYMAP_NOCACHE) : NULL;
+	struct mymap_heap *private = mymap_open_anon(SIZE, 0);
+
+	test_concurrent_double_free("memfd, two slots", shared, shared);
+	test_concurrent_double_free("memfd, a slot and the lock", shared, uncached);
+	test_concurrent_double_free("private anon, two slots", private, private);
+	mymap_close(uncached);
+	mymap_close(shared);
+	mymap_close(private);
 	return tap_done();
 }

@@ -10,6 +10,7 @@
 #define TAIL_VS_MEDIAN	  4.0
 #define UTILISATION_MIN	  85.0
 #define INSTR_GROWTH_MAX  0.10
+#define REFUSED_MAX_NS	  2000.0
 
 struct figure {
 	char bench_case[32];
@@ -187,6 +188,18 @@ static void utilisation(const struct alloc_verdicts *v, const char *b, FILE *out
 		fprintf(out, "%s (%.1f%%)\n", u >= UTILISATION_MIN ? "met" : "not met", u);
 }
 
+static void refused(const struct alloc_verdicts *v, const char *b, FILE *out)
+{
+	double ns = find(v, "refused", b, "median");
+
+	if (ns < 0)
+		return;
+	fprintf(out,
+		"# target refused request <= %.0f ns with 8 threads holding slots, %s%s: %s (%.0f "
+		"ns)\n",
+		REFUSED_MAX_NS, v->prefix, b, ns <= REFUSED_MAX_NS ? "met" : "not met", ns);
+}
+
 static void instructions(const struct alloc_verdicts *v, const char *b, FILE *out)
 {
 	double small = find(v, "instr-1MiB", b, "instr_per_op");
@@ -217,6 +230,7 @@ void alloc_verdict_print(const struct alloc_verdicts *v, FILE *out)
 		tail(v, b, out);
 		tail_shared(v, b, out);
 		utilisation(v, b, out);
+		refused(v, b, out);
 		instructions(v, b, out);
 	}
 }

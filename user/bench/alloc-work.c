@@ -6,8 +6,11 @@
  */
 #include "alloc-work.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc-larson.h"
 #include "alloc-util.h"
@@ -291,6 +294,80 @@ static int run_fill(struct alloc_heap *h, const struct alloc_params *p, struct a
 	return w.full ? 0 : -1;
 }
 
+/*
+ * refused: requests a full heap refuses, while threads each keep a block
+ * cached in a slot of the heap's header (a shared heap has 8 slots: the
+ * main thread takes one, the holders the other 7).  A refusal may look
+ * for dead slot owners; it must cost about as much with the holders as
+ * without them.
+ */
+#define REFUSED_HOLDERS 7
+
+struct holders {
+	struct alloc_heap *h;
+	atomic_int ready, done;
+};
+
+static void *hold_cache_slot(void *arg)
+{
+	struct holders *hs = arg;
+	void *q = hs->h->alloc(hs->h->ctx, 64);
+
+	if (q)
+		hs->h->free(hs->h->ctx, q);
+	atomic_fetch_add(&hs->ready, 1);
+	while (!atomic_load(&hs->done))
+		usleep(1000);
+	return NULL;
+}
+
+/* Requests the largest small size; a block still handed out is kept, so the heap stays full. */
+static int refused_batch(struct workload *w)
+{
+	for (int i = 0; i < ALLOC_BATCH_OPS; i++) {
+		void *q = w->h->alloc(w->h->ctx, ALLOC_SMALL_MAX);
+
+		if (q && w->nblocks == w->cap)
+			return -1;
+		if (q)
+			w->blocks[w->nblocks++] = q;
+	}
+	return 0;
+}
+
+static int run_refused(struct alloc_heap *h, const struct alloc_params *p, struct alloc_measure *m)
+{
+	size_t cap = h->arena_bytes / 32 + 1;
+	struct workload w = {.h = h, .rng = p->seed, .cap = cap};
+	struct holders hs = {.h = h};
+	pthread_t t[REFUSED_HOLDERS];
+	int started = 0;
+
+	w.blocks = alloc_buffer(cap * sizeof(*w.blocks), 0);
+	if (!w.blocks || alloc_measure_open(m, p->batches) < 0) {
+		alloc_buffer_free(w.blocks, cap * sizeof(*w.blocks));
+		return -1;
+	}
+	for (; started < REFUSED_HOLDERS; started++)
+		if (pthread_create(&t[started], NULL, hold_cache_slot, &hs) != 0)
+			break;
+	while (atomic_load(&hs.ready) < started)
+		usleep(1000);
+	while (fill_batch(&w) == 0)
+		;
+	long base = alloc_rss_reset();
+
+	timed_batches(m, p->batches, refused_batch, &w);
+	m->peak_rss_kib = alloc_rss_growth_kib(base);
+	atomic_store(&hs.done, 1);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	while (w.nblocks)
+		h->free(h->ctx, w.blocks[--w.nblocks]);
+	alloc_buffer_free(w.blocks, cap * sizeof(*w.blocks));
+	return started == REFUSED_HOLDERS && w.full ? 0 : -1;
+}
+
 /* Log-uniform in [64 KiB, 4 MiB): a power of two, then uniform within it. */
 static size_t large_size(uint64_t *rng)
 {
@@ -377,6 +454,8 @@ const struct alloc_case alloc_cases[] = {
     {"fill", "random sizes 16-1040 B until the first refusal: utilisation", ALLOC_BOUNDED,
      run_fill},
     {"large", "random sizes 64 KiB-4 MiB, up to 4 live", 0, run_large},
+    {"refused", "1040 B requests a full heap refuses, 7 threads holding cache slots", ALLOC_BOUNDED,
+     run_refused},
 };
 
 const size_t alloc_ncases = sizeof(alloc_cases) / sizeof(alloc_cases[0]);

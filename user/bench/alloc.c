@@ -61,6 +61,8 @@ static size_t default_batches(const char *name)
 		return 10000;
 	if (strncmp(name, "larson", 6) == 0)
 		return 40000;
+	if (strcmp(name, "refused") == 0)
+		return 4000;
 	return 100000;
 }
 

@@ -12,21 +12,13 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "ipc-affinity.h"
 
 #define WARMUP	    20
 #define PIPE_BUFFER (1 << 20)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Writes (@out) or reads all @len bytes, whatever the kernel splits them into. */
 static int transfer_all(int fd, unsigned char *buf, size_t len, bool out)
@@ -132,9 +124,9 @@ int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count, st
 		if (read_all(fds[0], buf, size))
 			err = -EIO;
 		if (i == 0)
-			t0 = now_ns();
+			t0 = bench_now_ns();
 	}
-	out->seconds = (double)(now_ns() - t0) / 1e9;
+	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
 	out->messages = count - 1;
 	out->bytes = (count - 1) * size;
 	out->sleeps = 0;
@@ -169,12 +161,12 @@ int ipc_baseline_pingpong(enum ipc_kernel_path path, size_t size, uint32_t iters
 		_exit(0);
 	}
 	for (uint32_t i = 0; i < iters + WARMUP && !err; i++) {
-		uint64_t t = now_ns();
+		uint64_t t = bench_now_ns();
 
 		if (write_all(my_out, buf, size) || read_all(my_in, buf, size))
 			err = -EIO;
 		else if (i >= WARMUP)
-			rtt_ns[i - WARMUP] = (double)(now_ns() - t);
+			rtt_ns[i - WARMUP] = (double)(bench_now_ns() - t);
 	}
 	close_all(fds, back);
 	free(buf);
@@ -196,13 +188,13 @@ int ipc_baseline_memcpy(size_t size, uint64_t count, size_t window, struct ipc_r
 	}
 	memset(src, 0x5a, slots * size);
 	memset(dst, 0, size);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < count; i++) {
 		memcpy(dst, src + (i % slots) * size, size);
 		/* Each copy must happen: make the destination observable. */
 		__asm__ volatile("" : : "r"(dst) : "memory");
 	}
-	out->seconds = (double)(now_ns() - t0) / 1e9;
+	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
 	out->messages = count;
 	out->bytes = count * size;
 	out->sleeps = 0;
@@ -233,13 +225,13 @@ int ipc_baseline_cacheline(uint32_t iters, double *rtt_ns)
 		_exit(0);
 	}
 	for (uint32_t i = 0; i < rounds; i++) {
-		uint64_t t = now_ns();
+		uint64_t t = bench_now_ns();
 
 		atomic_store_explicit(line, 2 * i + 1, memory_order_release);
 		while (atomic_load_explicit(line, memory_order_acquire) != 2 * i + 2)
 			;
 		if (i >= WARMUP)
-			rtt_ns[i - WARMUP] = (double)(now_ns() - t);
+			rtt_ns[i - WARMUP] = (double)(bench_now_ns() - t);
 	}
 	err = reap(pid);
 	munmap((void *)line, 4096);

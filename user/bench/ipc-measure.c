@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "ipc-affinity.h"
 #include "mymap_channel.h"
 
@@ -18,14 +18,6 @@
 
 /* Where reads in place leave their result, so that the compiler keeps them. */
 static volatile uint64_t consumed;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 uint32_t ipc_measure_capacity(size_t size)
 {
@@ -152,9 +144,9 @@ int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint3
 	for (uint64_t i = 0; i < count && !err; i++) {
 		err = receive(ch, dst, size, consume, &sink);
 		if (i == 0)
-			t0 = now_ns();
+			t0 = bench_now_ns();
 	}
-	out->seconds = (double)(now_ns() - t0) / 1e9;
+	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
 	out->messages = count - 1;
 	out->bytes = (count - 1) * size;
 	if (ch) {
@@ -224,7 +216,7 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 	if (!out || !in || !buf)
 		err = -ENOMEM;
 	for (uint32_t i = 0; i < iters + WARMUP && !err; i++) {
-		uint64_t t = now_ns();
+		uint64_t t = bench_now_ns();
 		ssize_t n;
 
 		err = mymap_channel_send(out, buf, size, MYMAP_CHANNEL_FOREVER);
@@ -232,7 +224,7 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 		if (n < 0)
 			err = (int)n;
 		else if (i >= WARMUP)
-			rtt_ns[i - WARMUP] = (double)(now_ns() - t);
+			rtt_ns[i - WARMUP] = (double)(bench_now_ns() - t);
 	}
 	mymap_channel_close(out);
 	mymap_channel_close(in);

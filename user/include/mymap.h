@@ -48,9 +48,11 @@
  * glibc's tcache does), where the heap's lock comes free within 2 ms.
  * The blocks in the slot of an owner that died without that - a killed
  * process, a thread ended by the exit system call, or one whose exit
- * found the lock held - go back to the heap when lock recovery,
- * statistics, a check, a request that finds no room or a thread looking
- * for a free slot finds it dead.  A forked child claims a slot of its
+ * found the lock held - go back to the heap when lock recovery (the
+ * dead holder's own slots), statistics, a check, a request that finds no
+ * room (looking at most once per 10 ms per handle) or a thread looking
+ * for a free slot finds it dead; whether an owner lives is read from
+ * /proc without holding the lock.  A forked child claims a slot of its
  * own.  A thread keeps at most 1/16 of the region cached; blocks in a
  * live thread's cache are not available to the others.  MYMAP_NOCACHE
  * turns both caches off for a handle.  A waiter spins briefly, yields,
@@ -171,6 +173,8 @@ enum mymap_error {
 	MYMAP_ERR_BUSY,	       /* EBUSY: this process already has a brk heap */
 	MYMAP_ERR_NO_FD,       /* EBADF: the backend has no file descriptor */
 	MYMAP_ERR_SYSTEM,      /* a system call failed; errno is its errno */
+	MYMAP_ERR_UNSEALED,    /* EPERM: a memfd that could change size (not
+				* sealed, and sealing not allowed) */
 };
 
 /*
@@ -253,20 +257,25 @@ struct mymap_heap *mymap_open_device(unsigned int flags);
 struct mymap_heap *mymap_open_anon(size_t size, unsigned int flags);
 
 /*
- * Creates a memfd of @size bytes (rounded up to pages), maps it MAP_SHARED
+ * Creates a memfd of @size bytes (rounded up to pages), seals it against
+ * shrinking and growing (F_SEAL_SHRINK | F_SEAL_GROW: no process holding
+ * it can truncate the heap from under the others), maps it MAP_SHARED
  * and formats a heap there.  MYMAP_CREATE is implied.  Pass the descriptor
  * (mymap_heap_fd()) to another process, which opens the same heap with
  * mymap_open_fd().
- * Errors: EINVAL (size), and the errno of memfd_create/ftruncate/mmap.
+ * Errors: EINVAL (size), and the errno of memfd_create/ftruncate/fcntl/mmap.
  */
 struct mymap_heap *mymap_open_memfd(size_t size, unsigned int flags);
 
 /*
  * Opens the heap in the region behind @fd: a memfd (its whole size, from
  * fstat) or a /dev/mymap descriptor (its whole region, MYMAP_IOC_INFO).
- * The handle keeps its own duplicate of @fd; the caller keeps @fd and may
- * close it at once.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
- * Errors: EBADF, ENODATA, EPROTO, ERANGE, and the errno of fstat/mmap.
+ * A memfd must be sealed against shrinking and growing, or allow it
+ * (MFD_ALLOW_SEALING), in which case the seals are added before its size
+ * is read.  The handle keeps its own duplicate of @fd; the caller keeps
+ * @fd and may close it at once.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
+ * Errors: EBADF, EPERM (MYMAP_ERR_UNSEALED: a file or memfd that cannot
+ * be sealed), ENODATA, EPROTO, ERANGE, and the errno of fstat/mmap.
  */
 struct mymap_heap *mymap_open_fd(int fd, unsigned int flags);
 
@@ -355,7 +364,9 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
  * free is recognised while the block is still free; once its memory has
  * been handed out again a stale pointer is reported as interior or
  * damaged, or, if a new block starts at exactly that address, frees the
- * new block: no allocator can tell that apart.
+ * new block: no allocator can tell that apart.  Of two frees of one block
+ * at the same moment, from any threads or processes, exactly one
+ * succeeds and the other is a double free.
  * NULL is accepted and ignored (returns 0).
  */
 int mymap_free(struct mymap_heap *heap, void *ptr);
@@ -431,8 +442,11 @@ int mymap_heap_check(struct mymap_heap *heap);
 
 /*
  * Fills @out under the lock.  Constant time except `largest_free`, which
- * looks through the largest non-empty size class (linear in its length).
- * Returns 0, or -1 with EINVAL for a NULL argument.
+ * looks through the largest non-empty size class (linear in its length,
+ * never more blocks than the arena can hold of that class).  Returns 0,
+ * or -1 with EINVAL for a NULL argument, or -1 with EUCLEAN
+ * (MYMAP_ERR_CORRUPT) if that list is damaged (a bad link, a cycle): @out
+ * is filled all the same, `largest_free` from the blocks before the damage.
  */
 int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out);
 

@@ -29,8 +29,7 @@ static inline uint32_t units_for(size_t size)
 	return units < MM_MIN_UNITS ? MM_MIN_UNITS : units;
 }
 
-/* Reports damage at unit offset @at; the caller still holds the lock. */
-static __attribute__((cold)) int damaged(struct mymap_heap *h, const char *what, uint32_t at)
+__attribute__((cold)) int mm_damaged(struct mymap_heap *h, const char *what, uint32_t at)
 {
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	return mm_fail(MYMAP_ERR_CORRUPT, EUCLEAN,
@@ -89,11 +88,11 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	int64_t found = find_fit(h, units, &fl, &sl);
 
 	if (mm_unlikely(found <= 0))
-		return found < 0 ? damaged(h, what, 0) : 0;
+		return found < 0 ? mm_damaged(h, what, 0) : 0;
 	uint32_t at = (uint32_t)found;
 
 	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_links_at(h, at)->prev))
-		return damaged(h, what, at);
+		return mm_damaged(h, what, at);
 	/*
 	 * Rounding a request up to its class saturates in the last class,
 	 * which therefore may hold only blocks smaller than the request: no
@@ -101,11 +100,11 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	 */
 	if (mm_unlikely(mm_block_at(h, at)->size < units))
 		return last_class_block(fl, sl, mm_block_at(h, at)->size) ? 0
-									  : damaged(h, what, at);
+									  : mm_damaged(h, what, at);
 	uint32_t next = mm_links_at(h, at)->next;
 
 	if (mm_unlikely(next && (!mm_in_arena(h, next) || mm_links_at(h, next)->prev != at)))
-		return damaged(h, what, next);
+		return mm_damaged(h, what, next);
 	h->hdr->heads[fl][sl] = next;
 	if (next)
 		mm_links_at(h, next)->prev = 0;
@@ -117,14 +116,21 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 	return at;
 }
 
+/* take_for_request(): nothing fits, but dead owners' slots may hold room: probe, then ask again. */
+#define PROBE_FIRST (-2)
+
 /*
  * take_free_block() for a request: when nothing fits, the cached blocks go
  * back to the heap (where they may merge into a fit) - the handle's, the
- * calling thread's slot's and dead threads' slots' (mm_caches_return) -
- * and the search runs once more; a request that still fails is counted
- * and reported.
+ * calling thread's slot's and the slots of owners found dead
+ * (mm_caches_return) - and the search runs once more.  If it still fails
+ * and a look for dead owners is due (and @may_probe: not the request's
+ * second try), PROBE_FIRST: the caller unlocks, probes (mm_pcache_probe
+ * reads /proc, never under the lock) and asks again.  A request that
+ * still fails is counted and reported.
  */
-static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what)
+static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what,
+					  bool may_probe)
 {
 	int64_t at = take_free_block(h, units, what);
 
@@ -134,6 +140,8 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 	at = take_free_block(h, units, what);
 	if (at != 0)
 		return at;
+	if (may_probe && mm_pcache_probe_due(h))
+		return PROBE_FIRST;
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
 		(unsigned long long)mm_usable_of(units));
@@ -276,7 +284,8 @@ static bool grid_place(uint32_t at, uint32_t size, uint32_t units, uint32_t *gap
  * on the grid, a block of a class large enough for any gap (at most a grid
  * step and a minimal block); then the good fit, tightly.
  */
-static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used)
+static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used,
+			     bool may_probe)
 {
 	unsigned int fl, sl;
 	int64_t head = find_fit(h, units, &fl, &sl), at = 0;
@@ -289,7 +298,7 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
 	else if (need <= UINT32_MAX)
 		at = take_free_block(h, (uint32_t)need, "mymap_malloc");
 	if (at == 0)
-		at = take_for_request(h, units, "mymap_malloc");
+		at = take_for_request(h, units, "mymap_malloc", may_probe);
 	if (at > 0 &&
 	    !grid_place((uint32_t)at, mm_block_at(h, (uint32_t)at)->size, units, gap, used)) {
 		*gap = 0;
@@ -305,16 +314,23 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
  */
 static mm_inline void lock_for_change(struct mymap_heap *h)
 {
+	bool claim = mm_pcache_wanted(h);
+
+	if (mm_unlikely(claim))
+		mm_pcache_before_claim(h); /* /proc is read only without the lock */
 	mm_lock(h);
 	mm_cache_drain(h);
-	mm_pcache_locked(h);
+	if (mm_unlikely(claim))
+		mm_pcache_claim(h);
 }
 
 /*
- * A request the caches could not serve, through the free lists.  Not
- * inlined: the fast paths of mymap_malloc() then need no registers saved.
+ * A request the caches could not serve, through the free lists; @may_probe
+ * as for take_for_request().  Not inlined: the fast paths of
+ * mymap_malloc() then need no registers saved.
  */
-static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, uint32_t units)
+static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, uint32_t units,
+						     bool may_probe)
 {
 	uint32_t gap = 0, used = units;
 	int64_t at;
@@ -322,12 +338,16 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 
 	lock_for_change(heap);
 	if (mm_likely(!grid_wanted(heap, units)))
-		at = take_for_request(heap, units, "mymap_malloc");
+		at = take_for_request(heap, units, "mymap_malloc", may_probe);
 	else
-		at = take_for_grid(heap, units, &gap, &used);
+		at = take_for_grid(heap, units, &gap, &used, may_probe);
 	if (mm_likely(at > 0))
 		p = mm_payload_at(heap, carve(heap, (uint32_t)at, gap, used));
 	mm_unlock(heap);
+	if (mm_unlikely(at == PROBE_FIRST)) {
+		mm_pcache_probe(heap);
+		return malloc_locked(heap, units, false);
+	}
 	return p;
 }
 
@@ -376,7 +396,7 @@ static __attribute__((noinline, hot)) void *malloc_cached(struct mymap_heap *hea
 {
 	void *p = cache_take(heap, NULL, units);
 
-	return p ? p : malloc_locked(heap, units);
+	return p ? p : malloc_locked(heap, units, true);
 }
 
 /* malloc_slot() after it found its list damaged: drops it, then the free lists serve. */
@@ -384,7 +404,7 @@ static __attribute__((noinline, cold)) void *
 malloc_slot_damaged(struct mymap_heap *heap, struct mm_pcache *slot, uint32_t units)
 {
 	mm_pcache_drop_list(heap, slot, units - MM_MIN_UNITS);
-	return malloc_locked(heap, units);
+	return malloc_locked(heap, units, true);
 }
 
 /* cache_take() with @slot known, every way out a tail call: no register is saved. */
@@ -395,7 +415,7 @@ static __attribute__((noinline, hot)) void *malloc_slot(struct mymap_heap *heap,
 
 	if (mm_likely(at != 0 && at != MM_PCACHE_DAMAGED))
 		return mm_pcache_take(heap, slot, units, at);
-	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units);
+	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units, true);
 }
 
 __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
@@ -404,7 +424,7 @@ __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
 	struct mm_pcache *slot;
 
 	if (!cache_serving(heap, &slot))
-		return malloc_locked(heap, units);
+		return malloc_locked(heap, units, true);
 	return slot ? malloc_slot(heap, slot, units) : malloc_cached(heap, units);
 }
 
@@ -424,6 +444,39 @@ void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size)
 	return p;
 }
 
+/* mymap_aligned_alloc() of a checked @alignment above a unit; @may_probe as for take_for_request().
+ */
+static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t size, bool may_probe)
+{
+	uint32_t units = units_for(size);
+	uint32_t align_units = (uint32_t)(alignment >> MM_UNIT_SHIFT);
+	/* Room for the worst gap: just short of one alignment, plus a minimal free block. */
+	uint32_t need = units > UINT32_MAX - align_units - MM_MIN_UNITS
+			    ? UINT32_MAX
+			    : units + align_units + MM_MIN_UNITS;
+	void *p = NULL;
+
+	lock_for_change(heap);
+	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc", may_probe);
+
+	if (found > 0) {
+		uint32_t at = (uint32_t)found;
+		/* The payload starts one unit after the header: align that. */
+		uint32_t payload = (at + 1 + align_units - 1) & ~(align_units - 1);
+		uint32_t gap = payload - 1 - at;
+
+		if (gap && gap < MM_MIN_UNITS)
+			gap += align_units;
+		p = mm_payload_at(heap, carve(heap, at, gap, units));
+	}
+	mm_unlock(heap);
+	if (found == PROBE_FIRST) {
+		mm_pcache_probe(heap);
+		return aligned_locked(heap, alignment, size, false);
+	}
+	return p;
+}
+
 void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size)
 {
 	static size_t page_size;
@@ -438,30 +491,7 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 	}
 	if (alignment <= MM_UNIT)
 		return mymap_malloc(heap, size);
-
-	uint32_t units = units_for(size);
-	uint32_t align_units = (uint32_t)(alignment >> MM_UNIT_SHIFT);
-	/* Room for the worst gap: just short of one alignment, plus a minimal free block. */
-	uint32_t need = units > UINT32_MAX - align_units - MM_MIN_UNITS
-			    ? UINT32_MAX
-			    : units + align_units + MM_MIN_UNITS;
-	void *p = NULL;
-
-	lock_for_change(heap);
-	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc");
-
-	if (found > 0) {
-		uint32_t at = (uint32_t)found;
-		/* The payload starts one unit after the header: align that. */
-		uint32_t payload = (at + 1 + align_units - 1) & ~(align_units - 1);
-		uint32_t gap = payload - 1 - at;
-
-		if (gap && gap < MM_MIN_UNITS)
-			gap += align_units;
-		p = mm_payload_at(heap, carve(heap, at, gap, units));
-	}
-	mm_unlock(heap);
-	return p;
+	return aligned_locked(heap, alignment, size, true);
 }
 
 /* Reports a pointer that cannot be a block's (counted as an integrity error). */
@@ -561,25 +591,25 @@ static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct 
 		const struct mm_block *nb = mm_block_at(h, n->next_at);
 
 		if (mm_unlikely(!mm_block_ok(h, n->next_at) || nb->prev != size))
-			return damaged(h, what, n->next_at);
+			return mm_damaged(h, what, n->next_at);
 		if (mm_state(nb) == MM_FREE) {
 			if (mm_unlikely(!mm_list_links_ok(h, n->next_at, nb->size)))
-				return damaged(h, what, n->next_at);
+				return mm_damaged(h, what, n->next_at);
 			n->next_size = nb->size;
 			n->follow = n->next_at + nb->size;
 		}
 	}
 	if (b->prev) {
 		if (mm_unlikely(b->prev > at - h->first))
-			return damaged(h, what, at);
+			return mm_damaged(h, what, at);
 		n->prev_at = at - b->prev;
 		const struct mm_block *pb = mm_block_at(h, n->prev_at);
 
 		if (mm_unlikely(!mm_block_ok(h, n->prev_at) || pb->size != b->prev))
-			return damaged(h, what, n->prev_at);
+			return mm_damaged(h, what, n->prev_at);
 		if (mm_state(pb) == MM_FREE) {
 			if (mm_unlikely(!mm_list_links_ok(h, n->prev_at, pb->size)))
-				return damaged(h, what, n->prev_at);
+				return mm_damaged(h, what, n->prev_at);
 			n->prev_size = pb->size;
 		}
 	}
@@ -593,9 +623,19 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	struct mm_counters *c = &h->hdr->counters;
 	struct mm_tx tx;
 
-	if (used_block_ok(h, at, "mymap_free") < 0 || check_neighbours(h, at, &n, "mymap_free") < 0)
+	/*
+	 * Claimed first: a cache push without the lock may free the same block
+	 * at this moment, and one of the two wins.  Damage beside it gives it
+	 * back, allocated.
+	 */
+	uint32_t size = b->size, prev = b->prev; /* only lock holders change them */
+
+	if (mm_unlikely(!mm_block_claim(h, at, size)))
+		return bad_block(h, at, "mymap_free");
+	if (mm_unlikely(check_neighbours(h, at, &n, "mymap_free") < 0)) {
+		mm_change_state(h, at, MM_CACHED, MM_USED);
 		return -1;
-	uint32_t size = b->size, prev = b->prev;
+	}
 	uint32_t start = n.prev_size ? n.prev_at : at;
 	uint32_t start_prev = n.prev_size ? mm_block_at(h, n.prev_at)->prev : prev;
 	uint32_t total = size + n.prev_size + n.next_size;
@@ -690,7 +730,7 @@ __attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 		if (is_live(heap, at) && mm_cache_push(heap, at))
 			return 0;
 	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
-		if (is_live(heap, at) && mm_pcache_push(heap, slot, at))
+		if (mm_pcache_push(heap, slot, at))
 			return 0;
 	}
 	return free_locked(heap, at);
@@ -769,6 +809,11 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 	return 1;
 }
 
+/*
+ * The copies below are memmove(), as fast as memcpy() in glibc: a header
+ * a peer forged (canary included) can make the new block overlap the old
+ * one, which must stay a defined copy inside the region.
+ */
 void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 {
 	uint32_t at = 0, units = units_for(size);
@@ -794,7 +839,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 		void *q = cache_take(heap, slot, units);
 
 		if (q) {
-			memcpy(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
+			memmove(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			/* Still live: checked above, and only this thread changes it now. */
 			if (!cache_give(heap, slot, at))
 				free_locked(heap, at);
@@ -820,7 +865,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 
 	if (!q)
 		return NULL;
-	memcpy(q, ptr, old_usable < size ? old_usable : size);
+	memmove(q, ptr, old_usable < size ? old_usable : size);
 	mymap_free(heap, ptr);
 	return q;
 }

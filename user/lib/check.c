@@ -44,7 +44,7 @@ static int walk_chain(struct mymap_heap *h, struct chain_totals *t, bool strict,
 		const struct mm_block *b = mm_block_at(h, at);
 		uint32_t state = mm_state(b);
 
-		if (at > h->end - MM_MIN_UNITS || !mm_block_ok(h, at))
+		if (at > h->last || !mm_block_ok(h, at))
 			return bad("block header damaged", at);
 		if (b->prev != prev_size)
 			return bad("block does not follow its predecessor", at);
@@ -143,6 +143,7 @@ int mymap_heap_check(struct mymap_heap *heap)
 
 	if (!heap)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_check: no heap");
+	mm_pcache_probe(heap);
 	mm_lock(heap);
 	mm_caches_return(heap);
 	ret = check_locked(heap);
@@ -179,7 +180,7 @@ static void relink(struct mymap_heap *h, uint32_t at, uint32_t units)
 	mm_list_insert(h, at, units);
 }
 
-void mm_recover(struct mymap_heap *h)
+void mm_recover(struct mymap_heap *h, uint64_t dead)
 {
 	struct mm_header *hdr = h->hdr;
 	struct chain_totals t;
@@ -202,6 +203,9 @@ void mm_recover(struct mymap_heap *h)
 	hdr->counters.free_blocks = t.free_blocks;
 	if (t.in_use > hdr->counters.peak_in_use)
 		hdr->counters.peak_in_use = t.in_use;
-	/* The dead holder's cache slots (and any other dead thread's) come back too. */
-	mm_pcache_reap(h);
+	/*
+	 * The dead holder's threads' cache slots come back too (no /proc read
+	 * under the lock: other dead owners wait for a probe).
+	 */
+	mm_pcache_reap_process(h, dead);
 }

@@ -69,6 +69,9 @@ const char *mymap_strerror(enum mymap_error err)
 		return "this heap's backend has no file descriptor";
 	case MYMAP_ERR_SYSTEM:
 		return "a system call failed";
+	case MYMAP_ERR_UNSEALED:
+		return "the memfd could change size under the heap: it is not sealed and "
+		       "does not allow sealing";
 	}
 	return "unknown error";
 }

@@ -54,6 +54,7 @@ static void load_geometry(struct mymap_heap *h)
 	h->end = h->hdr->end;
 	h->payloads = (uintptr_t)mm_payload_at(h, (uint32_t)h->first);
 	h->payload_span = (h->end - MM_MIN_UNITS - h->first) << MM_UNIT_SHIFT;
+	h->last = h->end - MM_MIN_UNITS;
 }
 
 /*
@@ -203,6 +204,10 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 		return NULL;
 	}
 	h->region = *r;
+	h->sleep = (struct mm_sleep){.base = r->base,
+				     .fd = r->fd,
+				     .device = r->backend == MYMAP_BACKEND_DEVICE,
+				     .shared = r->shared};
 	h->base = r->base;
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;

@@ -14,6 +14,7 @@
 
 #include "layout.h"
 #include "region.h"
+#include "wait.h"
 
 #define mm_likely(x)   __builtin_expect(!!(x), 1)
 #define mm_unlikely(x) __builtin_expect(!!(x), 0)
@@ -30,6 +31,8 @@
  * writes are 32-bit stores, which C's aliasing rules then cannot confuse
  * with these fields, so the compiler keeps them in registers.)
  * @region: the backend's mapping.
+ * @sleep:  how to sleep on words of the region (wait.h): the heap lock's
+ *          waiters and mymap_wait().
  * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
  * @serial: the handle's number, unique in the process: threads find their
  *          cache slots in the header by it (pcache.h).
@@ -50,8 +53,17 @@
  * @payload_span: bytes from there to the payload of the last block the
  *          arena could end with: a block pointer is @payloads plus at
  *          most this, in whole units.
+ * @last:   @end - MM_MIN_UNITS, the last unit a block can start at: the
+ *          bound every header's size is checked against (mm_fits).
  * @open_next, @open_prev: the list of the process's open handles (handles.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
+ * @dead:   per cache slot of the header, an owner this process found dead
+ *          by reading /proc without the lock (mm_pcache_probe), for the
+ *          lock holder to reap (mm_pcache_reap): no /proc read ever
+ *          stalls every process on the heap.
+ * @probed_ns: when this handle last probed (mm_now_ns).
+ * @probe_asap: a claim found every slot taken: probe before the next
+ *          locked call.
  */
 /* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
 #define MM_CACHE_BINS  MM_PCACHE_BINS
@@ -78,6 +90,7 @@ struct mymap_heap {
 	uint64_t first;
 	uint64_t end;
 	struct mm_region region;
+	struct mm_sleep sleep;
 	struct mm_cache cache;
 	uint64_t serial;
 	struct mm_pcache *solo_slot;
@@ -87,8 +100,12 @@ struct mymap_heap {
 	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;
+	uint64_t last;
 	struct mymap_heap *open_next, *open_prev;
 	bool fork_locked;
+	_Atomic uint64_t dead[MM_PCACHE_SLOTS];
+	_Atomic uint64_t probed_ns;
+	_Atomic bool probe_asap;
 };
 
 static inline struct mm_block *mm_block_at(const struct mymap_heap *h, uint32_t at)
@@ -136,7 +153,20 @@ static mm_inline uint32_t mm_check_of(uint32_t salt, uint32_t at, uint32_t size,
 /* Whether @at could hold a block header or a free-list link target. */
 static inline bool mm_in_arena(const struct mymap_heap *h, uint32_t at)
 {
-	return at >= h->first && at <= h->end - MM_MIN_UNITS;
+	return at >= h->first && at <= h->last;
+}
+
+/*
+ * Whether a block of @size units at unit @at (nonzero) is at least
+ * minimal and ends inside the arena: @at + @size <= end.  Nothing here
+ * wraps: a @size below MM_MIN_UNITS makes the 32-bit difference nearly
+ * 2^32, which with @at added exceeds h->last (end < 2^32), and the sum is
+ * taken in 64 bits.  (end - @at - MM_MIN_UNITS would wrap for a header
+ * in the arena's last unit, and let any size pass there.)
+ */
+static mm_inline bool mm_fits(const struct mymap_heap *h, uint32_t at, uint32_t size)
+{
+	return (uint64_t)(uint32_t)(size - MM_MIN_UNITS) + at <= h->last;
 }
 
 /*
@@ -168,9 +198,9 @@ static mm_inline bool mm_block_ok(const struct mymap_heap *h, uint32_t at)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 	struct mm_block now = {.tag = __atomic_load_n(&b->tag, __ATOMIC_RELAXED)};
+	uint32_t size = b->size;
 
-	return now.check == mm_check_of(h->salt, at, b->size, now.state) &&
-	       b->size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
+	return now.check == mm_check_of(h->salt, at, size, now.state) && mm_fits(h, at, size);
 }
 
 /*
@@ -201,8 +231,31 @@ static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint3
 	uint32_t size = b->size;
 	struct mm_block want = {.state = state, .check = mm_check_of(h->salt, at, size, state)};
 
-	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED) == want.tag &&
-	       size - MM_MIN_UNITS <= h->end - at - MM_MIN_UNITS;
+	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED) == want.tag && mm_fits(h, at, size);
+}
+
+/*
+ * Claims the live block of @size units at @at for a free: moves its header
+ * from MM_USED to MM_CACHED by compare-and-swap of the whole tag, so of
+ * two threads or processes freeing one block at once exactly one wins;
+ * false (the header left as it is) if the block is not an intact live
+ * block of @size units, or another free got there first.  @size is read
+ * by the caller, once (atomically, without the lock: a racing locked free
+ * may rewrite it).  The winner goes on to cache the block or, under the
+ * lock, to free it; a free cut short after the claim leaves the block
+ * allocated, in state MM_CACHED, as any block of a dead process.
+ */
+static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at, uint32_t size)
+{
+	struct mm_block *b = mm_block_at(h, at);
+	uint32_t check = mm_check_of(h->salt, at, size, MM_USED);
+	struct mm_block live = {.state = MM_USED, .check = check};
+	struct mm_block cached = {.state = MM_CACHED,
+				  .check = check ^ mm_state_key(MM_USED) ^ mm_state_key(MM_CACHED)};
+
+	return mm_fits(h, at, size) &&
+	       __atomic_compare_exchange_n(&b->tag, &live.tag, cached.tag, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_RELAXED);
 }
 
 /* An intact free block at @at. */
@@ -225,6 +278,18 @@ static mm_inline bool mm_cached_block_ok(const struct mymap_heap *h, uint32_t at
 	return (uint64_t)at - h->first <= h->end - h->first - units &&
 	       __atomic_load_n(&mm_block_at(h, at)->tag, __ATOMIC_RELAXED) == want.tag &&
 	       mm_block_at(h, at)->size == units;
+}
+
+/*
+ * Writes header @b as @v, each field in one store: a thread freeing the
+ * same block without the lock (a double free racing this one) may be
+ * reading it in mm_block_claim(), and finds either header, never a torn
+ * field.
+ */
+static mm_inline void mm_header_store(struct mm_block *b, const struct mm_block *v)
+{
+	__atomic_store_n(&b->span, v->span, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->tag, v->tag, __ATOMIC_RELAXED);
 }
 
 /*
@@ -255,13 +320,15 @@ static mm_inline void mm_tx_write(const struct mymap_heap *h, struct mm_tx *tx, 
 		e->at = at;
 		e->prev_only = 0;
 		dst = &e->block;
+		dst->size = size;
+		dst->prev = prev;
+		dst->state = state;
+		dst->check = check;
 	} else {
-		dst = mm_block_at(h, at);
+		struct mm_block b = {.size = size, .prev = prev, .state = state, .check = check};
+
+		mm_header_store(mm_block_at(h, at), &b);
 	}
-	dst->size = size;
-	dst->prev = prev;
-	dst->state = state;
-	dst->check = check;
 }
 
 static mm_inline void mm_tx_put(const struct mymap_heap *h, struct mm_tx *tx, uint32_t at,
@@ -297,7 +364,7 @@ static mm_inline void mm_journal_apply(const struct mymap_heap *h, const struct 
 	if (e->prev_only)
 		b->prev = e->block.prev;
 	else
-		*b = e->block;
+		mm_header_store(b, &e->block);
 }
 
 /* Marks the header at @at as no longer a block start (see MM_GONE). */
@@ -411,11 +478,20 @@ static mm_inline bool mm_list_links_ok(const struct mymap_heap *h, uint32_t at, 
 	return h->hdr->heads[fl][sl] == at;
 }
 
+/*
+ * Reports damage at unit offset @at (EUCLEAN, MYMAP_ERR_CORRUPT, counted
+ * in integrity_errors); returns -1 (alloc.c).
+ */
+int mm_damaged(struct mymap_heap *h, const char *what, uint32_t at);
+
 /* Frees used block @at; the caller holds the lock (alloc.c). */
 int mm_free_locked(struct mymap_heap *h, uint32_t at);
 
-/* Recovery after a lock holder died: replay, rebuild lists (check.c). */
-void mm_recover(struct mymap_heap *h);
+/*
+ * Recovery after the lock was taken over from @dead, a dead process:
+ * replay, rebuild the lists, return its threads' cache slots (check.c).
+ */
+void mm_recover(struct mymap_heap *h, uint64_t dead);
 
 /* Formats the region of @h (heap.c, also used by tests). */
 void mm_format(struct mymap_heap *h);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "mymap.h"
+#include "robust_lock.h"
 
 /* "MYMAPHP1" read as a little-endian word: a formatted heap. */
 #define MM_MAGIC 0x31504850414d594dULL
@@ -61,8 +62,13 @@
  *         the lock holder meanwhile writes only @prev of such a block.
  */
 struct mm_block {
-	uint32_t size;
-	uint32_t prev;
+	union {
+		struct {
+			uint32_t size;
+			uint32_t prev;
+		};
+		uint64_t span; /* @size and @prev as one word (mm_header_store) */
+	};
 	union {
 		struct {
 			uint32_t state;
@@ -95,20 +101,6 @@ struct mm_journal {
 	_Atomic uint32_t count;
 	uint32_t pad;
 	struct mm_journal_entry entry[MM_JOURNAL_SLOTS];
-};
-
-/*
- * The heap lock.  @owner is 0 when free, else the owner's process identity
- * (mymap_self_id()).  @sleepers is set by a waiter before it sleeps on
- * @wakes and cleared by the releaser that wakes it; @wakes counts those
- * wakes.  (Not the owner word: every thread of a process owns the lock
- * under the same identity, so a waiter could find it back at the value it
- * went to sleep on, its wake already spent.)
- */
-struct mm_lock {
-	_Atomic uint64_t owner;
-	_Atomic uint32_t sleepers;
-	_Atomic uint32_t wakes;
 };
 
 /* Counters kept under the lock; see struct mymap_stats. */

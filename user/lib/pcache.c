@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "clock.h"
 #include "handles.h"
 #include "lock.h"
 #include "pcache.h"
@@ -134,26 +135,83 @@ void mm_pcache_release_handle(struct mymap_heap *h)
 }
 
 /*
- * Whether slot @s (claimed by @owner) is nobody's now: its owner has died,
- * or, on a private heap, it was claimed before a fork by a thread of the
- * parent, whose copy of the heap this no longer is.
+ * Whether slot @s (claimed by @owner) is nobody's now: a probe found its
+ * owner dead, or, on a private heap, it was claimed before a fork by a
+ * thread of the parent, whose copy of the heap this no longer is.
  */
-static bool orphaned(const struct mymap_heap *h, const struct mm_pcache *s, uint64_t owner)
+static bool orphaned(const struct mymap_heap *h, unsigned int i, uint64_t owner)
 {
-	return (!h->region.shared && s->process != mm_self_id()) || !mm_thread_alive(owner);
+	const struct mm_pcache *s = &h->hdr->pcache[i];
+
+	return owner == atomic_load_explicit(&h->dead[i], memory_order_relaxed) ||
+	       (!h->region.shared && s->process != mm_self_id());
 }
 
 void mm_pcache_reap(struct mymap_heap *h)
 {
-	uint64_t me = mm_thread_id();
+	/* Not computed here, under the lock (/proc): a thread without one owns no slot. */
+	uint64_t me = mm_thread_id_known();
 
 	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
 		struct mm_pcache *s = &h->hdr->pcache[i];
 		uint64_t owner = atomic_load_explicit(&s->owner, memory_order_acquire);
 
-		if (owner && owner != me && orphaned(h, s, owner))
+		if (owner && owner != me && orphaned(h, i, owner))
 			release_slot(h, s);
 	}
+}
+
+void mm_pcache_reap_process(struct mymap_heap *h, uint64_t dead)
+{
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		struct mm_pcache *s = &h->hdr->pcache[i];
+
+		if (atomic_load_explicit(&s->owner, memory_order_acquire) && s->process == dead)
+			release_slot(h, s);
+	}
+}
+
+/*
+ * An identity, once dead, never lives again (its start time is part of
+ * it), so what a probe notes stays true until the slot changes owner: the
+ * reaper compares the owner it finds with the one noted.
+ */
+unsigned int mm_pcache_probe(struct mymap_heap *h)
+{
+	uint64_t me = mm_thread_id();
+	unsigned int found = 0;
+
+	atomic_store_explicit(&h->probe_asap, false, memory_order_relaxed);
+	atomic_store_explicit(&h->probed_ns, mm_now_ns(), memory_order_relaxed);
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+		uint64_t owner =
+		    atomic_load_explicit(&h->hdr->pcache[i].owner, memory_order_relaxed);
+
+		if (!owner || owner == me ||
+		    owner == atomic_load_explicit(&h->dead[i], memory_order_relaxed))
+			continue;
+		if (!mm_thread_alive(owner)) {
+			atomic_store_explicit(&h->dead[i], owner, memory_order_relaxed);
+			found++;
+		}
+	}
+	return found;
+}
+
+bool mm_pcache_probe_due(struct mymap_heap *h)
+{
+	uint64_t me = mm_thread_id_known();
+	bool unknown = false;
+
+	for (unsigned int i = 0; i < MM_PCACHE_SLOTS && !unknown; i++) {
+		uint64_t owner =
+		    atomic_load_explicit(&h->hdr->pcache[i].owner, memory_order_relaxed);
+
+		unknown = owner && owner != me &&
+			  owner != atomic_load_explicit(&h->dead[i], memory_order_relaxed);
+	}
+	return unknown && mm_now_ns() - atomic_load_explicit(&h->probed_ns, memory_order_relaxed) >=
+			      MM_PROBE_INTERVAL_NS;
 }
 
 /* How long a thread's exit handler waits for a heap's lock before leaving its slots to a reaper. */
@@ -254,6 +312,13 @@ static bool take_free_slot(struct mymap_heap *h, uint64_t me)
 	return false;
 }
 
+void mm_pcache_before_claim(struct mymap_heap *h)
+{
+	mm_thread_id();
+	if (atomic_load_explicit(&h->probe_asap, memory_order_relaxed))
+		mm_pcache_probe(h);
+}
+
 void mm_pcache_claim(struct mymap_heap *h)
 {
 	uint64_t me = mm_thread_id();
@@ -277,8 +342,11 @@ void mm_pcache_claim(struct mymap_heap *h)
 	if (take_free_slot(h, me))
 		return;
 	mm_pcache_reap(h);
-	if (!take_free_slot(h, me))
-		h->pcache_wait = CLAIM_BACKOFF;
+	if (take_free_slot(h, me))
+		return;
+	/* The next locked call looks for dead owners first, without the lock. */
+	h->pcache_wait = CLAIM_BACKOFF;
+	atomic_store_explicit(&h->probe_asap, true, memory_order_relaxed);
 }
 
 /*

@@ -32,12 +32,14 @@
  *   finds no room, or a claim that finds every slot taken - is emptied by
  *   the lock holder (mm_pcache_reap).
  *
- * The lists are ordered for a death at any instant: a push links the
- * block, publishes it as the list head, then marks it cached; a pop marks
- * it used, then unpublishes it.  Every block in a list therefore belongs
- * to the cache (cached, or used but not yet handed out or just freed), and
- * the reaper frees each one.  A block whose free was cut short before it
- * reached a list stays allocated, like any block of a dead process.
+ * The lists are ordered for a death at any instant: a push marks the
+ * block cached (the compare-and-swap that makes the free this thread's
+ * alone, mm_block_claim), links it, then publishes it as the list head; a
+ * pop marks it used, then unpublishes it.  Every block in a list therefore
+ * belongs to the cache (cached, or used but not yet handed out), and the
+ * reaper frees each one.  A block whose free was cut short before it
+ * reached a list stays allocated (marked cached), like any block of a dead
+ * process.
  */
 #ifndef MYMAP_PCACHE_H
 #define MYMAP_PCACHE_H
@@ -75,8 +77,34 @@ void mm_pcache_claim(struct mymap_heap *h);
 /* Under the lock: returns every block of the calling thread's slot to the heap. */
 void mm_pcache_flush(struct mymap_heap *h);
 
-/* Under the lock: empties and frees the slots of dead threads and processes. */
+/*
+ * Without the lock: reads in /proc whether the owner of each slot claimed
+ * by another thread is alive, and notes the dead in h->dead for
+ * mm_pcache_reap().  Up to MM_PCACHE_SLOTS reads of /proc/TID/stat.
+ * Returns how many owners it found dead that were not noted before.
+ */
+unsigned int mm_pcache_probe(struct mymap_heap *h);
+
+/*
+ * Whether a request that found no room should probe before it is refused:
+ * a slot is claimed by another thread not known dead, and this handle has
+ * not probed for MM_PROBE_INTERVAL_NS.  Reads the owner words and the
+ * clock, no /proc.
+ */
+bool mm_pcache_probe_due(struct mymap_heap *h);
+
+/* How often at most a handle's refused requests probe (mm_pcache_probe_due). */
+#define MM_PROBE_INTERVAL_NS 10000000ULL
+
+/*
+ * Under the lock: empties and frees the slots whose owner a probe found
+ * dead, and, on a private heap, those its parent's threads held before a
+ * fork.  Reads no /proc.
+ */
 void mm_pcache_reap(struct mymap_heap *h);
+
+/* Under the lock: empties and frees the slots of process @dead's threads (lock recovery). */
+void mm_pcache_reap_process(struct mymap_heap *h, uint64_t dead);
 
 /* Under the lock: returns the blocks of every slot claimed through @h and gives them up. */
 void mm_pcache_release_handle(struct mymap_heap *h);
@@ -136,17 +164,22 @@ static mm_inline uint64_t mm_pcache_bytes(const struct mymap_heap *h)
 }
 
 /*
- * At the start of every locked call: the calling thread gets a slot,
- * unless the handle has none (MYMAP_NOCACHE) or the handle's own cache
- * serves (a private heap in a process with one thread, cache.h).
+ * Whether a locked call should claim a slot for the calling thread: it
+ * has none, and neither is the handle without slots (MYMAP_NOCACHE) nor
+ * does the handle's own cache serve (a private heap in a process with one
+ * thread, cache.h).
  */
-static mm_inline void mm_pcache_locked(struct mymap_heap *h)
+static mm_inline bool mm_pcache_wanted(const struct mymap_heap *h)
 {
-	if (h->nocache || mm_cache_usable(h))
-		return;
-	if (mm_unlikely(!mm_pcache_mine(h)))
-		mm_pcache_claim(h);
+	return !h->nocache && !mm_cache_usable(h) && !mm_pcache_mine(h);
 }
+
+/*
+ * Before the lock, for a call that will claim (mm_pcache_wanted): what a
+ * claim needs from /proc, read without the lock - the thread's identity,
+ * and, after a claim found every slot taken, a look for dead owners.
+ */
+void mm_pcache_before_claim(struct mymap_heap *h);
 
 /*
  * Opens and closes a change of @s's counters (a sequence lock; one
@@ -240,26 +273,30 @@ static mm_inline void *mm_pcache_pop(struct mymap_heap *h, struct mm_pcache *s, 
 }
 
 /*
- * Caches the live block at @at in slot @s if it is small and there is
- * room.  Its neighbours are not looked at (each would be a likely cache
- * miss on every free): a damaged one is found when the block goes back to
- * the heap, as with the private cache (cache.h).
+ * Caches the block at @at in slot @s if it is an intact live block, small,
+ * and there is room; false otherwise, with the block untouched (the
+ * caller's locked free then names what is wrong with it).  The block is
+ * claimed first (mm_block_claim): a concurrent free of the same block, by
+ * this path or the locked one, finds it cached and reports a double free.
+ * Its neighbours are not looked at (each would be a likely cache miss on
+ * every free): a damaged one is found when the block goes back to the
+ * heap, as with the private cache (cache.h).
  */
 static mm_inline bool mm_pcache_push(struct mymap_heap *h, struct mm_pcache *s, uint32_t at)
 {
-	const struct mm_block *b = mm_block_at(h, at);
-	uint32_t bin = b->size - MM_MIN_UNITS;
-	uint64_t usable = mm_usable_of(b->size);
+	/* Read once, atomically: a racing locked free of the block may rewrite it. */
+	uint32_t size = __atomic_load_n(&mm_block_at(h, at)->size, __ATOMIC_RELAXED);
+	uint32_t bin = size - MM_MIN_UNITS;
+	uint64_t usable = mm_usable_of(size);
 
 	if (bin >= MM_PCACHE_BINS || s->count[bin] >= MM_PCACHE_DEPTH ||
-	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE)
+	    s->bytes + usable > h->region.size / MM_PCACHE_SHARE || !mm_block_claim(h, at, size))
 		return false;
 	uint32_t seq = mm_pcache_begin(s);
 
 	mm_links_at(h, at)->next = s->head[bin];
 	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
 	mm_pcache_set(s->count[bin], s->count[bin] + 1);
-	mm_change_state(h, at, MM_USED, MM_CACHED);
 	mm_pcache_set(s->bytes, s->bytes + usable);
 	mm_pcache_set(s->frees, s->frees + 1);
 	mm_pcache_end(s, seq);

@@ -6,6 +6,7 @@
 #ifndef MYMAP_REGION_H
 #define MYMAP_REGION_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -55,6 +56,9 @@ int mm_region_brk_release(struct mm_region *r);
 
 /* Unmaps and closes what @r holds; returns 0 or -1 with errno. */
 int mm_region_release(struct mm_region *r);
+
+/* The seals a memfd holding a heap carries: its size can never change. */
+#define MM_SIZE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
 /* The smallest region a heap fits in. */
 #define MM_MIN_REGION 8192u

@@ -36,28 +36,28 @@ static int poll_wait(const uint32_t *word, uint32_t expected, uint64_t timeout_n
 	return nanosleep(&ts, NULL) ? EINTR : 0;
 }
 
-static int device_wait(const struct mymap_heap *h, const uint32_t *word, uint32_t expected,
+static int device_wait(const struct mm_sleep *s, const uint32_t *word, uint32_t expected,
 		       uint64_t timeout_ns)
 {
 	struct mymap_wait w = {
-	    .offset = (uint64_t)((const char *)word - h->base),
+	    .offset = (uint64_t)((const char *)word - s->base),
 	    .expected = expected,
 	    .timeout_ns = timeout_ns,
 	};
 
-	if (ioctl(h->region.fd, MYMAP_IOC_WAIT, &w) == 0)
+	if (ioctl(s->fd, MYMAP_IOC_WAIT, &w) == 0)
 		return 0;
 	if (errno == ENOTTY)
 		return poll_wait(word, expected, timeout_ns);
 	return errno;
 }
 
-static int futex_wait(const struct mymap_heap *h, const uint32_t *word, uint32_t expected,
+static int futex_wait(const struct mm_sleep *s, const uint32_t *word, uint32_t expected,
 		      uint64_t timeout_ns)
 {
 	struct timespec ts = {(time_t)(timeout_ns / 1000000000ULL),
 			      (long)(timeout_ns % 1000000000ULL)};
-	int op = h->region.shared ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
+	int op = s->shared ? FUTEX_WAIT : FUTEX_WAIT_PRIVATE;
 
 	if (syscall(SYS_futex, word, op, expected, timeout_ns ? &ts : NULL, NULL, 0) == 0)
 		return 0;
@@ -66,29 +66,29 @@ static int futex_wait(const struct mymap_heap *h, const uint32_t *word, uint32_t
 	return errno;
 }
 
-int mm_wait_word(const struct mymap_heap *h, const uint32_t *word, uint32_t expected,
-		 uint64_t timeout_ns)
+int mm_sleep_wait(const struct mm_sleep *s, const uint32_t *word, uint32_t expected,
+		  uint64_t timeout_ns)
 {
-	if (h->region.backend == MYMAP_BACKEND_DEVICE)
-		return device_wait(h, word, expected, timeout_ns);
-	return futex_wait(h, word, expected, timeout_ns);
+	if (s->device)
+		return device_wait(s, word, expected, timeout_ns);
+	return futex_wait(s, word, expected, timeout_ns);
 }
 
-int mm_wake_word(const struct mymap_heap *h, const uint32_t *word, unsigned int count)
+int mm_sleep_wake(const struct mm_sleep *s, const uint32_t *word, unsigned int count)
 {
 	long n;
 
 	if (count > INT32_MAX)
 		count = INT32_MAX;
-	if (h->region.backend == MYMAP_BACKEND_DEVICE) {
+	if (s->device) {
 		struct mymap_wake w = {
-		    .offset = (uint64_t)((const char *)word - h->base),
+		    .offset = (uint64_t)((const char *)word - s->base),
 		    .count = count,
 		};
 
-		n = ioctl(h->region.fd, MYMAP_IOC_WAKE, &w);
+		n = ioctl(s->fd, MYMAP_IOC_WAKE, &w);
 	} else {
-		int op = h->region.shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
+		int op = s->shared ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE;
 
 		n = syscall(SYS_futex, word, op, count, NULL, NULL, 0);
 	}
@@ -115,7 +115,7 @@ int mymap_wait(struct mymap_heap *heap, const uint32_t *word, uint32_t expected,
 
 	if (word_ok(heap, word, "mymap_wait") < 0)
 		return -1;
-	err = mm_wait_word(heap, word, expected, timeout_ns);
+	err = mm_sleep_wait(&heap->sleep, word, expected, timeout_ns);
 	if (!err)
 		return 0;
 	errno = err;
@@ -126,5 +126,5 @@ int mymap_wake(struct mymap_heap *heap, const uint32_t *word, unsigned int count
 {
 	if (word_ok(heap, word, "mymap_wake") < 0)
 		return -1;
-	return mm_wake_word(heap, word, count);
+	return mm_sleep_wake(&heap->sleep, word, count);
 }

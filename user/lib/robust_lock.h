@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * robust_lock.h - a lock in shared memory that names the process holding
+ * it, so that a waiter can take it over from a holder that died, and
+ * tells its taker when it did.
+ *
+ * It knows nothing of what it protects: a caller told that the lock was
+ * taken over from a dead holder repairs what that holder may have left
+ * half done before going on.  Taking it uncontended is one
+ * compare-and-swap, releasing it one exchange and one load of the
+ * sleepers flag; no system call on either path.
+ */
+#ifndef MYMAP_ROBUST_LOCK_H
+#define MYMAP_ROBUST_LOCK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wait.h"
+
+/*
+ * struct mm_lock - the lock, as it lies in shared memory.
+ * @owner:    0 when free, else the holder's process identity
+ *            (mymap_self_id(): pid and start time, never 0).
+ * @sleepers: set by a waiter before it sleeps on @wakes, cleared by the
+ *            releaser that wakes it.
+ * @wakes:    counts those wakes.  (Not the owner word: every thread of a
+ *            process holds the lock under the same identity, so a waiter
+ *            could find the owner back at the value it went to sleep on,
+ *            its wake already spent.)
+ */
+struct mm_lock {
+	_Atomic uint64_t owner;
+	_Atomic uint32_t sleepers;
+	_Atomic uint32_t wakes;
+};
+
+/*
+ * How long a waiter sleeps at most before it looks again, and how long it
+ * must have seen one owner before it asks whether that owner still lives.
+ */
+#define MM_LOCK_SLEEP_NS 2000000ULL
+
+/* The contended side of mm_robust_lock(). */
+uint64_t mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_sleep *s);
+
+/* The releaser's side when someone sleeps: clears the flag, counts a wake, wakes all. */
+void mm_robust_unlock_wake(struct mm_lock *l, const struct mm_sleep *s);
+
+/*
+ * Takes @l for process identity @me, waiting as long as its holder lives:
+ * spinning, yielding, then sleeping on @l's wake counter through @s, at
+ * most MM_LOCK_SLEEP_NS at a time.  A holder seen for that long is looked
+ * up (mymap_id_alive(): /proc); a dead one is replaced by compare-and-swap
+ * on its identity, so exactly one waiter takes over.  Returns 0, or the
+ * identity of the dead holder the lock was taken over from: what it
+ * protected may be half changed.  A holder that is alive but stopped is
+ * waited for.
+ */
+static inline uint64_t mm_robust_lock(struct mm_lock *l, uint64_t me, const struct mm_sleep *s)
+{
+	uint64_t expected = 0;
+
+	if (__builtin_expect(atomic_compare_exchange_strong_explicit(&l->owner, &expected, me,
+								     memory_order_acquire,
+								     memory_order_relaxed),
+			     1))
+		return 0;
+	return mm_robust_lock_slow(l, me, s);
+}
+
+/*
+ * Releases @l, waking its sleepers through @s if there are any.
+ * Sequentially consistent, as the waiter's raising of the flag and its
+ * second look at the owner (robust_lock.c): either this sees the flag or
+ * the waiter sees the lock free.  A plain store could pass the load, and
+ * the waiter would sleep through its wake.
+ */
+static inline void mm_robust_unlock(struct mm_lock *l, const struct mm_sleep *s)
+{
+	atomic_exchange(&l->owner, 0);
+	if (__builtin_expect(atomic_load(&l->sleepers) != 0, 0))
+		mm_robust_unlock_wake(l, s);
+}
+
+/*
+ * Takes @l for @me if it comes free within about @ns nanoseconds,
+ * spinning and yielding, never sleeping and never taking over from a dead
+ * holder; false if it did not.  For a caller that must not wait on a
+ * holder that may be stopped for good (a thread's exit handler).
+ */
+bool mm_robust_lock_within(struct mm_lock *l, uint64_t me, uint64_t ns);
+
+#endif /* MYMAP_ROBUST_LOCK_H */
