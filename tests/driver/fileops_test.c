@@ -49,8 +49,8 @@ static void check_proc_mem(int fd, unsigned char *map, size_t len)
 	/* The page after the mapping was unmapped below: nothing to read. */
 	errno = 0;
 	got = pread(mem, &byte, 1, (off_t)(uintptr_t)(map + len));
-	tap_ok(got < 0 && errno == EIO, "/proc/self/mem past the mapping's end: EIO (%zd, %s)",
-	       got, errname(errno));
+	tap_ok(got < 0 && errno == EIO, "/proc/self/mem past the mapping's end: EIO (%zd, %s)", got,
+	       errname(errno));
 	/* A read that straddles the end stops at it. */
 	unsigned char tail[16];
 
@@ -105,7 +105,8 @@ static void check_ptrace(void)
 	tap_ok(errno == 0 && bytes[0] == 0 && bytes[1] == 1 && bytes[7] == 7,
 	       "PTRACE_PEEKDATA reads the seed bytes (%s, %02x %02x .. %02x)", errname(errno),
 	       bytes[0], bytes[1], bytes[7]);
-	long poked = ptrace(PTRACE_POKEDATA, pid, (void *)(addr + 256), (void *)0x1122334455667788L);
+	long poked =
+	    ptrace(PTRACE_POKEDATA, pid, (void *)(addr + 256), (void *)0x1122334455667788L);
 	errno = 0;
 	long again = ptrace(PTRACE_PEEKDATA, pid, (void *)(addr + 256), 0);
 	tap_ok(poked == 0 && again == 0x1122334455667788L,

@@ -210,13 +210,12 @@ static void check_unload_refused_while_used(void)
 		return;
 	fd = dev_open(O_RDWR);
 	err = unload();
-	tap_ok(err == EWOULDBLOCK, "unload while open is refused: %s",
-	       errname(err));
+	tap_ok(err == EWOULDBLOCK, "unload while open is refused: %s", errname(err));
 	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	err = unload();
-	tap_ok(err == EWOULDBLOCK,
-	       "unload while mapped (file closed) is refused: %s", errname(err));
+	tap_ok(err == EWOULDBLOCK, "unload while mapped (file closed) is refused: %s",
+	       errname(err));
 
 	int ready[2], go[2];
 	char c = 0;
@@ -235,8 +234,8 @@ static void check_unload_refused_while_used(void)
 		return;
 	munmap(p, page);
 	err = unload();
-	tap_ok(err == EWOULDBLOCK,
-	       "unload while only a forked child maps it is refused: %s", errname(err));
+	tap_ok(err == EWOULDBLOCK, "unload while only a forked child maps it is refused: %s",
+	       errname(err));
 	if (write(go[1], &c, 1) != 1)
 		return;
 	waitpid(pid, &status, 0);

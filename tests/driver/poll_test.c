@@ -82,8 +82,7 @@ static void check_level(int fd, int waker)
 	tap_ok(polled(fd) == 0, "setting the watch again clears it (%#x)", polled(fd));
 	set_word(fd, word_at(0), 8);
 	tap_ok(polled(fd) == (POLLIN | POLLRDNORM),
-	       "the word no longer holding the value is readable without a wake (%#x)",
-	       polled(fd));
+	       "the word no longer holding the value is readable without a wake (%#x)", polled(fd));
 	ioctl(fd, MYMAP_IOC_UNWATCH);
 	tap_ok(polled(fd) == 0, "UNWATCH: nothing to report any more (%#x)", polled(fd));
 

@@ -28,9 +28,9 @@
 #include "mymap_uapi.h"
 
 #define ROUNDS	       2000
-#define WORD	       4096  /* offset of the word woken */
+#define WORD	       4096   /* offset of the word woken */
 #define SETTLE_NS      200000 /* the sleeper is surely asleep after this */
-#define TARGET_EPOLL_X 1.3   /* epoll on the device vs epoll on an eventfd */
+#define TARGET_EPOLL_X 1.3    /* epoll on the device vs epoll on an eventfd */
 
 enum how { DEVICE_EPOLL, DEVICE_WAIT, EVENTFD_EPOLL };
 

@@ -69,10 +69,11 @@ static int open_failed(const char *node, int err)
 		return mm_fail(MYMAP_ERR_PERMISSION, EACCES, "permission denied opening %s", node);
 	}
 	if (err == ENOENT || err == ENODEV || err == ENXIO)
-		return mm_fail(MYMAP_ERR_NO_DEVICE, ENODEV,
-			       "cannot open %s: %s; is the module loaded? (insmod build/KVER/mymap.ko "
-			       "or modprobe mymap)",
-			       node, strerror(err));
+		return mm_fail(
+		    MYMAP_ERR_NO_DEVICE, ENODEV,
+		    "cannot open %s: %s; is the module loaded? (insmod build/KVER/mymap.ko "
+		    "or modprobe mymap)",
+		    node, strerror(err));
 	return mm_fail(MYMAP_ERR_SYSTEM, err, "cannot open %s: %s", node, strerror(err));
 }
 
