@@ -18,7 +18,8 @@ $(OBJ)/tests/ipc/%.o $(SAN)/obj/tests/ipc/%.o: CFLAGS += -Iuser/lib/ipc
 
 $(IPC_SAN_BIN)/ring-wrap: $(SAN)/obj/tests/ipc/ring-wrap.o \
 		$(SAN)/obj/user/lib/ipc/spsc.o $(SAN)/obj/user/lib/ipc/stream.o \
-		$(SAN)/obj/user/lib/ipc/mpmc.o
+		$(SAN)/obj/user/lib/ipc/mpmc.o $(SAN)/obj/user/lib/ipc/corrupt.o \
+		$(SAN)/obj/user/lib/error.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
 

@@ -18,6 +18,7 @@
 
 #include "align.h"
 #include "channel.h"
+#include "corrupt.h"
 #include "mymap.h"
 
 #define IPC_DIR_MAGIC	0x4d4d4452u /* "RDMM" in memory */
@@ -63,15 +64,30 @@ static int check_name(const char *name)
 	return 0;
 }
 
-static bool directory_valid(const struct ipc_region *r, uint64_t off)
+/*
+ * Does root slot 0's offset @off lead to a directory?  0 or -EBADMSG.  The
+ * number of entries is checked here and never read again: every loop
+ * runs to MYMAP_CHANNEL_DIR_ENTRIES.
+ */
+static int directory_valid(const struct ipc_region *r, uint64_t off)
 {
 	const struct ipc_directory *d;
+	uint32_t magic, version, entries;
 
 	if (!ipc_region_has(r, off, sizeof(*d)) || off % 8)
-		return false;
+		return ipc_corrupt("directory offset 0x%llx is outside the region or misaligned",
+				   (unsigned long long)off);
 	d = ipc_at(r, off);
-	return d->magic == IPC_DIR_MAGIC && d->version == IPC_DIR_VERSION &&
-	       d->entries == MYMAP_CHANNEL_DIR_ENTRIES;
+	magic = IPC_READ_ONCE(d->magic);
+	version = IPC_READ_ONCE(d->version);
+	entries = IPC_READ_ONCE(d->entries);
+	if (magic != IPC_DIR_MAGIC || version != IPC_DIR_VERSION ||
+	    entries != MYMAP_CHANNEL_DIR_ENTRIES)
+		return ipc_corrupt("directory magic 0x%08x version %u entries %u, expected 0x%08x, "
+				   "%u, %u",
+				   magic, version, entries, IPC_DIR_MAGIC, IPC_DIR_VERSION,
+				   MYMAP_CHANNEL_DIR_ENTRIES);
+	return 0;
 }
 
 /*
@@ -103,53 +119,71 @@ static struct ipc_directory *find_directory(const struct ipc_region *r, bool cre
 	mymap_free(r->heap, d);
 	off = expected;
 found:
-	if (!directory_valid(r, off)) {
-		*err = -EBADMSG;
-		return NULL;
-	}
-	return ipc_at(r, off);
+	*err = directory_valid(r, off);
+	return *err ? NULL : ipc_at(r, off);
 }
 
-/* Undoes the creations a dead lock holder left half done. */
+/*
+ * Undoes the creations a dead lock holder left half done.  The heap
+ * refuses to free an offset that is not one of its blocks, so a damaged
+ * entry costs nothing but the entry.
+ */
 static void finish_dead_creations(const struct ipc_region *r, struct ipc_directory *d)
 {
-	for (uint32_t i = 0; i < d->entries; i++) {
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
 		struct ipc_dir_entry *e = &d->entry[i];
+		uint64_t channel = IPC_READ_ONCE(e->channel);
 
 		if (atomic_load_explicit(&e->state, memory_order_relaxed) != IPC_ENTRY_CREATING)
 			continue;
-		if (e->channel)
-			mymap_free(r->heap, ipc_at(r, e->channel));
+		if (channel && ipc_region_has(r, channel, 1))
+			mymap_free(r->heap, ipc_at(r, channel));
 		e->channel = 0;
 		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
 	}
 }
 
-static void lock_directory(const struct ipc_region *r, struct ipc_directory *d)
+static int lock_directory(const struct ipc_region *r, struct ipc_directory *d)
 {
-	if (ipc_lock(&d->lock))
+	int err = ipc_lock(&d->lock);
+
+	if (err == 1)
 		finish_dead_creations(r, d);
+	return err < 0 ? err : 0;
+}
+
+/* Does the name of entry @e equal @name?  Bounded by the entry, whatever it holds. */
+static bool entry_named(const struct ipc_dir_entry *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	return memcmp(e->name, name, len) == 0 && e->name[len] == '\0';
 }
 
 static struct ipc_dir_entry *lookup(struct ipc_directory *d, const char *name)
 {
-	for (uint32_t i = 0; i < d->entries; i++)
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++)
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_acquire) ==
 			IPC_ENTRY_READY &&
-		    strcmp(d->entry[i].name, name) == 0)
+		    entry_named(&d->entry[i], name))
 			return &d->entry[i];
 	return NULL;
 }
 
-/* The validated channel of a ready entry, or NULL. */
-static struct ipc_channel *entry_channel(const struct ipc_region *r, const struct ipc_dir_entry *e)
+/* The validated channel of a ready entry and its layout; or NULL, the reason recorded. */
+static struct ipc_channel *entry_channel(const struct ipc_region *r, const struct ipc_dir_entry *e,
+					 struct ipc_layout *l)
 {
+	uint64_t off = IPC_READ_ONCE(e->channel);
 	struct ipc_channel *c;
 
-	if (!ipc_region_has(r, e->channel, sizeof(*c)) || e->channel % IPC_CACHE_LINE)
+	if (!ipc_region_has(r, off, sizeof(*c)) || off % IPC_CACHE_LINE) {
+		ipc_corrupt("directory entry offset 0x%llx is outside the region or misaligned",
+			    (unsigned long long)off);
 		return NULL;
-	c = ipc_at(r, e->channel);
-	return ipc_channel_validate(c, r->size - e->channel) ? NULL : c;
+	}
+	c = ipc_at(r, off);
+	return ipc_channel_validate(c, r->size - off, l) ? NULL : c;
 }
 
 /* Directory and region for @name, the directory locked; or a negative errno. */
@@ -167,8 +201,7 @@ static int enter(struct mymap_heap *heap, const char *name, bool create, struct 
 	*dir = find_directory(r, create, &err);
 	if (!*dir)
 		return err ? err : -ENOENT;
-	lock_directory(r, *dir);
-	return 0;
+	return lock_directory(r, *dir);
 }
 
 int mymap_channel_create(struct mymap_heap *heap, const char *name,
@@ -190,7 +223,7 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 		ipc_unlock(&d->lock);
 		return -EEXIST;
 	}
-	for (uint32_t i = 0; i < d->entries && !e; i++)
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES && !e; i++)
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_relaxed) ==
 		    IPC_ENTRY_FREE)
 			e = &d->entry[i];
@@ -224,13 +257,13 @@ static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
  * -EBADMSG if its memory does not hold a channel.  Under the directory lock.
  */
 static int named_channel(const struct ipc_region *r, struct ipc_directory *d, const char *name,
-			 struct ipc_channel **c)
+			 struct ipc_channel **c, struct ipc_layout *l)
 {
 	struct ipc_dir_entry *e = lookup(d, name);
 
 	if (!e)
 		return -ENOENT;
-	*c = entry_channel(r, e);
+	*c = entry_channel(r, e, l);
 	return *c ? 0 : -EBADMSG;
 }
 
@@ -238,6 +271,7 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 		       struct mymap_channel **out)
 {
 	struct ipc_directory *d;
+	struct ipc_layout l;
 	struct ipc_channel *c;
 	struct ipc_region r;
 	int err;
@@ -247,9 +281,9 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
-	err = named_channel(&r, d, name, &c);
+	err = named_channel(&r, d, name, &c, &l);
 	if (!err)
-		err = ipc_channel_attach(&r, c, role, out);
+		err = ipc_channel_attach(&r, c, &l, role, out);
 	ipc_unlock(&d->lock);
 	if (err)
 		return err;
@@ -263,28 +297,32 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 	struct ipc_channel *c = NULL;
 	struct ipc_dir_entry *e;
 	struct ipc_directory *d;
+	struct ipc_layout l;
 	struct ipc_region r;
-	bool unused = false;
-	int err;
+	int err, unused = 0;
 
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
 	e = lookup(d, name);
 	if (e) {
-		c = entry_channel(&r, e);
+		/* A damaged channel is unlinked all the same, and its memory left alone. */
+		c = entry_channel(&r, e, &l);
 		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
-		unused = c && ipc_channel_mark_removed(&r, c);
+		unused = c ? ipc_channel_mark_removed(&r, c, &l) : 0;
 	}
 	ipc_unlock(&d->lock);
 	if (!e)
 		return -ENOENT;
+	if (unused < 0)
+		return unused;
 	return unused ? free_channel(heap, c) : 0;
 }
 
 int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 {
 	struct ipc_directory *d;
+	struct ipc_layout l;
 	struct ipc_channel *c;
 	struct ipc_region r;
 	int err;
@@ -292,9 +330,9 @@ int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
-	err = named_channel(&r, d, name, &c);
+	err = named_channel(&r, d, name, &c, &l);
 	if (!err)
-		err = ipc_channel_reap(&r, c);
+		err = ipc_channel_reap(&r, c, &l);
 	ipc_unlock(&d->lock);
 	return err;
 }
@@ -302,18 +340,20 @@ int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 static void fill_info(struct ipc_region *r, const struct ipc_dir_entry *e,
 		      struct mymap_channel_info *info)
 {
-	struct ipc_channel *c = entry_channel(r, e);
+	struct ipc_layout l;
+	struct ipc_channel *c = entry_channel(r, e, &l);
 
 	memset(info, 0, sizeof(*info));
-	snprintf(info->name, sizeof(info->name), "%s", e->name);
-	info->offset = e->channel;
+	/* The name as stored, cut at the entry's end whatever it holds. */
+	memcpy(info->name, e->name, sizeof(info->name) - 1);
+	info->offset = IPC_READ_ONCE(e->channel);
 	if (!c)
 		return;
-	info->config = ipc_channel_config(c);
-	info->bytes = c->bytes;
-	info->senders = ipc_channel_attached(c, IPC_SENDERS);
-	info->receivers = ipc_channel_attached(c, IPC_RECEIVERS);
-	info->queued = ipc_channel_queued(c);
+	info->config = l.config;
+	info->bytes = l.bytes;
+	info->senders = ipc_channel_attached(c, &l, IPC_SENDERS);
+	info->receivers = ipc_channel_attached(c, &l, IPC_RECEIVERS);
+	info->queued = ipc_channel_queued(c, &l);
 }
 
 int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info, size_t max)
@@ -330,8 +370,10 @@ int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info,
 	d = find_directory(&r, false, &err);
 	if (!d)
 		return err;
-	lock_directory(&r, d);
-	for (uint32_t i = 0; i < d->entries; i++) {
+	err = lock_directory(&r, d);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_acquire) !=
 		    IPC_ENTRY_READY)
 			continue;

@@ -2,6 +2,8 @@
 /* spsc.c - the single-producer single-consumer message ring. */
 #include "spsc.h"
 
+#include <errno.h>
+
 /* Bytes of length header in front of each payload: none when the lengths lie apart. */
 static uint32_t slot_header(uint32_t slot_size)
 {
@@ -10,14 +12,14 @@ static uint32_t slot_header(uint32_t slot_size)
 
 static void *slot_at(const struct ipc_spsc_end *e, uint32_t index)
 {
-	return (char *)ipc_slot(e->q, &e->q->slots, index) + e->header;
+	return (char *)ipc_slot(e->q, &e->slots, index) + e->header;
 }
 
 static uint32_t *len_at(const struct ipc_spsc_end *e, uint32_t index)
 {
 	if (e->lens)
-		return &e->lens[index & e->q->slots.mask];
-	return &((struct ipc_spsc_slot *)ipc_slot(e->q, &e->q->slots, index))->len;
+		return &e->lens[index & e->slots.mask];
+	return &((struct ipc_spsc_slot *)ipc_slot(e->q, &e->slots, index))->len;
 }
 
 size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
@@ -37,54 +39,90 @@ void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, 
 	atomic_init(&q->tail, start);
 }
 
-void ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, int producer)
+/* Is @head - @tail a fill level the ring can have?  0, or -EBADMSG naming both. */
+static int check_fill(const struct ipc_spsc_end *e, uint32_t head, uint32_t tail)
 {
-	const struct ipc_slots *s = &q->slots;
-
-	e->q = q;
-	/* Derived from the slot geometry, as the slots themselves are. */
-	e->header = slot_header(s->payload);
-	e->lens = e->header
-		      ? NULL
-		      : (uint32_t *)((char *)q + s->data_off + (size_t)s->stride * s->capacity);
-	if (producer) {
-		/* Only this side writes head, so the relaxed value is the truth. */
-		e->mine = atomic_load_explicit(&q->head, memory_order_relaxed);
-		e->theirs = atomic_load_explicit(&q->tail, memory_order_acquire);
-	} else {
-		e->mine = atomic_load_explicit(&q->tail, memory_order_relaxed);
-		e->theirs = atomic_load_explicit(&q->head, memory_order_acquire);
-	}
+	if (head - tail <= e->slots.capacity)
+		return 0;
+	if (tail - head <= e->slots.capacity)
+		return ipc_corrupt("message ring tail 0x%x is ahead of head 0x%x", tail, head);
+	return ipc_corrupt("message ring head 0x%x is %u slots ahead of tail 0x%x, capacity %u",
+			   head, head - tail, tail, e->slots.capacity);
 }
 
-void *ipc_spsc_reserve(struct ipc_spsc_end *e)
+int ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, uint32_t slot_size,
+		    uint32_t capacity, uint64_t data_off, int producer)
 {
-	if (e->mine - e->theirs == e->q->slots.capacity) {
-		/* Pairs with the consumer's release of tail in ipc_spsc_release(). */
-		e->theirs = atomic_load_explicit(&e->q->tail, memory_order_acquire);
-		if (e->mine - e->theirs == e->q->slots.capacity)
-			return NULL;
+	int err;
+
+	e->q = q;
+	e->header = slot_header(slot_size);
+	ipc_slots_init(&e->slots, e->header, slot_size, capacity, data_off);
+	err = ipc_slots_check(&q->slots, &e->slots);
+	if (err)
+		return err;
+	e->lap_shift = (uint32_t)__builtin_ctz(capacity);
+	e->lens = e->header
+		      ? NULL
+		      : (uint32_t *)((char *)q + data_off + (size_t)e->slots.stride * capacity);
+	if (producer) {
+		e->mine = atomic_load_explicit(&q->head, memory_order_relaxed);
+		e->theirs = atomic_load_explicit(&q->tail, memory_order_acquire);
+		return check_fill(e, e->mine, e->theirs);
 	}
-	return slot_at(e, e->mine);
+	e->mine = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	e->theirs = atomic_load_explicit(&q->head, memory_order_acquire);
+	return check_fill(e, e->theirs, e->mine);
+}
+
+int ipc_spsc_reserve(struct ipc_spsc_end *e, void **slot)
+{
+	if (e->mine - e->theirs == e->slots.capacity) {
+		/* Pairs with the consumer's release of tail in ipc_spsc_release(). */
+		uint32_t tail = atomic_load_explicit(&e->q->tail, memory_order_acquire);
+		int err = check_fill(e, e->mine, tail);
+
+		if (err)
+			return err;
+		e->theirs = tail;
+		if (e->mine - e->theirs == e->slots.capacity)
+			return -EAGAIN;
+	}
+	*slot = slot_at(e, e->mine);
+	return 0;
 }
 
 void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len)
 {
-	*len_at(e, e->mine) = len;
+	*len_at(e, e->mine) = len | ipc_lap_tag(e->mine, e->lap_shift);
 	e->mine++;
 	/* Pairs with the consumer's acquire of head in ipc_spsc_peek(). */
 	atomic_store_explicit(&e->q->head, e->mine, memory_order_release);
 }
 
-const void *ipc_spsc_peek(struct ipc_spsc_end *e, uint32_t *len)
+int ipc_spsc_peek(struct ipc_spsc_end *e, const void **slot, uint32_t *len)
 {
+	uint32_t word, tag;
+
 	if (e->mine == e->theirs) {
-		e->theirs = atomic_load_explicit(&e->q->head, memory_order_acquire);
+		uint32_t head = atomic_load_explicit(&e->q->head, memory_order_acquire);
+		int err = check_fill(e, head, e->mine);
+
+		if (err)
+			return err;
+		e->theirs = head;
 		if (e->mine == e->theirs)
-			return NULL;
+			return -EAGAIN;
 	}
-	*len = *len_at(e, e->mine);
-	return slot_at(e, e->mine);
+	word = IPC_READ_ONCE(*len_at(e, e->mine));
+	tag = ipc_lap_tag(e->mine, e->lap_shift);
+	if ((word & ~IPC_LEN_MASK) != tag)
+		return ipc_corrupt("message ring slot %u (index 0x%x) has tag 0x%x, expected 0x%x",
+				   e->mine & e->slots.mask, e->mine, word >> IPC_LEN_BITS,
+				   tag >> IPC_LEN_BITS);
+	*len = word & IPC_LEN_MASK;
+	*slot = slot_at(e, e->mine);
+	return 0;
 }
 
 void ipc_spsc_release(struct ipc_spsc_end *e)

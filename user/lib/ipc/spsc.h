@@ -33,7 +33,13 @@
  * 15 % slower at 64 B (lengths packed in one line are written by the
  * producer while the consumer reads them) and 8-20 % slower at 2 KiB.
  * Either way the length is written before the store-release of head,
- * like the payload, so the same pair orders it.
+ * like the payload, so the same pair orders it, and it carries the lap
+ * tag of its index (slots.h), so that a slot not written for the index
+ * being read is refused instead of delivered.
+ *
+ * The region is untrusted: each side keeps the geometry and its own index
+ * privately, and checks the other side's index whenever it loads it:
+ * 0 <= head - tail <= capacity, or -EBADMSG.
  *
  * These functions never block; channel.c adds waiting.
  */
@@ -62,13 +68,15 @@ struct ipc_spsc_slot {
 	unsigned char payload[];
 };
 
-/* One side's private view. */
+/* One side's private view: nothing here is read from the region again. */
 struct ipc_spsc_end {
 	struct ipc_spsc *q;
-	uint32_t *lens;	 /* the lengths apart, or NULL: in each slot */
-	uint32_t header; /* bytes before each payload */
-	uint32_t mine;	 /* my index: head for the producer, tail for the consumer */
-	uint32_t theirs; /* last seen index of the other side */
+	struct ipc_slots slots; /* the geometry, checked at attach */
+	uint32_t *lens;		/* the lengths apart, or NULL: in each slot */
+	uint32_t header;	/* bytes before each payload */
+	uint32_t lap_shift;	/* log2(capacity) */
+	uint32_t mine;		/* my index: head for the producer, tail for the consumer */
+	uint32_t theirs;	/* last seen index of the other side */
 };
 
 /* Bytes of the slots for @capacity slots of @slot_size (no header). */
@@ -81,17 +89,31 @@ size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity);
 void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start);
 
-/* Attaches as the producer (@producer != 0) or the consumer. */
-void ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, int producer);
+/*
+ * Attaches as the producer (@producer != 0) or the consumer to @q, formatted
+ * for @slot_size, @capacity and @data_off (the channel's checked shape).
+ * 0, or -EBADMSG when the geometry in @q differs or head - tail is not
+ * within 0..capacity.
+ */
+int ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, uint32_t slot_size,
+		    uint32_t capacity, uint64_t data_off, int producer);
 
-/* The next free slot's payload, or NULL when the ring is full. */
-void *ipc_spsc_reserve(struct ipc_spsc_end *e);
+/*
+ * The next free slot's payload in *@slot: 0, -EAGAIN when the ring is full,
+ * -EBADMSG when tail is ahead of head or more than capacity behind.
+ */
+int ipc_spsc_reserve(struct ipc_spsc_end *e, void **slot);
 
 /* Publishes the reserved slot with @len bytes (<= slot_size). */
 void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len);
 
-/* The oldest message and its length, or NULL when the ring is empty. */
-const void *ipc_spsc_peek(struct ipc_spsc_end *e, uint32_t *len);
+/*
+ * The oldest message in *@slot and its length in *@len: 0, -EAGAIN when
+ * the ring is empty, -EBADMSG when head is more than capacity ahead of
+ * tail or behind it, or the slot does not carry its index's lap tag (it is
+ * then not consumed).  The length is not checked against slot_size.
+ */
+int ipc_spsc_peek(struct ipc_spsc_end *e, const void **slot, uint32_t *len);
 
 /* Frees the slot ipc_spsc_peek() returned. */
 void ipc_spsc_release(struct ipc_spsc_end *e);
