@@ -81,8 +81,8 @@
  * memory with its own copy only, and never outside the channel.  Every
  * index, length and state read later is checked against that copy before
  * use (a fill level between 0 and the capacity, a length within msg_size
- * carrying the tag of its slot's lap, an MPMC cell state some endpoint
- * could have written).  A value that fails gives -EBADMSG, with
+ * carrying the tag of its slot's lap and matching the complement stored
+ * beside it, an MPMC cell state some endpoint could have written).  A value that fails gives -EBADMSG, with
  * mymap_last_message() naming the field and the values; the endpoint stays
  * usable and the call may succeed again once the peer writes valid values.
  * A stream cannot tell bytes a damaged index makes appear from bytes

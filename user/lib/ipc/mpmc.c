@@ -138,21 +138,9 @@ int ipc_mpmc_claim_write(struct ipc_mpmc_end *e, uint16_t owner, struct ipc_mpmc
 
 void ipc_mpmc_publish(struct ipc_mpmc_end *e, struct ipc_mpmc_claim *c, uint32_t len)
 {
-	c->cell->len = len | ipc_lap_tag(c->pos, e->lap_shift);
+	ipc_len_store(&c->cell->len, len, c->pos, e->lap_shift);
 	atomic_store_explicit(&c->cell->state, make_state(c->pos, PHASE_FULL, IPC_MPMC_NO_OWNER),
 			      memory_order_release);
-}
-
-/* The length of the full cell @c claimed, its tag checked; or -EBADMSG. */
-static int64_t claimed_len(const struct ipc_mpmc_end *e, const struct ipc_mpmc_claim *c)
-{
-	uint32_t word = IPC_READ_ONCE(c->cell->len), tag = ipc_lap_tag(c->pos, e->lap_shift);
-
-	if ((word & ~IPC_LEN_MASK) != tag)
-		return ipc_corrupt("MPMC cell %u (position 0x%x) has tag 0x%x, expected 0x%x",
-				   c->pos & e->cells.mask, c->pos, word >> IPC_LEN_BITS,
-				   tag >> IPC_LEN_BITS);
-	return word & IPC_LEN_MASK;
 }
 
 int ipc_mpmc_claim_read(struct ipc_mpmc_end *e, uint16_t owner, struct ipc_mpmc_claim *c)
@@ -170,8 +158,6 @@ int ipc_mpmc_claim_read(struct ipc_mpmc_end *e, uint16_t owner, struct ipc_mpmc_
 		if (err)
 			return err;
 		if (lag == 0 && (phase == PHASE_FULL || phase == PHASE_VOID)) {
-			int64_t len;
-
 			if (!atomic_compare_exchange_weak_explicit(
 				&cell->state, &s, make_state(pos, PHASE_READING, owner),
 				memory_order_acquire, memory_order_relaxed))
@@ -184,12 +170,12 @@ int ipc_mpmc_claim_read(struct ipc_mpmc_end *e, uint16_t owner, struct ipc_mpmc_
 				ipc_mpmc_release(e, c);
 				continue;
 			}
-			len = claimed_len(e, c);
-			if (len < 0) {
+			err = ipc_len_load(&cell->len, pos, e->lap_shift, &c->len, "MPMC cell",
+					   pos & e->cells.mask);
+			if (err) {
 				ipc_mpmc_release(e, c);
-				return (int)len;
+				return err;
 			}
-			c->len = (uint32_t)len;
 			return 1;
 		} else if (lag == 0 && phase == PHASE_READING) {
 			help_advance(&q->deq, pos);

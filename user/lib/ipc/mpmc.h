@@ -50,8 +50,7 @@ struct ipc_mpmc {
 
 struct ipc_mpmc_cell {
 	_Atomic uint64_t state;
-	uint32_t len;
-	uint32_t reserved;
+	struct ipc_len len;
 	unsigned char payload[];
 };
 

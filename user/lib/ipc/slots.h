@@ -88,14 +88,53 @@ static inline void *ipc_slot(void *ring, const struct ipc_slots *s, uint32_t ind
  * index's lap (index / capacity) modulo 16.  A slot whose word lacks the
  * tag of the index being read was not written for it (a stale lap, or
  * never written): an index moved by someone other than its owner.
- * Lengths are at most 64 MiB, 27 bits.
+ * Lengths are at most 64 MiB, 27 bits.  The word is stored with its
+ * complement, so that damage to either one is seen: only a writer that
+ * forges both (a message, then) gets a length through.
  */
 #define IPC_LEN_BITS 27
 #define IPC_LEN_MASK ((1u << IPC_LEN_BITS) - 1)
 
+struct ipc_len {
+	uint32_t word;	/* length | lap tag */
+	uint32_t check; /* ~word */
+};
+
 static inline uint32_t ipc_lap_tag(uint32_t index, uint32_t lap_shift)
 {
 	return ((index >> lap_shift & 15u) | 16u) << IPC_LEN_BITS;
+}
+
+/* Stores @len for the slot of @index (before the store-release that publishes it). */
+static inline void ipc_len_store(struct ipc_len *l, uint32_t len, uint32_t index,
+				 uint32_t lap_shift)
+{
+	uint32_t word = len | ipc_lap_tag(index, lap_shift);
+
+	l->word = word;
+	l->check = ~word;
+}
+
+/*
+ * The length stored for the slot of @index in *@len: 0, or -EBADMSG when
+ * the word and its check disagree or the word lacks @index's tag
+ * (@what and @slot name the slot in the message).
+ */
+static inline int ipc_len_load(const struct ipc_len *l, uint32_t index, uint32_t lap_shift,
+			       uint32_t *len, const char *what, uint32_t slot)
+{
+	uint32_t word = IPC_READ_ONCE(l->word), check = IPC_READ_ONCE(l->check);
+	uint32_t tag = ipc_lap_tag(index, lap_shift);
+
+	if (check != ~word)
+		return ipc_corrupt("%s %u (index 0x%x): length word 0x%08x and its check 0x%08x "
+				   "disagree",
+				   what, slot, index, word, check);
+	if ((word & ~IPC_LEN_MASK) != tag)
+		return ipc_corrupt("%s %u (index 0x%x) has tag 0x%x, expected 0x%x", what, slot,
+				   index, word >> IPC_LEN_BITS, tag >> IPC_LEN_BITS);
+	*len = word & IPC_LEN_MASK;
+	return 0;
 }
 
 #endif /* MYMAP_IPC_SLOTS_H */

@@ -15,7 +15,7 @@ static void *slot_at(const struct ipc_spsc_end *e, uint32_t index)
 	return (char *)ipc_slot(e->q, &e->slots, index) + e->header;
 }
 
-static uint32_t *len_at(const struct ipc_spsc_end *e, uint32_t index)
+static struct ipc_len *len_at(const struct ipc_spsc_end *e, uint32_t index)
 {
 	if (e->lens)
 		return &e->lens[index & e->slots.mask];
@@ -26,7 +26,7 @@ size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
 {
 	uint32_t header = slot_header(slot_size);
 	size_t lens =
-	    header ? 0 : ipc_align_up((uint64_t)capacity * sizeof(uint32_t), IPC_CACHE_LINE);
+	    header ? 0 : ipc_align_up((uint64_t)capacity * sizeof(struct ipc_len), IPC_CACHE_LINE);
 
 	return ipc_slots_bytes(header, slot_size, capacity) + lens;
 }
@@ -62,9 +62,10 @@ int ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, uint32_t slot_si
 	if (err)
 		return err;
 	e->lap_shift = (uint32_t)__builtin_ctz(capacity);
-	e->lens = e->header
-		      ? NULL
-		      : (uint32_t *)((char *)q + data_off + (size_t)e->slots.stride * capacity);
+	e->lens =
+	    e->header
+		? NULL
+		: (struct ipc_len *)((char *)q + data_off + (size_t)e->slots.stride * capacity);
 	if (producer) {
 		e->mine = atomic_load_explicit(&q->head, memory_order_relaxed);
 		e->theirs = atomic_load_explicit(&q->tail, memory_order_acquire);
@@ -94,7 +95,7 @@ int ipc_spsc_reserve(struct ipc_spsc_end *e, void **slot)
 
 void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len)
 {
-	*len_at(e, e->mine) = len | ipc_lap_tag(e->mine, e->lap_shift);
+	ipc_len_store(len_at(e, e->mine), len, e->mine, e->lap_shift);
 	e->mine++;
 	/* Pairs with the consumer's acquire of head in ipc_spsc_peek(). */
 	atomic_store_explicit(&e->q->head, e->mine, memory_order_release);
@@ -102,25 +103,22 @@ void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len)
 
 int ipc_spsc_peek(struct ipc_spsc_end *e, const void **slot, uint32_t *len)
 {
-	uint32_t word, tag;
+	int err;
 
 	if (e->mine == e->theirs) {
 		uint32_t head = atomic_load_explicit(&e->q->head, memory_order_acquire);
-		int err = check_fill(e, head, e->mine);
 
+		err = check_fill(e, head, e->mine);
 		if (err)
 			return err;
 		e->theirs = head;
 		if (e->mine == e->theirs)
 			return -EAGAIN;
 	}
-	word = IPC_READ_ONCE(*len_at(e, e->mine));
-	tag = ipc_lap_tag(e->mine, e->lap_shift);
-	if ((word & ~IPC_LEN_MASK) != tag)
-		return ipc_corrupt("message ring slot %u (index 0x%x) has tag 0x%x, expected 0x%x",
-				   e->mine & e->slots.mask, e->mine, word >> IPC_LEN_BITS,
-				   tag >> IPC_LEN_BITS);
-	*len = word & IPC_LEN_MASK;
+	err = ipc_len_load(len_at(e, e->mine), e->mine, e->lap_shift, len, "message ring slot",
+			   e->mine & e->slots.mask);
+	if (err)
+		return err;
 	*slot = slot_at(e, e->mine);
 	return 0;
 }

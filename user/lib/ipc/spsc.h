@@ -25,7 +25,7 @@
  * cache lines.  A slot of fewer than IPC_SPSC_LENS_APART bytes (a page)
  * starts with its message's length (struct ipc_spsc_slot), so that one
  * line brings both.  From a page on, a slot is payload only and the
- * lengths follow the last slot, one uint32_t each: a 4 KiB message is
+ * lengths follow the last slot, one struct ipc_len each: a 4 KiB message is
  * then exactly 64 lines copied between line-aligned addresses, where a
  * header made it 65 lines and misaligned every copy (the 4 KiB stream
  * ran at about 8 M messages/s that way, 13 M without).  Smaller messages
@@ -63,8 +63,8 @@ struct ipc_spsc {
 
 /* A slot below IPC_SPSC_LENS_APART: the length of its message, then the payload. */
 struct ipc_spsc_slot {
-	uint32_t len;
-	uint32_t reserved[3];
+	struct ipc_len len;
+	uint32_t reserved[2];
 	unsigned char payload[];
 };
 
@@ -72,7 +72,7 @@ struct ipc_spsc_slot {
 struct ipc_spsc_end {
 	struct ipc_spsc *q;
 	struct ipc_slots slots; /* the geometry, checked at attach */
-	uint32_t *lens;		/* the lengths apart, or NULL: in each slot */
+	struct ipc_len *lens;	/* the lengths apart, or NULL: in each slot */
 	uint32_t header;	/* bytes before each payload */
 	uint32_t lap_shift;	/* log2(capacity) */
 	uint32_t mine;		/* my index: head for the producer, tail for the consumer */
