@@ -3,9 +3,13 @@
 #            peer-death tests on memfd heaps, under ASan+UBSan; the stress
 #            test's thread shapes again under ThreadSanitizer; mymap-ipc's
 #            refusals of bad command lines.
+#   ipc-hostile host, ASan+UBSan: a second process damages each class of a
+#            channel's shared fields (and the directory) at random moments
+#            while a forked victim uses it behind guard pages: no crash, no
+#            hang, no access outside, no message that was never sent.
 #   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
 #            stress and peer death on /dev/mymap.
-SUITES += ipc ipc-vm
+SUITES += ipc ipc-hostile ipc-vm
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
 IPC_HOST_TESTS := ring-wrap api stress death
@@ -43,6 +47,10 @@ suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-
 		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
+
+.PHONY: suite-ipc-hostile
+suite-ipc-hostile: $(IPC_SAN_BIN)/hostile
+	@tests/tap-run "$(IPC_SAN_BIN)/hostile --trials 10"
 
 # The VM: programs linked statically with libmymap, the rest found by vm-run.
 IPC_VM_BIN := $(BUILD)/tests/ipc

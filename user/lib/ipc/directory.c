@@ -19,32 +19,8 @@
 #include "align.h"
 #include "channel.h"
 #include "corrupt.h"
+#include "directory.h"
 #include "mymap.h"
-
-#define IPC_DIR_MAGIC	0x4d4d4452u /* "RDMM" in memory */
-#define IPC_DIR_VERSION 1u
-
-enum ipc_entry_state {
-	IPC_ENTRY_FREE = 0,
-	IPC_ENTRY_CREATING = 1,
-	IPC_ENTRY_READY = 2,
-};
-
-struct ipc_dir_entry {
-	_Atomic uint32_t state;
-	uint32_t reserved;
-	uint64_t channel; /* region offset of the channel's memory */
-	char name[MYMAP_CHANNEL_NAME_MAX + 1];
-};
-
-struct ipc_directory {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t entries;
-	uint32_t reserved;
-	struct ipc_lock lock;
-	struct ipc_dir_entry entry[MYMAP_CHANNEL_DIR_ENTRIES];
-};
 
 /* A name is 1..NAME_MAX printable characters, no '/'. */
 static int check_name(const char *name)
