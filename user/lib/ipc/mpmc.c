@@ -89,6 +89,7 @@ void ipc_mpmc_format(struct ipc_mpmc *q, uint32_t cell_size, uint32_t capacity, 
 
 		atomic_init(&cell_at(&e, pos)->state,
 			    make_state(pos, PHASE_EMPTY, IPC_MPMC_NO_OWNER));
+		cell_at(&e, pos)->len = (struct ipc_len){0, ~0u};
 	}
 }
 

@@ -34,9 +34,20 @@ size_t ipc_spsc_data_bytes(uint32_t slot_size, uint32_t capacity)
 void ipc_spsc_format(struct ipc_spsc *q, uint32_t slot_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start)
 {
+	struct ipc_spsc_end e;
+
 	ipc_slots_init(&q->slots, slot_header(slot_size), slot_size, capacity, data_off);
 	atomic_init(&q->head, start);
 	atomic_init(&q->tail, start);
+	/* No length left by earlier use of the memory may pass for a published one. */
+	e.q = q;
+	e.slots = q->slots;
+	e.header = slot_header(slot_size);
+	e.lens = e.header
+		     ? NULL
+		     : (struct ipc_len *)((char *)q + data_off + (size_t)e.slots.stride * capacity);
+	for (uint32_t i = 0; i < capacity; i++)
+		*len_at(&e, i) = (struct ipc_len){0, ~0u};
 }
 
 /* Is @head - @tail a fill level the ring can have?  0, or -EBADMSG naming both. */
