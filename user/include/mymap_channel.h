@@ -82,15 +82,16 @@
  * index, length and state read later is checked against that copy before
  * use (a fill level between 0 and the capacity, a length within msg_size
  * carrying the tag of its slot's lap and matching the complement stored
- * beside it, an MPMC cell state some endpoint could have written).  A value that fails gives -EBADMSG, with
- * mymap_last_message() naming the field and the values; the endpoint stays
- * usable and the call may succeed again once the peer writes valid values.
- * A stream cannot tell bytes a damaged index makes appear from bytes
- * written (it has no boundaries to check); a message channel never
- * delivers a slot that was not published for the index being read.  The
- * control lock (open, close, remove, reclaim, list, and a waiting call's
- * look at its peers) gives -ETIMEDOUT when a live process holds it for
- * over 2 s, and -EDEADLK when the calling thread holds it.
+ * beside it, an MPMC cell state some endpoint could have written).  A
+ * value that fails gives -EBADMSG, with mymap_last_message() naming the
+ * field and the values; the endpoint stays usable and the call may succeed
+ * again once the peer writes valid values.  A stream cannot tell bytes a
+ * damaged index makes appear from bytes written (it has no boundaries to
+ * check); a message channel never delivers a slot that was not published
+ * for the index being read.  The control lock (open, close, remove,
+ * reclaim, and a waiting call's look at its peers) gives -ETIMEDOUT when a
+ * live process holds it for over 2 s, and -EDEADLK when the calling thread
+ * holds it.
  *
  * Threads: a struct mymap_channel is one endpoint and must be used by one
  * thread at a time; open one endpoint per thread.  Processes: any number.
@@ -221,9 +222,11 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name);
 /*
  * Fills @info for up to @max channels of the directory, in directory
  * order.  Returns how many channels exist (which may exceed @max), 0 when
- * there is no directory yet, -EBADMSG (root slot 0 leads to no
- * directory), or -ETIMEDOUT / -EDEADLK.  A channel whose header is
- * damaged is listed with its name and offset and a zero config.
+ * there is no directory yet, or -EBADMSG (root slot 0 leads to no
+ * directory).  Takes no lock and writes nothing to the region: a channel
+ * created or removed meanwhile may be missed or still shown.  A channel
+ * whose header is damaged is listed with its name and offset and a zero
+ * config.
  */
 int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info, size_t max);
 

@@ -346,9 +346,11 @@ int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info,
 	d = find_directory(&r, false, &err);
 	if (!d)
 		return err;
-	err = lock_directory(&r, d);
-	if (err)
-		return err;
+	/*
+	 * No lock: listing only reads, so that a tool may list a heap it must
+	 * not write to.  An entry is published READY (release) after its name
+	 * and offset; one removed and reused meanwhile is shown as either.
+	 */
 	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_acquire) !=
 		    IPC_ENTRY_READY)
@@ -357,6 +359,5 @@ int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info,
 			fill_info(&r, &d->entry[i], &info[n]);
 		n++;
 	}
-	ipc_unlock(&d->lock);
 	return n;
 }
