@@ -59,8 +59,8 @@ enum field_class {
 };
 
 static const char *const class_name[CLASSES] = {
-    "layout", "indices", "lengths", "states", "counts", "lock words", "sleepers", "directory",
-    "random bit flips",
+    "layout",	  "indices",  "lengths",   "states",	       "counts",
+    "lock words", "sleepers", "directory", "random bit flips",
 };
 
 struct kind {
@@ -208,15 +208,16 @@ static void slot_fields(struct trial *t, char *ring, bool states)
 	uint64_t hdr = ring_header_bytes(cfg->kind);
 
 	if (cfg->kind == MYMAP_CHANNEL_MESSAGES && !states) {
-		uint32_t stride = ipc_slots_stride(cfg->msg_size >= IPC_SPSC_LENS_APART
-						       ? 0
-						       : sizeof(struct ipc_spsc_slot),
-						   cfg->msg_size);
+		uint32_t stride = ipc_slots_stride(
+		    cfg->msg_size >= IPC_SPSC_LENS_APART ? 0 : sizeof(struct ipc_spsc_slot),
+		    cfg->msg_size);
 
 		for (uint32_t i = 0; i < cfg->capacity; i++) {
 			struct ipc_len *len =
 			    cfg->msg_size >= IPC_SPSC_LENS_APART
-				? (struct ipc_len *)(ring + hdr + (uint64_t)stride * cfg->capacity) + i
+				? (struct ipc_len *)(ring + hdr +
+						     (uint64_t)stride * cfg->capacity) +
+				      i
 				: (struct ipc_len *)(ring + hdr + (uint64_t)stride * i);
 
 			ADD(t, len->word);
@@ -400,7 +401,8 @@ static void corrupt_once(struct trial *t)
 	f = &t->fields[rng() % t->nfields];
 	p = t->chan + f->off;
 	if (t->cls == CL_RANDOM)
-		write_field(p, f->width, read_field(p, f->width) ^ 1ull << (rng() % (f->width * 8u)));
+		write_field(p, f->width,
+			    read_field(p, f->width) ^ 1ull << (rng() % (f->width * 8u)));
 	else
 		write_field(p, f->width, mutate(t, read_field(p, f->width), f->width));
 }
@@ -458,8 +460,8 @@ static int open_end(struct trial *t, enum mymap_channel_role role, struct mymap_
 {
 	if (t->cls == CL_DIRECTORY)
 		return mymap_channel_open(t->heap, "victim", role, ch);
-	return mymap_channel_attach_at(t->heap, (uint64_t)(t->chan - (char *)mymap_heap_base(t->heap)),
-				       role, ch);
+	return mymap_channel_attach_at(
+	    t->heap, (uint64_t)(t->chan - (char *)mymap_heap_base(t->heap)), role, ch);
 }
 
 /* Stream bytes are a function of their position. */
@@ -561,7 +563,8 @@ static void guard(struct trial *t)
 		mprotect(t->guard_after, PAGE, PROT_NONE);
 	}
 	/* The region's own ends: unmapped neighbours become guards where they are free. */
-	mmap(base - PAGE, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	mmap(base - PAGE, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+	     0);
 	mmap(base + HEAP_BYTES, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 	     -1, 0);
 }
@@ -748,8 +751,8 @@ int main(int argc, char **argv)
 	}
 	tap_diag("seed %#llx (--seed repeats it), %u trials per kind and class",
 		 (unsigned long long)rng_state, trials);
-	t.rep = mmap(NULL, sizeof(*t.rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		     0);
+	t.rep =
+	    mmap(NULL, sizeof(*t.rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (t.rep == MAP_FAILED)
 		return 1;
 	t.harness_id = mymap_self_id();
@@ -766,12 +769,13 @@ int main(int argc, char **argv)
 				t.live_holder = cls == CL_LOCK && k == 0 && i == 0;
 				run_trial(&t, &y);
 			}
-			tap_ok(!y.crashes && !y.hangs && !y.outside,
-			       "%s, %s: %u trials: %u crashes, %u hangs, %u clean errors, %u silent "
-			       "acceptances, %u accesses outside%s%s",
-			       kinds[k].name, class_name[cls], y.trials, y.crashes, y.hangs, y.clean,
-			       y.silent, y.outside, y.first_crash[0] ? "; first crash: " : "",
-			       y.first_crash);
+			tap_ok(
+			    !y.crashes && !y.hangs && !y.outside,
+			    "%s, %s: %u trials: %u crashes, %u hangs, %u clean errors, %u silent "
+			    "acceptances, %u accesses outside%s%s",
+			    kinds[k].name, class_name[cls], y.trials, y.crashes, y.hangs, y.clean,
+			    y.silent, y.outside, y.first_crash[0] ? "; first crash: " : "",
+			    y.first_crash);
 			if (y.first_error[0])
 				tap_diag("%s, %s: first error: %s", kinds[k].name, class_name[cls],
 					 y.first_error);
