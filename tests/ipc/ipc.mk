@@ -1,6 +1,7 @@
 # Channel tests.
-#   ipc      host: ring wrap-around property test; stress, directory and
-#            peer-death tests on memfd heaps, under ASan+UBSan; the stress
+#   ipc      host: ring wrap-around property test; stress, directory,
+#            peer-death and peer-lifecycle tests on memfd heaps, under
+#            ASan+UBSan; the stress
 #            test's thread shapes again under ThreadSanitizer; mymap-ipc's
 #            refusals of bad command lines.
 #   ipc-hostile host, ASan+UBSan: a second process damages each class of a
@@ -17,7 +18,7 @@
 SUITES += ipc ipc-hostile ipc-fuzz ipc-vm
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
-IPC_HOST_TESTS := ring-wrap api stress death
+IPC_HOST_TESTS := ring-wrap api stress death lifecycle
 # user/lib/lib.mk is read after this file: name its outputs, not its variables.
 IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
 IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
@@ -51,6 +52,7 @@ suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-
 	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/api \
 		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
+		$(IPC_SAN_BIN)/lifecycle \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
 
 .PHONY: suite-ipc-hostile

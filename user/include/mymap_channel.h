@@ -62,8 +62,12 @@
  * other side has no live endpoint and the ring holds nothing for the
  * caller, operations fail with -ECONNRESET if a peer died (killed, or
  * exited without closing) or -EPIPE if every peer closed its end; a
- * receiver always gets every message published before that.  A side that
- * never had a peer waits for one (or for space).  A dead endpoint's place
+ * receiver always gets every message published before that.  Only a peer
+ * that was attached when the caller attached, or came since, counts: an
+ * endpoint whose other side has had no peer since it attached waits for
+ * one (or for space), whatever ended before it came, and once a new peer
+ * attaches the previous one's -EPIPE / -ECONNRESET no longer applies.
+ * mymap_channel_wait_peer() waits for a peer explicitly.  A dead endpoint's place
  * is reclaimed by the next open or by a blocked peer; on an MPMC channel
  * the cells it held are repaired (a half-written message is dropped, a
  * half-read one is lost with its reader).  No message of a live peer is
@@ -212,9 +216,11 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 
 /*
  * Removes @name from the directory.  Attached endpoints keep working; the
- * memory returns to the heap when the last of them closes (at once if
- * none is attached, dead ones not counting; a channel whose header is
- * damaged is unlinked and its memory left alone).  Returns 0, -ENOENT,
+ * memory returns to the heap when the last of them closes, or, when the
+ * last one dies instead, at the next create, open, remove or reclaim in
+ * any process (at once if none is attached, dead ones not counting; a
+ * channel whose header is damaged is unlinked and its memory left
+ * alone).  Returns 0, -ENOENT,
  * -EINVAL, -ETIMEDOUT / -EDEADLK (the control lock).
  */
 int mymap_channel_remove(struct mymap_heap *heap, const char *name);
@@ -262,6 +268,16 @@ int mymap_channel_attach_at(struct mymap_heap *heap, uint64_t offset, enum mymap
 			    struct mymap_channel **out);
 
 /* ---- Using an endpoint ---- */
+
+/*
+ * Waits until an endpoint of the other side is attached (a live one: dead
+ * ones are reclaimed first), at most @timeout_ns (0: only looks;
+ * MYMAP_CHANNEL_FOREVER), sleeping on the channel's event; an attach
+ * wakes it.  Returns 0; -EAGAIN (none, @timeout_ns 0), -ETIMEDOUT, -EINTR
+ * (a signal), -EINVAL.  O(endpoints) per look; for starting up, not for
+ * every message.
+ */
+int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns);
 
 /*
  * Detaches and frees @ch; blocked peers on the other side see -EPIPE once

@@ -299,6 +299,7 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 		       struct mymap_channel **out)
 {
 	enum ipc_side_index side = role == MYMAP_CHANNEL_SENDER ? IPC_SENDERS : IPC_RECEIVERS;
+	enum ipc_side_index peer;
 	struct mymap_channel *ch;
 	struct ipc_peer_id self;
 	int place, err;
@@ -333,6 +334,9 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 	ch->shm = c;
 	ch->layout = *l;
 	ch->side = side;
+	peer = side == IPC_SENDERS ? IPC_RECEIVERS : IPC_SENDERS;
+	ch->peer_attaches = atomic_load_explicit(&c->side[peer].attaches, memory_order_relaxed);
+	ch->had_peer = ipc_channel_attached(c, l, peer) > 0;
 	ch->place = (uint16_t)place;
 	ch->owner = owner_id(side, (uint32_t)place);
 	ch->spin = MYMAP_CHANNEL_SPIN_DEFAULT;
@@ -344,6 +348,8 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 		return err;
 	}
 	ipc_unlock(&c->lock);
+	/* Endpoints waiting for a peer (mymap_channel_wait_peer) look again. */
+	notify_all(region, c);
 	*out = ch;
 	return 0;
 }

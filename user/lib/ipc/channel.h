@@ -97,13 +97,24 @@ struct mymap_channel {
 	struct ipc_region region;
 	struct ipc_channel *shm;
 	struct ipc_layout layout;
-	/* Frees a removed channel's memory at last close; NULL with *_at. */
+	/*
+	 * Called by the last close of a removed channel to free its memory
+	 * (through the directory, which also frees channels whose last
+	 * endpoint died); NULL with *_at.
+	 */
 	int (*free_memory)(struct mymap_heap *heap, struct ipc_channel *c);
 	struct mymap_heap *heap;
 	enum ipc_side_index side;
 	uint16_t place; /* index in side->ep */
 	uint16_t owner; /* MPMC cell owner id: side * MAX_ENDPOINTS + place */
 	uint32_t spin;
+	/*
+	 * The other side as this endpoint found it at attach: its attach
+	 * count, and whether a peer was attached.  A peer's close or death
+	 * concerns this endpoint only if that peer was there or came since.
+	 */
+	uint32_t peer_attaches;
+	bool had_peer;
 	bool loan_out;
 	bool view_out;
 	union {

@@ -162,6 +162,45 @@ static struct ipc_channel *entry_channel(const struct ipc_region *r, const struc
 	return ipc_channel_validate(c, r->size - off, l) ? NULL : c;
 }
 
+static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
+{
+	return mymap_free(heap, c) ? -errno : 0;
+}
+
+/*
+ * Frees the removed channels that no live endpoint uses any more (their
+ * last endpoint closed, or died).  Under the directory lock.  Returns 0 or
+ * the first error of freeing.
+ */
+static int sweep_removed(const struct ipc_region *r, struct ipc_directory *d)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
+		struct ipc_dir_entry *e = &d->entry[i];
+		struct ipc_layout l;
+		struct ipc_channel *c;
+		int unused;
+
+		if (atomic_load_explicit(&e->state, memory_order_acquire) != IPC_ENTRY_REMOVED)
+			continue;
+		/* A damaged channel's entry is dropped and its memory left alone. */
+		c = entry_channel(r, e, &l);
+		unused = c ? ipc_channel_mark_removed(r, c, &l) : 1;
+		if (unused != 1)
+			continue;
+		if (c) {
+			int err = free_channel(r->heap, c);
+
+			if (err && !ret)
+				ret = err;
+		}
+		e->channel = 0;
+		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+	}
+	return ret;
+}
+
 /* Directory and region for @name, the directory locked; or a negative errno. */
 static int enter(struct mymap_heap *heap, const char *name, bool create, struct ipc_region *r,
 		 struct ipc_directory **dir)
@@ -177,7 +216,35 @@ static int enter(struct mymap_heap *heap, const char *name, bool create, struct 
 	*dir = find_directory(r, create, &err);
 	if (!*dir)
 		return err ? err : -ENOENT;
-	return lock_directory(r, *dir);
+	err = lock_directory(r, *dir);
+	if (!err)
+		sweep_removed(r, *dir);
+	return err;
+}
+
+/*
+ * The last endpoint of a removed channel has closed: free what the
+ * directory holds removed and unused, this channel among them.
+ */
+static int release_removed(struct mymap_heap *heap, struct ipc_channel *c)
+{
+	struct ipc_directory *d;
+	struct ipc_region r;
+	int err;
+
+	(void)c; /* found again by its entry, which only the lock holder trusts */
+	err = ipc_region_of(&r, heap);
+	if (err)
+		return err;
+	d = find_directory(&r, false, &err);
+	if (!d)
+		return err;
+	err = lock_directory(&r, d);
+	if (err)
+		return err;
+	err = sweep_removed(&r, d);
+	ipc_unlock(&d->lock);
+	return err;
 }
 
 int mymap_channel_create(struct mymap_heap *heap, const char *name,
@@ -223,11 +290,6 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 	return 0;
 }
 
-static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
-{
-	return mymap_free(heap, c) ? -errno : 0;
-}
-
 /*
  * The valid channel named @name in @d, in *@c; -ENOENT if there is none,
  * -EBADMSG if its memory does not hold a channel.  Under the directory lock.
@@ -264,7 +326,7 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 	if (err)
 		return err;
 	(*out)->heap = heap;
-	(*out)->free_memory = free_channel;
+	(*out)->free_memory = release_removed;
 	return 0;
 }
 
@@ -284,15 +346,19 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 	if (e) {
 		/* A damaged channel is unlinked all the same, and its memory left alone. */
 		c = entry_channel(&r, e, &l);
-		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+		atomic_store_explicit(&e->state, c ? IPC_ENTRY_REMOVED : IPC_ENTRY_FREE,
+				      memory_order_release);
 		unused = c ? ipc_channel_mark_removed(&r, c, &l) : 0;
+		if (unused == 1) {
+			err = free_channel(heap, c);
+			e->channel = 0;
+			atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+		}
 	}
 	ipc_unlock(&d->lock);
 	if (!e)
 		return -ENOENT;
-	if (unused < 0)
-		return unused;
-	return unused ? free_channel(heap, c) : 0;
+	return unused < 0 ? unused : err;
 }
 
 int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)

@@ -16,10 +16,18 @@
 #define IPC_DIR_MAGIC	0x4d4d4452u /* "RDMM" in memory */
 #define IPC_DIR_VERSION 1u
 
+/*
+ * FREE -> CREATING -> READY (create); READY -> FREE (remove, nobody
+ * attached) or READY -> REMOVED (remove while attached): a removed
+ * channel's entry keeps its offset, unseen by lookups, until a directory
+ * operation finds no live endpoint left and frees the memory (REMOVED ->
+ * FREE), whether its last endpoint closed or was killed.
+ */
 enum ipc_entry_state {
 	IPC_ENTRY_FREE = 0,
 	IPC_ENTRY_CREATING = 1,
 	IPC_ENTRY_READY = 2,
+	IPC_ENTRY_REMOVED = 3,
 };
 
 struct ipc_dir_entry {

@@ -52,16 +52,22 @@ static enum ipc_side_index other_side(const struct mymap_channel *ch)
 }
 
 /*
- * Why @side cannot serve us: 0 (it may: live, or never had a peer yet),
- * -EPIPE (all closed) or -ECONNRESET (one died), from the endpoint states.
+ * Why the other side cannot serve @ch: 0 (it may: a peer is attached, or
+ * none has been since @ch attached, so @ch waits for one), -EPIPE (the
+ * last peer closed) or -ECONNRESET (it died), from the endpoint states.
+ * An exit from before @ch attached is not @ch's concern: a receiver that
+ * restarts waits for the next sender instead of finding the old one's
+ * -EPIPE.
  */
-static int side_gone(struct ipc_channel *c, const struct ipc_layout *l, enum ipc_side_index side)
+static int side_gone(struct mymap_channel *ch)
 {
-	struct ipc_side *s = &c->side[side];
+	struct ipc_channel *c = ch->shm;
+	struct ipc_side *s = &c->side[other_side(ch)];
 
-	if (ipc_channel_attached(c, l, side))
+	if (ipc_channel_attached(c, &ch->layout, other_side(ch)))
 		return 0;
-	if (!atomic_load_explicit(&s->attaches, memory_order_relaxed))
+	if (!ch->had_peer &&
+	    atomic_load_explicit(&s->attaches, memory_order_relaxed) == ch->peer_attaches)
 		return 0;
 	return atomic_load_explicit(&s->last_exit, memory_order_relaxed) == IPC_EXIT_DIED
 		   ? -ECONNRESET
@@ -79,7 +85,7 @@ static int peer_gone(struct mymap_channel *ch, bool deep)
 
 	if (deep)
 		ipc_channel_reap(&ch->region, c, &ch->layout);
-	gone = side_gone(c, &ch->layout, other_side(ch));
+	gone = side_gone(ch);
 	if (!gone)
 		return 0;
 	/*
@@ -91,7 +97,7 @@ static int peer_gone(struct mymap_channel *ch, bool deep)
 	gone = ipc_lock(&c->lock);
 	if (gone < 0)
 		return gone;
-	gone = side_gone(c, &ch->layout, other_side(ch));
+	gone = side_gone(ch);
 	ipc_unlock(&c->lock);
 	return gone;
 }
@@ -322,6 +328,51 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN)
 			return ret;
+	}
+}
+
+/* ---- Waiting for a peer ---- */
+
+int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns)
+{
+	struct ipc_event *ev;
+	uint64_t deadline = 0;
+	int woke;
+
+	if (!ch)
+		return -EINVAL;
+	ev = ipc_side_event(ch->shm, ch->side);
+	if (timeout_ns > 0)
+		deadline = now_ns() + (uint64_t)timeout_ns;
+	for (;;) {
+		uint64_t slice = MYMAP_CHANNEL_LIVENESS_NS;
+		uint32_t ticket;
+		bool attached;
+
+		/* The dead do not count: reclaim them first (this is no fast path). */
+		ipc_channel_reap(&ch->region, ch->shm, &ch->layout);
+		/* Announced before the look, so that an attach's notify is not missed. */
+		ticket = ipc_event_prepare(ev, ch->place);
+		attached = ipc_channel_attached(ch->shm, &ch->layout, other_side(ch)) > 0;
+		if (attached || timeout_ns == 0) {
+			ipc_event_cancel(ev, ch->place);
+			return attached ? 0 : -EAGAIN;
+		}
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				ipc_event_cancel(ev, ch->place);
+				return -ETIMEDOUT;
+			}
+			if (deadline - now < slice)
+				slice = deadline - now;
+		}
+		ch->stats.sleeps++;
+		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
+		ipc_event_cancel(ev, ch->place);
+		if (woke && woke != -EAGAIN && woke != -ETIMEDOUT && woke != -EPIPE)
+			return woke;
 	}
 }
 
