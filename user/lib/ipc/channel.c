@@ -182,12 +182,6 @@ static uint16_t owner_id(enum ipc_side_index side, uint32_t place)
 	return (uint16_t)(side * MYMAP_CHANNEL_MAX_ENDPOINTS + place);
 }
 
-/* The event endpoints of @side sleep on: receivers wait for data, senders for space. */
-struct ipc_event *ipc_side_event(struct ipc_channel *c, enum ipc_side_index side)
-{
-	return side == IPC_RECEIVERS ? &c->data : &c->space;
-}
-
 /* Wakes every sleeper of both events: the set of endpoints changed. */
 static void notify_all(const struct ipc_region *region, struct ipc_channel *c)
 {

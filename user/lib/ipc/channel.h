@@ -171,8 +171,11 @@ int ipc_channel_reap(const struct ipc_region *region, struct ipc_channel *c,
 uint32_t ipc_channel_attached(struct ipc_channel *c, const struct ipc_layout *l,
 			      enum ipc_side_index side);
 
-/* The event endpoints of @side sleep on. */
-struct ipc_event *ipc_side_event(struct ipc_channel *c, enum ipc_side_index side);
+/* The event endpoints of @side sleep on: receivers wait for data, senders for space. */
+static inline struct ipc_event *ipc_side_event(struct ipc_channel *c, enum ipc_side_index side)
+{
+	return side == IPC_RECEIVERS ? &c->data : &c->space;
+}
 
 /* Messages or bytes queued, as seen now. */
 uint32_t ipc_channel_queued(struct ipc_channel *c, const struct ipc_layout *l);

@@ -71,12 +71,16 @@ struct ipc_spsc_slot {
 /* One side's private view: nothing here is read from the region again. */
 struct ipc_spsc_end {
 	struct ipc_spsc *q;
-	struct ipc_slots slots; /* the geometry, checked at attach */
-	struct ipc_len *lens;	/* the lengths apart, or NULL: in each slot */
-	uint32_t header;	/* bytes before each payload */
-	uint32_t lap_shift;	/* log2(capacity) */
-	uint32_t mine;		/* my index: head for the producer, tail for the consumer */
-	uint32_t theirs;	/* last seen index of the other side */
+	char *data;	      /* the first slot */
+	struct ipc_len *lens; /* the lengths apart, or NULL: in each slot */
+	uint32_t header;      /* bytes before each payload */
+	uint32_t stride;      /* the geometry, checked at attach */
+	uint32_t mask;
+	uint32_t capacity;
+	uint32_t lap_shift; /* log2(capacity) */
+	uint32_t tag;	    /* the lap tag of mine */
+	uint32_t mine;	    /* my index: head for the producer, tail for the consumer */
+	uint32_t theirs;    /* last seen index of the other side */
 };
 
 /* Bytes of the slots for @capacity slots of @slot_size (no header). */
@@ -99,24 +103,99 @@ int ipc_spsc_attach(struct ipc_spsc_end *e, struct ipc_spsc *q, uint32_t slot_si
 		    uint32_t capacity, uint64_t data_off, int producer);
 
 /*
+ * The slow paths, out of line: reloading the other side's index (when the
+ * copy says full, or empty) and checking it, 0 or -EAGAIN (still full or
+ * empty) or -EBADMSG; and reporting a length word that fails its check.
+ */
+int ipc_spsc_reload_tail(struct ipc_spsc_end *e);
+int ipc_spsc_reload_head(struct ipc_spsc_end *e);
+int ipc_spsc_bad_len(const struct ipc_spsc_end *e, uint32_t word, uint32_t check);
+
+/* The slot of free-running @index, by the private geometry: always inside the ring. */
+static inline char *ipc_spsc_slot(const struct ipc_spsc_end *e, uint32_t index)
+{
+	return e->data + (size_t)(index & e->mask) * e->stride;
+}
+
+static inline struct ipc_len *ipc_spsc_len(const struct ipc_spsc_end *e, char *slot, uint32_t index)
+{
+	return e->lens ? &e->lens[index & e->mask] : (struct ipc_len *)slot;
+}
+
+/* Moves this side's index on, and its lap tag at the start of a lap. */
+static inline void ipc_spsc_advance(struct ipc_spsc_end *e)
+{
+	e->mine++;
+	if (!(e->mine & e->mask))
+		e->tag = ipc_lap_tag(e->mine, e->lap_shift);
+}
+
+/*
  * The next free slot's payload in *@slot: 0, -EAGAIN when the ring is full,
  * -EBADMSG when tail is ahead of head or more than capacity behind.
  */
-int ipc_spsc_reserve(struct ipc_spsc_end *e, void **slot);
+static inline int ipc_spsc_reserve(struct ipc_spsc_end *e, void **slot)
+{
+	if (e->mine - e->theirs == e->capacity) {
+		int err = ipc_spsc_reload_tail(e);
+
+		if (err)
+			return err;
+	}
+	*slot = ipc_spsc_slot(e, e->mine) + e->header;
+	return 0;
+}
 
 /* Publishes the reserved slot with @len bytes (<= slot_size). */
-void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len);
+static inline void ipc_spsc_publish(struct ipc_spsc_end *e, uint32_t len)
+{
+	struct ipc_len *l = ipc_spsc_len(e, ipc_spsc_slot(e, e->mine), e->mine);
+	uint32_t word = len | e->tag;
+
+	l->word = word;
+	l->check = ~word;
+	ipc_spsc_advance(e);
+	/* Pairs with the consumer's acquire of head in ipc_spsc_reload_head(). */
+	atomic_store_explicit(&e->q->head, e->mine, memory_order_release);
+}
 
 /*
  * The oldest message in *@slot and its length in *@len: 0, -EAGAIN when
  * the ring is empty, -EBADMSG when head is more than capacity ahead of
- * tail or behind it, or the slot does not carry its index's lap tag (it is
- * then not consumed).  The length is not checked against slot_size.
+ * tail or behind it, or the slot's length word lacks its index's lap tag
+ * or disagrees with its check (the slot is then not consumed).  The
+ * length is not checked against slot_size.
  */
-int ipc_spsc_peek(struct ipc_spsc_end *e, const void **slot, uint32_t *len);
+static inline int ipc_spsc_peek(struct ipc_spsc_end *e, const void **slot, uint32_t *len)
+{
+	struct ipc_len *l;
+	uint32_t word, check;
+	char *s;
+
+	if (e->mine == e->theirs) {
+		int err = ipc_spsc_reload_head(e);
+
+		if (err)
+			return err;
+	}
+	s = ipc_spsc_slot(e, e->mine);
+	l = ipc_spsc_len(e, s, e->mine);
+	word = IPC_READ_ONCE(l->word);
+	check = IPC_READ_ONCE(l->check);
+	if (((word & ~IPC_LEN_MASK) ^ e->tag) | (check ^ ~word))
+		return ipc_spsc_bad_len(e, word, check);
+	*len = word & IPC_LEN_MASK;
+	*slot = s + e->header;
+	return 0;
+}
 
 /* Frees the slot ipc_spsc_peek() returned. */
-void ipc_spsc_release(struct ipc_spsc_end *e);
+static inline void ipc_spsc_release(struct ipc_spsc_end *e)
+{
+	ipc_spsc_advance(e);
+	/* Pairs with the producer's acquire of tail in ipc_spsc_reload_tail(). */
+	atomic_store_explicit(&e->q->tail, e->mine, memory_order_release);
+}
 
 /* Messages in the ring, as seen now. */
 uint32_t ipc_spsc_count(const struct ipc_spsc *q);

@@ -396,7 +396,7 @@ static void publish_slot(struct mymap_channel *ch, uint32_t len)
 static int try_send(struct mymap_channel *ch, void *arg)
 {
 	struct send_args *a = arg;
-	void *slot;
+	void *slot = NULL;
 	int ret;
 
 	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC) {
@@ -488,7 +488,7 @@ static void release_slot(struct mymap_channel *ch)
 static int try_recv(struct mymap_channel *ch, void *arg)
 {
 	struct recv_args *a = arg;
-	const void *slot;
+	const void *slot = NULL;
 	int ret;
 
 	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC) {
