@@ -35,12 +35,13 @@ static bool held_here(const struct ipc_lock *l)
 	return false;
 }
 
+/* Counted only with its place in the table, so that ipc_unlock() undoes exactly this. */
 static void note_held(struct ipc_lock *l)
 {
-	atomic_fetch_add_explicit(&held_by_process, 1, memory_order_relaxed);
 	for (int i = 0; i < LOCKS_PER_THREAD; i++)
 		if (!held_by_thread[i]) {
 			held_by_thread[i] = l;
+			atomic_fetch_add_explicit(&held_by_process, 1, memory_order_relaxed);
 			return;
 		}
 }
