@@ -54,7 +54,7 @@ struct ipc_endpoint {
 
 struct ipc_side {
 	struct ipc_endpoint ep[MYMAP_CHANNEL_MAX_ENDPOINTS];
-	_Atomic uint32_t attaches;  /* ever, so "never had a peer" can be told */
+	_Atomic uint32_t attaches;  /* ever: an endpoint compares it with its value at attach */
 	_Atomic uint32_t last_exit; /* enum ipc_exit */
 };
 
