@@ -268,11 +268,14 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 
 	if (spin && waits_beside_peer(ch))
 		spin = 0;
-	for (uint32_t i = 0; i < spin; i++) {
+	for (uint32_t i = 1; i <= spin; i++) {
 		cpu_relax();
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN)
 			return ret;
+		/* A short timeout ends within the spin, whatever an attempt costs. */
+		if (deadline && i % SPIN_CLOCK_EVERY == 0 && now_ns() >= deadline)
+			return -ETIMEDOUT;
 	}
 	/*
 	 * Before sleeping, give the core away a few times: when the peer
