@@ -38,17 +38,22 @@ static struct ipc_mpmc_cell *cell_at(const struct ipc_mpmc_end *e, uint32_t pos)
 }
 
 /*
- * Could an endpoint have written @s into the cell for position @pos?  A
- * known phase, a position of this cell, an owner only while claimed.
- * 0, or -EBADMSG naming the state.
+ * Could an endpoint have written @s into the cell that enq or deq, read
+ * as @pos, names?  A known phase, an owner only while claimed, and a
+ * position of this cell no more than a lap behind @pos: enq or deq moved
+ * past @pos - capacity only after that position's cell was claimed, and
+ * a cell's position only grows.  (It may be any number of laps ahead:
+ * @pos may be stale by then.)  0, or -EBADMSG naming the state.
  */
 static int check_state(const struct ipc_mpmc_end *e, uint64_t s, uint32_t pos)
 {
 	enum cell_phase phase = state_phase(s);
 	uint16_t owner = state_owner(s);
 	bool claimed = phase == PHASE_WRITING || phase == PHASE_READING;
+	uint32_t lag = state_pos(s) - pos;
 
-	if (s >> 56 || phase > PHASE_VOID || ((state_pos(s) ^ pos) & e->cells.mask) ||
+	if (s >> 56 || phase > PHASE_VOID || (lag & e->cells.mask) ||
+	    (int64_t)(int32_t)lag < -(int64_t)e->cells.capacity ||
 	    (claimed ? owner >= IPC_MPMC_OWNERS : owner != IPC_MPMC_NO_OWNER))
 		return ipc_corrupt("MPMC cell %u (position 0x%x) has impossible state 0x%016llx",
 				   pos & e->cells.mask, pos, (unsigned long long)s);
