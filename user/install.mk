@@ -61,7 +61,7 @@ install: all module dkms-src
 	@$(run_depmod)
 	install -D -m 0755 $(BIN)/mymapctl "$(DESTDIR)$(SBINDIR)/mymapctl"
 	install -d "$(DESTDIR)$(BINDIR)"
-	install -m 0755 $(BIN)/mymap-bench* "$(DESTDIR)$(BINDIR)/"
+	install -m 0755 $(BIN)/mymap-ipc $(BIN)/mymap-bench* "$(DESTDIR)$(BINDIR)/"
 	install -d "$(DESTDIR)$(INCLUDEDIR)"
 	install -m 0644 $(INSTALL_HEADERS) "$(DESTDIR)$(INCLUDEDIR)/"
 	@set -e; if [ -e $(BUILD)/lib/libmymap.so.1 ]; then \
@@ -110,7 +110,8 @@ uninstall:
 	elif [ -d "$(DESTDIR)/lib/modules/$(KVER)" ]; then \
 		$(run_depmod); \
 	fi
-	rm -f "$(DESTDIR)$(SBINDIR)/mymapctl" "$(DESTDIR)$(BINDIR)"/mymap-bench*
+	rm -f "$(DESTDIR)$(SBINDIR)/mymapctl" "$(DESTDIR)$(BINDIR)/mymap-ipc" \
+	      "$(DESTDIR)$(BINDIR)"/mymap-bench*
 	rm -f $(foreach h,mymap.h mymap_channel.h mymap_uapi.h,"$(DESTDIR)$(INCLUDEDIR)/$(h)")
 	rm -f "$(DESTDIR)$(LIBDIR)"/libmymap.so* "$(DESTDIR)$(LIBDIR)/libmymap.a" \
 	      "$(DESTDIR)$(LIBDIR)/libmymap-malloc.so" \

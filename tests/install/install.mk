@@ -23,9 +23,10 @@ suite-dkms: module
 	@tests/install/run-dkms-test | tests/ctl/checks-to-tap
 
 # man pages: mandoc -T lint clean, and in step with the header, the uapi,
-# the driver's sysfs attributes and parameters, and mymapctl --help.
+# the driver's sysfs attributes and parameters, and mymapctl's and
+# mymap-ipc's --help.
 SUITES += man
 SUITE_HELP_man := the man pages: mandoc lint, and in step with the header, uapi and mymapctl (host)
 .PHONY: suite-man
-suite-man: $(BIN)/mymapctl
-	@tests/install/run-man-test $(BIN)/mymapctl | tests/ctl/checks-to-tap
+suite-man: $(BIN)/mymapctl $(BIN)/mymap-ipc
+	@tests/install/run-man-test $(BIN)/mymapctl $(BIN)/mymap-ipc | tests/ctl/checks-to-tap

@@ -3,11 +3,14 @@
  * api.c - the rules of the channel API, one TAP line each: the directory
  * (names, duplicates, capacity, removal while attached, a foreign root
  * slot), endpoint places, channels placed by offset, channel headers
- * damaged, and the errors of send, recv, the loans and the stream calls.
- * Single process, memfd heap.
+ * damaged, indices, lengths and cell states damaged, the control lock's
+ * recorded holder, busy-polling's timeout and signals, sleepers left by a
+ * death, and the errors of send, recv, the loans and the stream calls.
+ * Memfd heap; a forked child plays a holder or a sleeper that dies.
  */
 #include <signal.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "channel.h" /* the header's layout, to damage it */
 #include "ipctest.h"
@@ -371,6 +374,243 @@ static void test_foreign_root(void)
 	mymap_close(other);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A fresh channel of @cfg at an offset, with both ends attached; its header in *@c. */
+static void at_pair(const struct mymap_channel_config *cfg, struct ipc_channel **c,
+		    struct mymap_channel **tx, struct mymap_channel **rx)
+{
+	size_t bytes = mymap_channel_bytes(cfg);
+
+	*c = mymap_aligned_alloc(heap, 64, bytes);
+	*tx = *rx = NULL;
+	mymap_channel_format_at(heap, mymap_offset(heap, *c), cfg);
+	mymap_channel_attach_at(heap, mymap_offset(heap, *c), MYMAP_CHANNEL_SENDER, tx);
+	mymap_channel_attach_at(heap, mymap_offset(heap, *c), MYMAP_CHANNEL_RECEIVER, rx);
+}
+
+static void at_pair_end(struct ipc_channel *c, struct mymap_channel *tx, struct mymap_channel *rx)
+{
+	mymap_channel_close(tx);
+	mymap_channel_close(rx);
+	mymap_free(heap, c);
+}
+
+/* Indices, lengths and cell states a peer damaged: -EBADMSG naming them, no access. */
+static void test_damaged_indices(void)
+{
+	static const struct mymap_channel_config stream = {.kind = MYMAP_CHANNEL_STREAM,
+							   .capacity = 256};
+	static const struct mymap_channel_config mpmc = {
+	    .kind = MYMAP_CHANNEL_MPMC, .msg_size = 64, .capacity = 4};
+	struct mymap_channel *tx, *rx;
+	struct ipc_channel *c;
+	struct ipc_spsc *q;
+	struct ipc_stream *sq;
+	struct ipc_mpmc *mq;
+	char buf[300] = {0};
+	ssize_t n;
+	int err;
+
+	/* Each side checks the other's index when it reloads it: full, or empty. */
+	at_pair(&messages, &c, &tx, &rx);
+	q = (void *)((char *)c + c->ring_off);
+	for (int i = 0; i < 4; i++)
+		mymap_channel_send(tx, "x", 1, 0);
+	atomic_store(&q->tail, atomic_load(&q->head) + 1);
+	err = mymap_channel_send(tx, "x", 1, 0);
+	tap_ok(err == -EBADMSG && strstr(mymap_last_message(), "tail"),
+	       "send with the tail ahead of the head is -EBADMSG naming it (%d: %s)", err,
+	       mymap_last_message());
+	at_pair_end(c, tx, rx);
+
+	at_pair(&messages, &c, &tx, &rx);
+	q = (void *)((char *)c + c->ring_off);
+	atomic_store(&q->head, atomic_load(&q->tail) + 5);
+	n = mymap_channel_recv(rx, buf, sizeof(buf), 0);
+	tap_ok(n == -EBADMSG && strstr(mymap_last_message(), "head"),
+	       "recv with the head 5 slots ahead in a 4-slot ring is -EBADMSG (%zd: %s)", n,
+	       mymap_last_message());
+	atomic_store(&q->head, atomic_load(&q->tail) + 1);
+	n = mymap_channel_recv(rx, buf, sizeof(buf), 0);
+	tap_ok(n == -EBADMSG && strstr(mymap_last_message(), "tag"),
+	       "recv of a slot never published (head moved by one) is -EBADMSG (%zd: %s)", n,
+	       mymap_last_message());
+	at_pair_end(c, tx, rx);
+
+	at_pair(&messages, &c, &tx, &rx);
+	q = (void *)((char *)c + c->ring_off);
+	mymap_channel_send(tx, "abc", 3, 0);
+	((struct ipc_spsc_slot *)((char *)q + q->slots.data_off))->len.word ^= 1;
+	n = mymap_channel_recv(rx, buf, sizeof(buf), 0);
+	tap_ok(n == -EBADMSG && strstr(mymap_last_message(), "check"),
+	       "recv of a length changed beside its check is -EBADMSG (%zd: %s)", n,
+	       mymap_last_message());
+	at_pair_end(c, tx, rx);
+
+	at_pair(&stream, &c, &tx, &rx);
+	sq = (void *)((char *)c + c->ring_off);
+	mymap_channel_write(tx, buf, 256, 0);
+	atomic_store(&sq->tail, atomic_load(&sq->head) + 100);
+	n = mymap_channel_write(tx, buf, sizeof(buf), 0);
+	tap_ok(n == -EBADMSG && mymap_heap_check(heap) == 0,
+	       "a stream write with the tail ahead is -EBADMSG and writes nothing outside (%zd)",
+	       n);
+	at_pair_end(c, tx, rx);
+
+	at_pair(&stream, &c, &tx, &rx);
+	sq = (void *)((char *)c + c->ring_off);
+	atomic_store(&sq->head, atomic_load(&sq->tail) + 300);
+	n = mymap_channel_read(rx, buf, sizeof(buf), 0);
+	tap_ok(n == -EBADMSG && mymap_heap_check(heap) == 0,
+	       "a stream read with 300 bytes in a 256-byte ring is -EBADMSG (%zd)", n);
+	at_pair_end(c, tx, rx);
+
+	at_pair(&mpmc, &c, &tx, &rx);
+	mq = (void *)((char *)c + c->ring_off);
+	mymap_channel_send(tx, "abc", 3, 0);
+	atomic_fetch_or(&((struct ipc_mpmc_cell *)((char *)mq + mq->cells.data_off))->state,
+			7ull << 32);
+	n = mymap_channel_recv(rx, buf, sizeof(buf), 0);
+	tap_ok(n == -EBADMSG && strstr(mymap_last_message(), "state"),
+	       "an MPMC cell in an unknown phase is -EBADMSG (%zd: %s)", n, mymap_last_message());
+	at_pair_end(c, tx, rx);
+}
+
+/* Busy-polling ends at its deadline and on a signal. */
+static void test_spin_forever(void)
+{
+	struct itimerval tick = {.it_value = {.tv_usec = 50000}, .it_interval = {.tv_usec = 50000}};
+	struct itimerval off = {0};
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+	struct mymap_channel *tx, *rx;
+	struct ipc_channel *c;
+	uint64_t t0, took;
+	char buf[64];
+	ssize_t n;
+
+	at_pair(&messages, &c, &tx, &rx);
+	mymap_channel_set_spin(rx, MYMAP_CHANNEL_SPIN_FOREVER);
+	t0 = now_ns();
+	n = mymap_channel_recv(rx, buf, sizeof(buf), 1000);
+	took = now_ns() - t0;
+	/* The old poll looked at the clock every 2^20 rounds: tens of ms. */
+	tap_ok(n == -ETIMEDOUT && took < 5000000,
+	       "busy-polling with a 1 us timeout returns -ETIMEDOUT (%zd) in %llu us", n,
+	       (unsigned long long)(took / 1000));
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tick, NULL);
+	n = mymap_channel_recv(rx, buf, sizeof(buf), MYMAP_CHANNEL_FOREVER);
+	setitimer(ITIMER_REAL, &off, NULL);
+	tap_ok(n == -EINTR, "busy-polling interrupted by a signal returns -EINTR (%zd)", n);
+	at_pair_end(c, tx, rx);
+}
+
+/* The control lock's recorded holder: this process, a live process, a dead one. */
+static void test_lock_holder(void)
+{
+	struct mymap_channel *tx, *rx, *extra = NULL;
+	struct ipc_channel *c;
+	uint64_t off, t0;
+	int err, ready[2];
+	pid_t child;
+
+	at_pair(&messages, &c, &tx, &rx);
+	off = mymap_offset(heap, c);
+	mymap_channel_close(rx);
+	atomic_store(&c->lock.holder, mymap_self_id());
+	err = mymap_channel_attach_at(heap, off, MYMAP_CHANNEL_RECEIVER, &rx);
+	tap_ok(err == 0,
+	       "a lock recorded as held by the caller's own process, no thread of which "
+	       "holds it, is taken over (%d)",
+	       err);
+
+	if (pipe(ready))
+		ready[0] = ready[1] = -1;
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		atomic_store(&c->lock.holder, mymap_self_id());
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	{
+		char x;
+
+		if (read(ready[0], &x, 1) != 1)
+			x = 0;
+	}
+	t0 = now_ns();
+	err = mymap_channel_attach_at(heap, off, MYMAP_CHANNEL_SENDER, &extra);
+	tap_ok(err == -ETIMEDOUT && now_ns() - t0 >= IPC_LOCK_TIMEOUT_NS,
+	       "a live process keeping the lock gives -ETIMEDOUT after 2 s, not an endless wait "
+	       "(%d: %s)",
+	       err, mymap_last_message());
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(ready[0]);
+	close(ready[1]);
+	err = mymap_channel_close(rx);
+	tap_ok(err == 0, "once that holder is dead, its lock is taken over (%d)", err);
+	mymap_channel_close(tx);
+	mymap_free(heap, c);
+}
+
+/* A receiver killed asleep leaves no sleeper behind once reclaimed. */
+static void test_sleeper_death(void)
+{
+	struct mymap_channel *tx, *rx;
+	struct mymap_channel_stats before, after;
+	struct ipc_channel *c;
+	uint64_t off, deadline;
+	char buf[64];
+	pid_t child;
+
+	at_pair(&messages, &c, &tx, &rx);
+	off = mymap_offset(heap, c);
+	mymap_channel_close(rx);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		struct mymap_channel *r = NULL;
+
+		if (mymap_channel_attach_at(heap, off, MYMAP_CHANNEL_RECEIVER, &r))
+			_exit(1);
+		mymap_channel_set_spin(r, 0);
+		mymap_channel_recv(r, buf, sizeof(buf), MYMAP_CHANNEL_FOREVER);
+		_exit(0);
+	}
+	deadline = now_ns() + 5000000000ull;
+	while ((uint32_t)atomic_load(&c->data.word) == 0 && now_ns() < deadline)
+		usleep(1000);
+	tap_ok((uint32_t)atomic_load(&c->data.word) != 0,
+	       "a receiver waiting on an empty channel is recorded as a sleeper (%#x)",
+	       (uint32_t)atomic_load(&c->data.word));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	rx = NULL;
+	mymap_channel_attach_at(heap, off, MYMAP_CHANNEL_RECEIVER, &rx);
+	mymap_channel_stats(tx, &before);
+	for (int i = 0; i < 100; i++) {
+		mymap_channel_send(tx, "x", 1, 0);
+		mymap_channel_recv(rx, buf, sizeof(buf), 0);
+	}
+	mymap_channel_stats(tx, &after);
+	tap_ok(
+	    after.wakes == before.wakes,
+	    "after the killed sleeper's place is reclaimed, 100 sends make no wake-up call (%llu)",
+	    (unsigned long long)(after.wakes - before.wakes));
+	at_pair_end(c, tx, rx);
+}
+
 int main(void)
 {
 	heap = test_heap("memfd", 8u << 20);
@@ -383,6 +623,10 @@ int main(void)
 	test_at_offset();
 	test_damaged_size();
 	test_foreign_root();
+	test_damaged_indices();
+	test_spin_forever();
+	test_lock_holder();
+	test_sleeper_death();
 	tap_ok(mymap_heap_check(heap) == 0, "the heap checks clean (%s)", mymap_last_message());
 	mymap_close(heap);
 	return tap_done();

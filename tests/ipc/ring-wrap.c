@@ -10,6 +10,7 @@
  * when the model is non-empty and returns the model's oldest item, byte
  * for byte; the ring's own count equals the model's.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,12 +79,19 @@ static void test_spsc(uint32_t start, uint32_t msg_size)
 	int op;
 
 	ipc_spsc_format(q, msg_size, CAPACITY, sizeof(*q), start);
-	ipc_spsc_attach(&tx, q, 1);
-	ipc_spsc_attach(&rx, q, 0);
+	if (ipc_spsc_attach(&tx, q, msg_size, CAPACITY, sizeof(*q), 1) ||
+	    ipc_spsc_attach(&rx, q, msg_size, CAPACITY, sizeof(*q), 0))
+		bad = "attach refused a freshly formatted ring";
 	for (op = 0; op < OPS && !bad; op++) {
 		if (rng() % 2) {
-			void *slot = ipc_spsc_reserve(&tx);
+			void *slot = NULL;
+			int ret = ipc_spsc_reserve(&tx, &slot);
 			unsigned int i = m->head % FIFO_SLOTS;
+
+			if (ret && ret != -EAGAIN) {
+				bad = "reserve reported a consistent ring as corrupt";
+				break;
+			}
 
 			if (!slot != (model_count(m) == CAPACITY)) {
 				bad = slot ? "reserve succeeded on a full ring"
@@ -100,9 +108,15 @@ static void test_spsc(uint32_t start, uint32_t msg_size)
 			m->head++;
 			sent++;
 		} else {
-			uint32_t len;
-			const void *msg = ipc_spsc_peek(&rx, &len);
+			uint32_t len = 0;
+			const void *msg = NULL;
+			int ret = ipc_spsc_peek(&rx, &msg, &len);
 			unsigned int i = m->tail % FIFO_SLOTS;
+
+			if (ret && ret != -EAGAIN) {
+				bad = "peek reported a consistent ring as corrupt";
+				break;
+			}
 
 			if (!msg != (model_count(m) == 0)) {
 				bad = msg ? "peek returned a message from an empty ring"
@@ -150,32 +164,34 @@ static void test_stream(uint32_t start)
 	int op;
 
 	ipc_stream_format(q, STREAM_CAP, sizeof(*q), start);
-	ipc_stream_attach(&w, q, 1);
-	ipc_stream_attach(&r, q, 0);
+	if (ipc_stream_attach(&w, q, STREAM_CAP, sizeof(*q), 1) ||
+	    ipc_stream_attach(&r, q, STREAM_CAP, sizeof(*q), 0))
+		bad = "attach refused a freshly formatted stream";
 	for (op = 0; op < OPS && !bad; op++) {
-		size_t len = rng() % (STREAM_CAP + 40), n, expect;
+		size_t len = rng() % (STREAM_CAP + 40), expect;
+		ssize_t n;
 
 		if (rng() % 2) {
 			expect = len < STREAM_CAP - (in - out) ? len : STREAM_CAP - (in - out);
 			fill(buf, (uint32_t)len, rng());
 			n = ipc_stream_write(&w, buf, len);
-			if (n != expect) {
+			if (n < 0 || (size_t)n != expect) {
 				bad = "write accepted a different number of bytes than there was "
 				      "room";
 				break;
 			}
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; i < (size_t)n; i++)
 				fifo[(in + i) & 0xffff] = buf[i];
 			in += (unsigned int)n;
-			written += n;
+			written += (size_t)n;
 		} else {
 			expect = len < in - out ? len : in - out;
 			n = ipc_stream_read(&r, buf, len);
-			if (n != expect) {
+			if (n < 0 || (size_t)n != expect) {
 				bad = "read returned a different number of bytes than were queued";
 				break;
 			}
-			for (size_t i = 0; i < n && !bad; i++)
+			for (size_t i = 0; i < (size_t)n && !bad; i++)
 				if (buf[i] != fifo[(out + i) & 0xffff])
 					bad = "a byte read differs from the byte written";
 			out += (unsigned int)n;
@@ -199,14 +215,23 @@ static void test_mpmc(uint32_t start)
 	unsigned long sent = 0;
 	int op;
 
+	struct ipc_mpmc_end e;
+
 	ipc_mpmc_format(q, MSG_SIZE, CAPACITY, sizeof(*q), start);
+	if (ipc_mpmc_attach(&e, q, MSG_SIZE, CAPACITY, sizeof(*q)))
+		bad = "attach refused a freshly formatted queue";
 	for (op = 0; op < OPS && !bad; op++) {
 		struct ipc_mpmc_claim c;
 		uint16_t owner = (uint16_t)(rng() % 4);
 
 		if (rng() % 2) {
-			bool got = ipc_mpmc_claim_write(q, owner, &c);
+			int got = ipc_mpmc_claim_write(&e, owner, &c);
 			unsigned int i = m->head % FIFO_SLOTS;
+
+			if (got < 0) {
+				bad = "write claim reported a consistent queue as corrupt";
+				break;
+			}
 
 			if (got != (model_count(m) < CAPACITY)) {
 				bad = got ? "claim succeeded on a full queue"
@@ -218,12 +243,17 @@ static void test_mpmc(uint32_t start)
 			m->len[i] = (uint32_t)(rng() % (MSG_SIZE + 1));
 			fill(m->data[i], m->len[i], rng());
 			memcpy(ipc_mpmc_payload(&c), m->data[i], m->len[i]);
-			ipc_mpmc_publish(q, &c, m->len[i]);
+			ipc_mpmc_publish(&e, &c, m->len[i]);
 			m->head++;
 			sent++;
 		} else {
-			bool got = ipc_mpmc_claim_read(q, owner, &c);
+			int got = ipc_mpmc_claim_read(&e, owner, &c);
 			unsigned int i = m->tail % FIFO_SLOTS;
+
+			if (got < 0) {
+				bad = "read claim reported a consistent queue as corrupt";
+				break;
+			}
 
 			if (got != (model_count(m) > 0)) {
 				bad = got ? "read claim from an empty queue"
@@ -232,12 +262,12 @@ static void test_mpmc(uint32_t start)
 			}
 			if (!got)
 				continue;
-			if (c.cell->len != m->len[i] ||
+			if (c.len != m->len[i] ||
 			    memcmp(ipc_mpmc_payload(&c), m->data[i], m->len[i])) {
 				bad = "message differs from the one sent";
 				break;
 			}
-			ipc_mpmc_release(q, &c);
+			ipc_mpmc_release(&e, &c);
 			m->tail++;
 		}
 		if (ipc_mpmc_count(q) != model_count(m))
@@ -263,29 +293,32 @@ static void test_mpmc_repair(uint32_t start)
 	uint32_t seq;
 	bool order_ok = true;
 
+	struct ipc_mpmc_end e;
+
 	ipc_mpmc_format(q, MSG_SIZE, CAPACITY, sizeof(*q), start);
+	ipc_mpmc_view(&e, q, MSG_SIZE, CAPACITY, sizeof(*q));
 	/* Messages 0..3 by owner 1; owner 7 takes message 0 for reading and dies. */
 	for (seq = 0; seq < 4; seq++) {
-		ipc_mpmc_claim_write(q, 1, &c);
+		ipc_mpmc_claim_write(&e, 1, &c);
 		memcpy(ipc_mpmc_payload(&c), &seq, sizeof(seq));
-		ipc_mpmc_publish(q, &c, sizeof(seq));
+		ipc_mpmc_publish(&e, &c, sizeof(seq));
 	}
-	ipc_mpmc_claim_read(q, 7, &dead_read);
+	ipc_mpmc_claim_read(&e, 7, &dead_read);
 	/* Owner 7 also claims a cell to write and dies before publishing. */
-	ipc_mpmc_claim_write(q, 7, &dead_write);
+	ipc_mpmc_claim_write(&e, 7, &dead_write);
 	for (; seq < 6; seq++) {
-		ipc_mpmc_claim_write(q, 1, &c);
+		ipc_mpmc_claim_write(&e, 1, &c);
 		memcpy(ipc_mpmc_payload(&c), &seq, sizeof(seq));
-		ipc_mpmc_publish(q, &c, sizeof(seq));
+		ipc_mpmc_publish(&e, &c, sizeof(seq));
 	}
-	tap_ok(ipc_mpmc_blocker(q, false) == IPC_MPMC_NO_OWNER,
+	tap_ok(ipc_mpmc_blocker(&e, false) == IPC_MPMC_NO_OWNER,
 	       "mpmc repair: the queue is not full, so no cell blocks the writers");
-	repaired = ipc_mpmc_repair(q, 7);
+	repaired = ipc_mpmc_repair(&e, 7);
 	tap_ok(repaired == 2, "mpmc repair: both claims of the dead owner undone (%u)", repaired);
-	tap_ok(ipc_mpmc_repair(q, 7) == 0, "mpmc repair: a second repair changes nothing");
-	while (ipc_mpmc_claim_read(q, 2, &c)) {
+	tap_ok(ipc_mpmc_repair(&e, 7) == 0, "mpmc repair: a second repair changes nothing");
+	while (ipc_mpmc_claim_read(&e, 2, &c) == 1) {
 		memcpy(&seq, ipc_mpmc_payload(&c), sizeof(seq));
-		ipc_mpmc_release(q, &c);
+		ipc_mpmc_release(&e, &c);
 		if (seq != expect_seq)
 			order_ok = false;
 		expect_seq = seq + 1;
@@ -294,10 +327,10 @@ static void test_mpmc_repair(uint32_t start)
 	tap_ok(got == 5 && order_ok,
 	       "mpmc repair: the 5 live messages arrive in order, the void cell skipped (%u)", got);
 	for (seq = 0; seq < CAPACITY; seq++)
-		if (!ipc_mpmc_claim_write(q, 1, &c))
+		if (ipc_mpmc_claim_write(&e, 1, &c) != 1)
 			break;
 		else
-			ipc_mpmc_publish(q, &c, 0);
+			ipc_mpmc_publish(&e, &c, 0);
 	tap_ok(seq == CAPACITY, "mpmc repair: the whole capacity is usable again (%u cells)", seq);
 	(void)dead_write;
 	(void)dead_read;

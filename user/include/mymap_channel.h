@@ -62,8 +62,12 @@
  * other side has no live endpoint and the ring holds nothing for the
  * caller, operations fail with -ECONNRESET if a peer died (killed, or
  * exited without closing) or -EPIPE if every peer closed its end; a
- * receiver always gets every message published before that.  A side that
- * never had a peer waits for one (or for space).  A dead endpoint's place
+ * receiver always gets every message published before that.  Only a peer
+ * that was attached when the caller attached, or came since, counts: an
+ * endpoint whose other side has had no peer since it attached waits for
+ * one (or for space), whatever ended before it came, and once a new peer
+ * attaches the previous one's -EPIPE / -ECONNRESET no longer applies.
+ * mymap_channel_wait_peer() waits for a peer explicitly.  A dead endpoint's place
  * is reclaimed by the next open or by a blocked peer; on an MPMC channel
  * the cells it held are repaired (a half-written message is dropped, a
  * half-read one is lost with its reader).  No message of a live peer is
@@ -73,6 +77,25 @@
  * negative errno on failure, listed per function; errno is not used.  A
  * waiting call also passes on a failure of the sleep itself that retrying
  * would only repeat.
+ *
+ * Damaged memory: any process that maps the heap can write any byte of a
+ * channel, so the library treats the channel's memory as untrusted input.
+ * The layout (kind, sizes, capacity, offsets, endpoint places, the ring's
+ * geometry) is read once at open and checked; the endpoint addresses the
+ * memory with its own copy only, and never outside the channel.  Every
+ * index, length and state read later is checked against that copy before
+ * use (a fill level between 0 and the capacity, a length within msg_size
+ * carrying the tag of its slot's lap and matching the complement stored
+ * beside it, an MPMC cell state some endpoint could have written).  A
+ * value that fails gives -EBADMSG, with mymap_last_message() naming the
+ * field and the values; the endpoint stays usable and the call may succeed
+ * again once the peer writes valid values.  A stream cannot tell bytes a
+ * damaged index makes appear from bytes written (it has no boundaries to
+ * check); a message channel never delivers a slot that was not published
+ * for the index being read.  The control lock (open, close, remove,
+ * reclaim, and a waiting call's look at its peers) gives -ETIMEDOUT when a
+ * live process holds it for over 2 s, and -EDEADLK when the calling thread
+ * holds it.
  *
  * Threads: a struct mymap_channel is one endpoint and must be used by one
  * thread at a time; open one endpoint per thread.  Processes: any number.
@@ -185,22 +208,31 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
  * endpoint on the same side is reclaimed first.  Returns 0; -ENOENT,
  * -EBUSY (a live endpoint already holds the only place of a MESSAGES or
  * STREAM side, or all MYMAP_CHANNEL_MAX_ENDPOINTS places), -EINVAL,
- * -ENOMEM (the handle could not be allocated), -EBADMSG (corrupt header).
+ * -ENOMEM (the handle could not be allocated), -EBADMSG (corrupt header,
+ * ring geometry or indices), -ETIMEDOUT / -EDEADLK (the control lock).
  */
 int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_channel_role role,
 		       struct mymap_channel **out);
 
 /*
  * Removes @name from the directory.  Attached endpoints keep working; the
- * memory returns to the heap when the last of them closes (at once if
- * none is attached, dead ones not counting).  Returns 0, -ENOENT, -EINVAL.
+ * memory returns to the heap when the last of them closes, or, when the
+ * last one dies instead, at the next create, open, remove or reclaim in
+ * any process (at once if none is attached, dead ones not counting; a
+ * channel whose header is damaged is unlinked and its memory left
+ * alone).  Returns 0, -ENOENT,
+ * -EINVAL, -ETIMEDOUT / -EDEADLK (the control lock).
  */
 int mymap_channel_remove(struct mymap_heap *heap, const char *name);
 
 /*
  * Fills @info for up to @max channels of the directory, in directory
  * order.  Returns how many channels exist (which may exceed @max), 0 when
- * there is no directory yet, or -EBADMSG.
+ * there is no directory yet, or -EBADMSG (root slot 0 leads to no
+ * directory).  Takes no lock and writes nothing to the region: a channel
+ * created or removed meanwhile may be missed or still shown.  A channel
+ * whose header is damaged is listed with its name and offset and a zero
+ * config.
  */
 int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info, size_t max);
 
@@ -238,11 +270,22 @@ int mymap_channel_attach_at(struct mymap_heap *heap, uint64_t offset, enum mymap
 /* ---- Using an endpoint ---- */
 
 /*
+ * Waits until an endpoint of the other side is attached (a live one: dead
+ * ones are reclaimed first), at most @timeout_ns (0: only looks;
+ * MYMAP_CHANNEL_FOREVER), sleeping on the channel's event; an attach
+ * wakes it.  Returns 0; -EAGAIN (none, @timeout_ns 0), -ETIMEDOUT, -EINTR
+ * (a signal), -EINVAL.  O(endpoints) per look; for starting up, not for
+ * every message.
+ */
+int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns);
+
+/*
  * Detaches and frees @ch; blocked peers on the other side see -EPIPE once
  * the ring is drained.  A loan still outstanding is abandoned: a reserved
- * slot is never published, a view is released.  Returns 0, or the
- * negative errno of freeing a removed channel's memory.  @ch is freed even
- * then.  NULL is a no-op.
+ * slot is never published, a view is released.  Returns 0, the negative
+ * errno of freeing a removed channel's memory, or -ETIMEDOUT / -EDEADLK
+ * (the control lock: the place then stays taken until this process
+ * ends).  @ch is freed even then.  NULL is a no-op.
  */
 int mymap_channel_close(struct mymap_channel *ch);
 
@@ -252,7 +295,9 @@ int mymap_channel_close(struct mymap_channel *ch);
  * -EMSGSIZE (@len > msg_size), -EAGAIN (full, @timeout_ns 0),
  * -ETIMEDOUT, -EINTR (a signal), -EPIPE / -ECONNRESET (no receiver left:
  * closed / died), -EINVAL (a receiver endpoint or a STREAM channel),
- * -EBUSY (a loan is outstanding).
+ * -EBUSY (a loan is outstanding), -EBADMSG (the ring's tail is ahead of
+ * its head or more than capacity behind, or an MPMC cell holds an
+ * impossible state).
  */
 int mymap_channel_send(struct mymap_channel *ch, const void *msg, size_t len, int64_t timeout_ns);
 
@@ -260,15 +305,19 @@ int mymap_channel_send(struct mymap_channel *ch, const void *msg, size_t len, in
  * Receives the oldest message into @buf, waiting as for send.  Returns
  * its length; a message longer than @size is truncated to @size and
  * consumed, and -EMSGSIZE returned.  -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE /
- * -ECONNRESET (empty and no sender left), -EBADMSG (a length larger than
- * msg_size: corrupt memory; the message is dropped), -EINVAL, -EBUSY.
+ * -ECONNRESET (empty and no sender left), -EBADMSG (corrupt memory: a
+ * length larger than msg_size, and the message is dropped; or a slot
+ * without its lap's tag, a head more than capacity ahead of the tail or
+ * behind it, an impossible MPMC cell state, and nothing is consumed),
+ * -EINVAL, -EBUSY.
  */
 ssize_t mymap_channel_recv(struct mymap_channel *ch, void *buf, size_t size, int64_t timeout_ns);
 
 /*
  * STREAM: writes all @len bytes, waiting for room as needed.  Returns @len,
  * or the bytes written before an error if any were, else the negative
- * errno: -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE / -ECONNRESET, -EINVAL.
+ * errno: -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE / -ECONNRESET, -EINVAL,
+ * -EBADMSG (the tail is ahead of the head or more than capacity behind).
  */
 ssize_t mymap_channel_write(struct mymap_channel *ch, const void *buf, size_t len,
 			    int64_t timeout_ns);
@@ -276,7 +325,8 @@ ssize_t mymap_channel_write(struct mymap_channel *ch, const void *buf, size_t le
 /*
  * STREAM: reads between 1 and @len bytes, waiting until at least one is
  * there.  Returns the count, or -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE /
- * -ECONNRESET (empty and the writer is gone), -EINVAL.
+ * -ECONNRESET (empty and the writer is gone), -EINVAL, -EBADMSG (the head
+ * is more than capacity ahead of the tail or behind it).
  */
 ssize_t mymap_channel_read(struct mymap_channel *ch, void *buf, size_t len, int64_t timeout_ns);
 
@@ -308,8 +358,14 @@ int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view);
 /*
  * How many times a blocked operation re-checks the ring before it yields
  * and then sleeps (MYMAP_CHANNEL_SPIN_DEFAULT; 0 sleeps at once, without
- * yielding; MYMAP_CHANNEL_SPIN_FOREVER busy-polls and never sleeps, peers'
- * deaths still being noticed).  Affects only this endpoint.  A wait skips
+ * yielding; MYMAP_CHANNEL_SPIN_FOREVER busy-polls and never sleeps).
+ * Busy-polling still honours the timeout (it reads the clock every 32
+ * polls, no system call: a 1 us timeout ends within a few microseconds),
+ * notices dead peers every MYMAP_CHANNEL_LIVENESS_NS, and, once it has
+ * polled for 50 us, blocks signals and asks for pending ones every 20 us
+ * (one system call each): a signal the caller had not blocked ends the
+ * wait with -EINTR, its handler running as the wait returns.  A signal in
+ * the first 50 us runs its handler and the poll goes on.  Affects only this endpoint.  A wait skips
  * the spinning when the peer last waited on this same CPU: it could not
  * run while this endpoint spins.
  */

@@ -6,13 +6,18 @@
  *   mymap-ipc create NAME [--kind K] [--size B] [--capacity N]
  *   mymap-ipc send NAME [--generate BYTES] [--create]
  *   mymap-ipc recv NAME [--checksum]
- *   mymap-ipc list | remove NAME
+ *   mymap-ipc list | stat NAME | remove NAME
  *   mymap-ipc pingpong [--size B] [--iterations N] [--busy]
  *   mymap-ipc bench [--size B] [--count N]
+ *   mymap-ipc --help | --version | help [COMMAND] | COMMAND --help
  *
  * send and recv work on the device heap, where two unrelated processes
  * find the same channel by name; pingpong and bench fork their peer, so
  * they also run on a memfd heap (--backend memfd) without the module.
+ * list and stat only read: they open the heap without creating it and
+ * take no lock.  The conventions are mymapctl's (docs/man/mymap-ipc.1):
+ * --opt VALUE or --opt=VALUE, byte counts with K/M/G, exit status 0 done,
+ * 1 failed, 2 usage, 3 no device, 6 permission denied.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,11 +29,109 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli.h"
 #include "ipc-measure.h"
 #include "mymap.h"
 #include "mymap_channel.h"
 
 #define CHUNK (64 * 1024)
+
+#ifndef MYMAP_VERSION
+#define MYMAP_VERSION "unknown"
+#endif
+
+/* Exit statuses, as mymapctl's. */
+enum {
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_NO_DEVICE = 3,
+	EXIT_PERMISSION = 6,
+};
+
+/* What a command takes: a NAME operand, and which options (bits of enum opt_bit). */
+enum opt_bit {
+	OPT_BACKEND = 1 << 0,
+	OPT_KIND = 1 << 1,
+	OPT_SIZE = 1 << 2,
+	OPT_CAPACITY = 1 << 3,
+	OPT_GENERATE = 1 << 4,
+	OPT_COUNT = 1 << 5,
+	OPT_ITERATIONS = 1 << 6,
+	OPT_CREATE = 1 << 7,
+	OPT_CHECKSUM = 1 << 8,
+	OPT_BUSY = 1 << 9,
+};
+
+struct command {
+	const char *name;
+	bool needs_name;
+	bool forks;	/* forks its peer: runs on a memfd heap too */
+	bool read_only; /* never writes to the region */
+	unsigned int options;
+	const char *help;
+};
+
+static const struct command commands[] = {
+    {"create", true, false, false, OPT_KIND | OPT_SIZE | OPT_CAPACITY,
+     "usage: mymap-ipc create NAME [--kind K] [--size B] [--capacity N]\n\n"
+     "Creates the channel NAME in the device's heap (formatting the heap if the\n"
+     "region holds none).\n\n"
+     "  --kind K       stream (default), messages or mpmc\n"
+     "  --size B       largest message, bytes (default 4096; K, M suffixes)\n"
+     "  --capacity N   messages in flight, or stream bytes (default 64 / 1M)\n\n"
+     "Exit 1 if it exists already (remove it first).\n"},
+    {"send", true, false, false, OPT_KIND | OPT_SIZE | OPT_CAPACITY | OPT_GENERATE | OPT_CREATE,
+     "usage: mymap-ipc send NAME [--generate BYTES] [--create] [--size B]\n\n"
+     "Sends standard input through NAME (messages of the channel's size, or\n"
+     "--size chunks on a stream), or BYTES of a test pattern; prints bytes,\n"
+     "writes and a checksum on standard error.\n\n"
+     "  --generate BYTES  send a pattern instead of standard input\n"
+     "  --create          create the channel first if it does not exist\n"
+     "                    (with --kind, --size, --capacity as for create)\n"},
+    {"recv", true, false, false, OPT_CHECKSUM,
+     "usage: mymap-ipc recv NAME [--checksum]\n\n"
+     "Receives from NAME until the sender closes, writing the data to standard\n"
+     "output.\n\n"
+     "  --checksum   print the totals and the checksum instead of the data\n\n"
+     "Exit 0 when the sender closed, 1 when it died or on an error.\n"},
+    {"list", false, false, true, 0,
+     "usage: mymap-ipc list\n\n"
+     "Lists the channels of the device's heap: name, kind, message size,\n"
+     "capacity, endpoints attached, messages (stream: bytes) queued.  Only\n"
+     "reads: a region without a heap is reported, not formatted.\n"},
+    {"stat", true, false, true, 0,
+     "usage: mymap-ipc stat NAME\n\n"
+     "Shows one channel: its kind, shape, offset and size in the region,\n"
+     "endpoints attached and what is queued.  Only reads.\n"},
+    {"remove", true, false, false, 0,
+     "usage: mymap-ipc remove NAME\n\n"
+     "Removes NAME from the directory; its memory returns to the heap when the\n"
+     "last attached endpoint closes.\n"},
+    {"pingpong", false, true, false, OPT_BACKEND | OPT_SIZE | OPT_ITERATIONS | OPT_BUSY,
+     "usage: mymap-ipc pingpong [--backend B] [--size B] [--iterations N] [--busy]\n\n"
+     "Round trips through two channels to a forked echo; prints the median, p99\n"
+     "and maximum.\n\n"
+     "  --backend B      device (default) or memfd\n"
+     "  --size B         message size (default 4096)\n"
+     "  --iterations N   round trips (default 10000)\n"
+     "  --busy           busy-poll instead of sleeping\n"},
+    {"bench", false, true, false, OPT_BACKEND | OPT_SIZE | OPT_COUNT,
+     "usage: mymap-ipc bench [--backend B] [--size B] [--count N]\n\n"
+     "Streams messages through a channel to a forked receiver; prints messages\n"
+     "and bytes per second.\n\n"
+     "  --backend B   device (default) or memfd\n"
+     "  --size B      message size (default 4096)\n"
+     "  --count N     messages, the first untimed and not counted (default\n"
+     "                100000, at least 2)\n"},
+};
+
+static const struct command *command_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
 
 struct options {
 	const char *backend;
@@ -46,6 +149,7 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mymap-ipc COMMAND [OPTIONS]\n"
+		   "       mymap-ipc --help | --version | help [COMMAND]\n\n"
 		   "Channels in a libmymap heap (see mymap_channel.h).\n\n"
 		   "commands:\n"
 		   "  create NAME      make a channel (--kind, --size, --capacity)\n"
@@ -53,45 +157,62 @@ static void usage(FILE *f)
 		   "                   pattern; prints bytes, messages and a checksum\n"
 		   "  recv NAME        receive until the sender closes; writes the data to\n"
 		   "                   standard output, or with --checksum only the totals\n"
-		   "  list             the channels of the heap\n"
+		   "  list             the channels of the heap (only reads)\n"
+		   "  stat NAME        one channel in detail (only reads)\n"
 		   "  remove NAME      remove a channel\n"
 		   "  pingpong         round trips through two channels to a forked echo\n"
 		   "  bench            stream through a channel to a forked receiver\n\n"
-		   "options:\n"
-		   "  --backend B      device (default) or memfd (pingpong, bench only)\n"
-		   "  --kind K         stream (default), messages or mpmc\n"
-		   "  --size B         message size (default 4096; stream: chunk size)\n"
-		   "  --capacity N     messages in flight, or stream bytes (default 64 / 1 MiB)\n"
-		   "  --generate BYTES send a pattern instead of standard input\n"
-		   "  --create         send: create the channel if it does not exist\n"
-		   "  --checksum       recv: print totals and checksum instead of the data\n"
-		   "  --iterations N   pingpong round trips (default 10000)\n"
-		   "  --busy           pingpong: busy-poll instead of sleeping\n"
-		   "  --count N        bench: messages to stream, the first untimed and not\n"
-		   "                   counted (default 100000, at least 2)\n"
-		   "  -h, --help       this text\n");
+		   "'mymap-ipc COMMAND --help' describes one command and its options.\n\n"
+		   "exit status:\n"
+		   "  0  success\n"
+		   "  1  the operation failed (the message says why)\n"
+		   "  2  usage error\n"
+		   "  3  no mymap device (the module is not loaded)\n"
+		   "  6  permission denied on the device node\n");
 }
 
-/* One line: what failed, why, and what to do. */
+/* The command being run, named in every message as mymapctl does. */
+static const char *running = "";
+
+/* One line: what failed, why, and what to do.  Returns EXIT_FAILED. */
 static int fail(const char *what, int err, const char *hint)
 {
-	fprintf(stderr, "mymap-ipc: %s: %s%s%s\n", what, strerror(err), hint ? "; " : "",
-		hint ? hint : "");
-	return 1;
+	fprintf(stderr, "mymap-ipc %s: %s: %s%s%s\n", running, what, strerror(err),
+		hint ? "; " : "", hint ? hint : "");
+	return EXIT_FAILED;
 }
 
-static struct mymap_heap *open_heap(const char *backend)
+/*
+ * Opens the heap: memfd, or the device (formatting it only with
+ * MYMAP_CREATE in @flags).  NULL with *@status the exit status, the reason
+ * printed.
+ */
+static struct mymap_heap *open_heap(const char *backend, unsigned int flags, int *status)
 {
 	struct mymap_heap *heap;
 
 	if (strcmp(backend, "memfd") == 0)
 		heap = mymap_open_memfd(64u << 20, 0);
 	else
-		heap = mymap_open_device(MYMAP_CREATE);
-	if (!heap)
-		fprintf(stderr, "mymap-ipc: open the %s heap: %s\n", backend,
-			mymap_last_message()[0] ? mymap_last_message() : strerror(errno));
-	return heap;
+		heap = mymap_open_device(flags);
+	if (heap)
+		return heap;
+	*status = EXIT_FAILED;
+	if (mymap_last_error() == MYMAP_ERR_NOT_A_HEAP) {
+		/* Only create (and send --create) ever format the region. */
+		fprintf(stderr,
+			"mymap-ipc %s: the %s region holds no libmymap heap, so no channel; "
+			"'mymap-ipc create NAME' makes one\n",
+			running, backend);
+		return NULL;
+	}
+	if (mymap_last_error() == MYMAP_ERR_NO_DEVICE)
+		*status = EXIT_NO_DEVICE;
+	else if (mymap_last_error() == MYMAP_ERR_PERMISSION)
+		*status = EXIT_PERMISSION;
+	fprintf(stderr, "mymap-ipc %s: open the %s heap: %s\n", running, backend,
+		mymap_last_message()[0] ? mymap_last_message() : strerror(errno));
+	return NULL;
 }
 
 /* FNV-1a, 64 bits: both ends compute it over the bytes in order. */
@@ -169,7 +290,7 @@ static int cmd_send(struct mymap_heap *heap, const char *name, const struct opti
 			break;
 		err = put(ch, buf, n);
 		if (err) {
-			fail("send", -err,
+			fail(name, -err,
 			     err == -ECONNRESET ? "the receiver died" : "the receiver closed");
 			break;
 		}
@@ -233,7 +354,7 @@ static int cmd_recv(struct mymap_heap *heap, const char *name, const struct opti
 		(unsigned long long)st.sleeps);
 	free(buf);
 	mymap_channel_close(ch);
-	return n == -EPIPE ? 0 : fail("recv", (int)-n, NULL);
+	return n == -EPIPE ? 0 : fail(name, (int)-n, n == -EBADMSG ? mymap_last_message() : NULL);
 }
 
 static const char *kind_name(enum mymap_channel_kind k)
@@ -247,14 +368,48 @@ static int cmd_list(struct mymap_heap *heap)
 	int n = mymap_channel_list(heap, info, MYMAP_CHANNEL_DIR_ENTRIES);
 
 	if (n < 0)
-		return fail("list", -n, NULL);
+		return fail("the directory", -n, n == -EBADMSG ? mymap_last_message() : NULL);
 	printf("%-24s %-8s %9s %9s %8s %8s %8s\n", "name", "kind", "msg_size", "capacity",
 	       "senders", "receivers", "queued");
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && i < MYMAP_CHANNEL_DIR_ENTRIES; i++)
 		printf("%-24s %-8s %9u %9u %8u %8u %8u\n", info[i].name,
-		       kind_name(info[i].config.kind), info[i].config.msg_size,
-		       info[i].config.capacity, info[i].senders, info[i].receivers, info[i].queued);
+		       info[i].config.kind ? kind_name(info[i].config.kind) : "damaged",
+		       info[i].config.msg_size, info[i].config.capacity, info[i].senders,
+		       info[i].receivers, info[i].queued);
 	return 0;
+}
+
+static int cmd_stat(struct mymap_heap *heap, const char *name)
+{
+	struct mymap_channel_info info[MYMAP_CHANNEL_DIR_ENTRIES];
+	int n = mymap_channel_list(heap, info, MYMAP_CHANNEL_DIR_ENTRIES);
+
+	if (n < 0)
+		return fail("the directory", -n, n == -EBADMSG ? mymap_last_message() : NULL);
+	for (int i = 0; i < n && i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
+		const struct mymap_channel_info *c = &info[i];
+
+		if (strcmp(c->name, name))
+			continue;
+		if (!c->config.kind)
+			return fail(name, EBADMSG, "its header is damaged");
+		printf("name:       %s\n"
+		       "kind:       %s\n"
+		       "msg_size:   %u\n"
+		       "capacity:   %u %s\n"
+		       "offset:     %#llx\n"
+		       "bytes:      %llu\n"
+		       "senders:    %u\n"
+		       "receivers:  %u\n"
+		       "queued:     %u %s\n",
+		       c->name, kind_name(c->config.kind), c->config.msg_size, c->config.capacity,
+		       c->config.kind == MYMAP_CHANNEL_STREAM ? "bytes" : "messages",
+		       (unsigned long long)c->offset, (unsigned long long)c->bytes, c->senders,
+		       c->receivers, c->queued,
+		       c->config.kind == MYMAP_CHANNEL_STREAM ? "bytes" : "messages");
+		return 0;
+	}
+	return fail(name, ENOENT, "'mymap-ipc list' shows the channels there are");
 }
 
 static int cmd_pingpong(struct mymap_heap *heap, const struct options *o)
@@ -268,7 +423,7 @@ static int cmd_pingpong(struct mymap_heap *heap, const struct options *o)
 	err = ipc_measure_pingpong(heap, o->size, o->iterations,
 				   o->busy ? MYMAP_CHANNEL_SPIN_FOREVER : 0, rtt);
 	if (err)
-		return fail("pingpong", -err, NULL);
+		return fail("the round trips", -err, NULL);
 	bench_format_ns(median, sizeof(median), bench_median(rtt, o->iterations));
 	bench_format_ns(p99, sizeof(p99), bench_percentile(rtt, o->iterations, 99));
 	bench_format_ns(max, sizeof(max), bench_percentile(rtt, o->iterations, 100));
@@ -285,7 +440,7 @@ static int cmd_bench(struct mymap_heap *heap, const struct options *o)
 				   IPC_CONSUME_COPY, &r);
 
 	if (err)
-		return fail("bench", -err, NULL);
+		return fail("the stream", -err, NULL);
 	printf("%llu messages of %u bytes (%s): %.0f msgs/s, %.1f MB/s, receiver slept %llu "
 	       "times\n",
 	       (unsigned long long)r.messages, o->size, o->backend, r.messages / r.seconds,
@@ -298,30 +453,69 @@ static __attribute__((format(printf, 1, 2))) int bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mymap-ipc: ", stderr);
+	if (running[0])
+		fprintf(stderr, "mymap-ipc %s: ", running);
+	else
+		fputs("mymap-ipc: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("; see mymap-ipc --help\n", stderr);
+	/* Where to read more: the command's own help, or the tool's. */
+	if (running[0] && strcmp(running, "help"))
+		fprintf(stderr, "; see 'mymap-ipc %s --help'\n", running);
+	else
+		fputs("; see 'mymap-ipc --help'\n", stderr);
 	return -1;
 }
 
-/* The whole of @arg as a number from @min to @max, for option @opt; -1 (reported) if not. */
+/*
+ * The whole of @arg as a number from @min to @max for option @opt
+ * (decimal, 0x hex, a K, M or G suffix as in mymapctl); -1 (reported) if not.
+ */
 static int number(const char *opt, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+	if (ctl_parse_u64(arg, &v) || v < min || v > max)
 		return bad_usage("--%s '%s' is not a number from %llu to %llu", opt, arg,
 				 (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct options *o)
+/* The option bit of getopt's code @opt. */
+static unsigned int option_bit(int opt)
+{
+	switch (opt) {
+	case 'b':
+		return OPT_BACKEND;
+	case 'k':
+		return OPT_KIND;
+	case 's':
+		return OPT_SIZE;
+	case 'c':
+		return OPT_CAPACITY;
+	case 'g':
+		return OPT_GENERATE;
+	case 'n':
+		return OPT_COUNT;
+	case 'i':
+		return OPT_ITERATIONS;
+	case 'C':
+		return OPT_CREATE;
+	case 'S':
+		return OPT_CHECKSUM;
+	case 'B':
+		return OPT_BUSY;
+	}
+	return 0;
+}
+
+/*
+ * Parses the options of @cmd (argv[0] is the command).  Returns the index
+ * of the first operand, 0 when --help was asked for, or -1 (reported).
+ */
+static int parse(int argc, char **argv, const struct command *cmd, struct options *o)
 {
 	static const struct option longopts[] = {
 	    {"backend", required_argument, NULL, 'b'},
@@ -338,10 +532,13 @@ static int parse(int argc, char **argv, struct options *o)
 	    {NULL, 0, NULL, 0},
 	};
 	uint64_t v;
-	int opt;
+	int opt, index = 0;
 
 	opterr = 0; /* our messages, not getopt's */
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", longopts, &index)) != -1) {
+		if (option_bit(opt) && !(cmd->options & option_bit(opt)))
+			return bad_usage("--%s does not apply to %s", longopts[index].name,
+					 cmd->name);
 		switch (opt) {
 		case 'b':
 			if (strcmp(optarg, "device") && strcmp(optarg, "memfd"))
@@ -390,8 +587,7 @@ static int parse(int argc, char **argv, struct options *o)
 			o->busy = true;
 			break;
 		case 'h':
-			usage(stdout);
-			exit(0);
+			return 0;
 		case ':':
 			return bad_usage("%s needs a value", argv[optind - 1]);
 		default:
@@ -399,6 +595,29 @@ static int parse(int argc, char **argv, struct options *o)
 		}
 	}
 	return optind;
+}
+
+/* `mymap-ipc help [COMMAND]`. */
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 3) {
+		usage(stdout);
+		return 0;
+	}
+	running = "help";
+	if (argc > 3) {
+		bad_usage("takes at most one command name");
+		return EXIT_USAGE;
+	}
+	cmd = command_named(argv[2]);
+	if (!cmd) {
+		bad_usage("no command '%s'", argv[2]);
+		return EXIT_USAGE;
+	}
+	fputs(cmd->help, stdout);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -410,57 +629,72 @@ int main(int argc, char **argv)
 	    .count = 100000,
 	    .iterations = 10000,
 	};
-	const char *cmd = argc > 1 ? argv[1] : "";
+	const char *first = argc > 1 ? argv[1] : "";
+	const struct command *cmd;
 	struct mymap_heap *heap;
 	const char *name;
-	int first, ret;
+	int operand, args, ret;
+	unsigned int flags;
 
-	if (argc < 2 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	first = parse(argc - 1, argv + 1, &o);
-	if (first < 0)
-		return 2;
-	bool needs_name = !strcmp(cmd, "create") || !strcmp(cmd, "send") || !strcmp(cmd, "recv") ||
-			  !strcmp(cmd, "remove");
-	bool forks = !strcmp(cmd, "pingpong") || !strcmp(cmd, "bench");
-	int args = argc - 1 - first;
-
-	name = args > 0 ? argv[1 + first] : NULL;
-	if (!needs_name && !forks && strcmp(cmd, "list")) {
-		bad_usage("unknown command '%s'", cmd);
-		return 2;
+	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
+		usage(stdout);
+		return 0;
 	}
-	if (needs_name && !name) {
-		bad_usage("%s needs a channel NAME", cmd);
-		return 2;
+	if (strcmp(first, "--version") == 0) {
+		printf("mymap-ipc %s\n", MYMAP_VERSION);
+		return 0;
 	}
-	if (args > needs_name) {
-		bad_usage("unexpected argument '%s'", argv[1 + first + needs_name]);
-		return 2;
+	if (strcmp(first, "help") == 0)
+		return cmd_help(argc, argv);
+	cmd = command_named(first);
+	if (!cmd) {
+		bad_usage(first[0] == '-' ? "unknown option '%s'" : "unknown command '%s'", first);
+		return EXIT_USAGE;
 	}
-	/* A memfd heap lives only in this process and its children. */
-	if (!forks && strcmp(o.backend, "device")) {
-		bad_usage("--backend %s works with pingpong and bench only", o.backend);
-		return 2;
+	running = cmd->name;
+	operand = parse(argc - 1, argv + 1, cmd, &o);
+	if (operand < 0)
+		return EXIT_USAGE;
+	if (operand == 0) {
+		fputs(cmd->help, stdout);
+		return 0;
 	}
-	heap = open_heap(o.backend);
+	args = argc - 1 - operand;
+	name = args > 0 ? argv[1 + operand] : NULL;
+	if (cmd->needs_name && !name) {
+		bad_usage("needs a channel NAME");
+		return EXIT_USAGE;
+	}
+	if (args > cmd->needs_name) {
+		bad_usage("unexpected argument '%s'", argv[1 + operand + cmd->needs_name]);
+		return EXIT_USAGE;
+	}
+	/* Only create, and send --create, may format a region that holds no heap. */
+	flags = !strcmp(cmd->name, "create") || o.create ? MYMAP_CREATE : 0;
+	if (cmd->read_only)
+		flags |= MYMAP_NOCACHE;
+	heap = open_heap(o.backend, flags, &ret);
 	if (!heap)
-		return 1;
-	if (!strcmp(cmd, "create")) {
+		return ret;
+	if (!strcmp(cmd->name, "create")) {
 		ret = create_channel(heap, name, &o);
-		ret = ret ? fail("create", -ret, ret == -EEXIST ? "remove it first" : NULL) : 0;
-	} else if (!strcmp(cmd, "send")) {
+		ret = ret ? fail(name, -ret, ret == -EEXIST ? "remove it first" : NULL) : 0;
+	} else if (!strcmp(cmd->name, "send")) {
 		ret = cmd_send(heap, name, &o);
-	} else if (!strcmp(cmd, "recv")) {
+	} else if (!strcmp(cmd->name, "recv")) {
 		ret = cmd_recv(heap, name, &o);
-	} else if (!strcmp(cmd, "remove")) {
+	} else if (!strcmp(cmd->name, "remove")) {
 		ret = mymap_channel_remove(heap, name);
-		ret = ret ? fail("remove", -ret, NULL) : 0;
-	} else if (!strcmp(cmd, "list")) {
+		ret = ret ? fail(name, -ret, NULL) : 0;
+	} else if (!strcmp(cmd->name, "list")) {
 		ret = cmd_list(heap);
-	} else if (!strcmp(cmd, "pingpong")) {
+	} else if (!strcmp(cmd->name, "stat")) {
+		ret = cmd_stat(heap, name);
+	} else if (!strcmp(cmd->name, "pingpong")) {
 		ret = cmd_pingpong(heap, &o);
 	} else {
 		ret = cmd_bench(heap, &o);

@@ -22,8 +22,11 @@
 #include "stream.h"
 
 #define IPC_CHANNEL_MAGIC 0x4d4d4348u /* "HCMM" in memory */
-/* 3: contended words 128 bytes apart; 2: lengths of large messages apart. */
-#define IPC_CHANNEL_VERSION 3u
+/*
+ * 4: lengths carry lap tags, sleepers are bits per place; 3: contended
+ * words 128 bytes apart; 2: lengths of large messages apart.
+ */
+#define IPC_CHANNEL_VERSION 4u
 
 enum ipc_side_index {
 	IPC_SENDERS = 0,
@@ -51,7 +54,7 @@ struct ipc_endpoint {
 
 struct ipc_side {
 	struct ipc_endpoint ep[MYMAP_CHANNEL_MAX_ENDPOINTS];
-	_Atomic uint32_t attaches;  /* ever, so "never had a peer" can be told */
+	_Atomic uint32_t attaches;  /* ever: an endpoint compares it with its value at attach */
 	_Atomic uint32_t last_exit; /* enum ipc_exit */
 };
 
@@ -78,37 +81,63 @@ struct ipc_channel {
 	IPC_KEPT_APART(struct ipc_event, data, space);
 } __attribute__((aligned(64)));
 
+/*
+ * The shape of a channel as read once from its header and checked: the
+ * only values any process uses to address the channel's memory.
+ */
+struct ipc_layout {
+	struct mymap_channel_config config;
+	uint32_t places; /* endpoints per side */
+	uint64_t ring_off;
+	uint64_t bytes;
+};
+
 /* An endpoint: one process's attachment, private to it. */
 struct mymap_channel {
 	struct ipc_region region;
 	struct ipc_channel *shm;
-	struct mymap_channel_config config;
-	/* Frees a removed channel's memory at last close; NULL with *_at. */
+	struct ipc_layout layout;
+	/*
+	 * Called by the last close of a removed channel to free its memory
+	 * (through the directory, which also frees channels whose last
+	 * endpoint died); NULL with *_at.
+	 */
 	int (*free_memory)(struct mymap_heap *heap, struct ipc_channel *c);
 	struct mymap_heap *heap;
 	enum ipc_side_index side;
 	uint16_t place; /* index in side->ep */
 	uint16_t owner; /* MPMC cell owner id: side * MAX_ENDPOINTS + place */
 	uint32_t spin;
+	/*
+	 * The other side as this endpoint found it at attach: its attach
+	 * count, and whether a peer was attached.  A peer's close or death
+	 * concerns this endpoint only if that peer was there or came since.
+	 */
+	uint32_t peer_attaches;
+	bool had_peer;
 	bool loan_out;
 	bool view_out;
 	union {
 		struct ipc_spsc_end spsc;
 		struct ipc_stream_end stream;
-		struct ipc_mpmc *mpmc;
+		struct ipc_mpmc_end mpmc;
 	} ring;
 	struct ipc_mpmc_claim claim; /* the MPMC loan or view */
 	struct mymap_channel_stats stats;
 };
 
-/* The ring behind the header. */
-static inline void *ipc_channel_ring(struct ipc_channel *c)
+/* The ring behind the header, by the checked layout @l. */
+static inline void *ipc_channel_ring(struct ipc_channel *c, const struct ipc_layout *l)
 {
-	return (char *)c + c->ring_off;
+	return (char *)c + l->ring_off;
 }
 
-/* Is there a valid channel header at @c of @avail bytes?  0 or -EBADMSG. */
-int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail);
+/*
+ * Is there a valid channel header at @c of @avail bytes?  Reads every
+ * field of the constant part once into @l and checks it there: 0, or
+ * -EBADMSG with mymap_last_message() naming the field.
+ */
+int ipc_channel_validate(const struct ipc_channel *c, uint64_t avail, struct ipc_layout *l);
 
 /* Formats a channel at @c (mymap_channel_bytes(@cfg) bytes). */
 void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config *cfg);
@@ -119,35 +148,36 @@ void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config
  * heap.
  */
 int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
-		       enum mymap_channel_role role, struct mymap_channel **out);
+		       const struct ipc_layout *l, enum mymap_channel_role role,
+		       struct mymap_channel **out);
 
 /*
- * Marks @c removed.  Returns true when no live endpoint is attached, so
- * the caller must free its memory now (nobody else will).  Takes @c's lock.
+ * Marks @c removed.  Returns 1 when no live endpoint is attached, so the
+ * caller must free its memory now (nobody else will), 0, or the negative
+ * errno of taking @c's lock.
  */
-bool ipc_channel_mark_removed(const struct ipc_region *region, struct ipc_channel *c);
+int ipc_channel_mark_removed(const struct ipc_region *region, struct ipc_channel *c,
+			     const struct ipc_layout *l);
 
 /*
  * Reclaims the endpoints of dead processes on both sides of @c, repairing
- * their MPMC cells.  Takes @c's lock.  Returns how many were reclaimed.
+ * their MPMC cells.  Takes @c's lock.  Returns how many were reclaimed, or
+ * the negative errno of taking the lock.
  */
-int ipc_channel_reap(const struct ipc_region *region, struct ipc_channel *c);
+int ipc_channel_reap(const struct ipc_region *region, struct ipc_channel *c,
+		     const struct ipc_layout *l);
 
 /* Endpoints in use on @side (dead ones included). */
-uint32_t ipc_channel_attached(struct ipc_channel *c, enum ipc_side_index side);
+uint32_t ipc_channel_attached(struct ipc_channel *c, const struct ipc_layout *l,
+			      enum ipc_side_index side);
 
-/* The configuration the header of @c records. */
-static inline struct mymap_channel_config ipc_channel_config(const struct ipc_channel *c)
+/* The event endpoints of @side sleep on: receivers wait for data, senders for space. */
+static inline struct ipc_event *ipc_side_event(struct ipc_channel *c, enum ipc_side_index side)
 {
-	return (struct mymap_channel_config){
-	    .kind = c->kind,
-	    .msg_size = c->msg_size,
-	    .capacity = c->capacity,
-	    .start_index = c->start_index,
-	};
+	return side == IPC_RECEIVERS ? &c->data : &c->space;
 }
 
 /* Messages or bytes queued, as seen now. */
-uint32_t ipc_channel_queued(struct ipc_channel *c);
+uint32_t ipc_channel_queued(struct ipc_channel *c, const struct ipc_layout *l);
 
 #endif /* MYMAP_IPC_CHANNEL_H */

@@ -13,7 +13,16 @@
  *
  * Waiting yields and then sleeps briefly rather than using a futex, so it
  * works on every kind of memory; the lock is never held across a blocking
- * call, so waits are short.
+ * call, so waits are short, and a wait longer than IPC_LOCK_TIMEOUT_NS
+ * means a holder that is alive but stuck (stopped, or a process writing
+ * the word on purpose): the caller gets an error instead of waiting on.
+ *
+ * The word is shared memory, so it may name the caller's own process
+ * without any of its threads holding the lock (a peer wrote it, or a
+ * forged value).  Each process counts the control locks its threads hold:
+ * a recorded holder that is this process while none is held here is
+ * taken over like a dead one; one held by the calling thread itself is
+ * refused with -EDEADLK.
  */
 #ifndef MYMAP_IPC_CONTROL_LOCK_H
 #define MYMAP_IPC_CONTROL_LOCK_H
@@ -25,9 +34,17 @@ struct ipc_lock {
 	_Atomic uint64_t holder;
 };
 
+/* Longest wait for a holder that stays alive (the fuzz target builds with less). */
+#ifndef IPC_LOCK_TIMEOUT_NS
+#define IPC_LOCK_TIMEOUT_NS 2000000000ull
+#endif
+
 /*
  * Takes @l.  Returns 0, or 1 when the lock was taken over from a dead
- * holder.  Acquire ordering: what the previous holder wrote before
+ * holder (or from a record of this process that no thread of it holds);
+ * -EDEADLK when the calling thread holds it already, -ETIMEDOUT when a
+ * live holder kept it IPC_LOCK_TIMEOUT_NS (mymap_last_message() names the
+ * holder).  Acquire ordering: what the previous holder wrote before
  * ipc_unlock() is visible.
  */
 int ipc_lock(struct ipc_lock *l);

@@ -18,32 +18,9 @@
 
 #include "align.h"
 #include "channel.h"
+#include "corrupt.h"
+#include "directory.h"
 #include "mymap.h"
-
-#define IPC_DIR_MAGIC	0x4d4d4452u /* "RDMM" in memory */
-#define IPC_DIR_VERSION 1u
-
-enum ipc_entry_state {
-	IPC_ENTRY_FREE = 0,
-	IPC_ENTRY_CREATING = 1,
-	IPC_ENTRY_READY = 2,
-};
-
-struct ipc_dir_entry {
-	_Atomic uint32_t state;
-	uint32_t reserved;
-	uint64_t channel; /* region offset of the channel's memory */
-	char name[MYMAP_CHANNEL_NAME_MAX + 1];
-};
-
-struct ipc_directory {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t entries;
-	uint32_t reserved;
-	struct ipc_lock lock;
-	struct ipc_dir_entry entry[MYMAP_CHANNEL_DIR_ENTRIES];
-};
 
 /* A name is 1..NAME_MAX printable characters, no '/'. */
 static int check_name(const char *name)
@@ -63,15 +40,30 @@ static int check_name(const char *name)
 	return 0;
 }
 
-static bool directory_valid(const struct ipc_region *r, uint64_t off)
+/*
+ * Does root slot 0's offset @off lead to a directory?  0 or -EBADMSG.  The
+ * number of entries is checked here and never read again: every loop
+ * runs to MYMAP_CHANNEL_DIR_ENTRIES.
+ */
+static int directory_valid(const struct ipc_region *r, uint64_t off)
 {
 	const struct ipc_directory *d;
+	uint32_t magic, version, entries;
 
 	if (!ipc_region_has(r, off, sizeof(*d)) || off % 8)
-		return false;
+		return ipc_corrupt("directory offset 0x%llx is outside the region or misaligned",
+				   (unsigned long long)off);
 	d = ipc_at(r, off);
-	return d->magic == IPC_DIR_MAGIC && d->version == IPC_DIR_VERSION &&
-	       d->entries == MYMAP_CHANNEL_DIR_ENTRIES;
+	magic = IPC_READ_ONCE(d->magic);
+	version = IPC_READ_ONCE(d->version);
+	entries = IPC_READ_ONCE(d->entries);
+	if (magic != IPC_DIR_MAGIC || version != IPC_DIR_VERSION ||
+	    entries != MYMAP_CHANNEL_DIR_ENTRIES)
+		return ipc_corrupt("directory magic 0x%08x version %u entries %u, expected 0x%08x, "
+				   "%u, %u",
+				   magic, version, entries, IPC_DIR_MAGIC, IPC_DIR_VERSION,
+				   MYMAP_CHANNEL_DIR_ENTRIES);
+	return 0;
 }
 
 /*
@@ -103,53 +95,110 @@ static struct ipc_directory *find_directory(const struct ipc_region *r, bool cre
 	mymap_free(r->heap, d);
 	off = expected;
 found:
-	if (!directory_valid(r, off)) {
-		*err = -EBADMSG;
-		return NULL;
-	}
-	return ipc_at(r, off);
+	*err = directory_valid(r, off);
+	return *err ? NULL : ipc_at(r, off);
 }
 
-/* Undoes the creations a dead lock holder left half done. */
+/*
+ * Undoes the creations a dead lock holder left half done.  The heap
+ * refuses to free an offset that is not one of its blocks, so a damaged
+ * entry costs nothing but the entry.
+ */
 static void finish_dead_creations(const struct ipc_region *r, struct ipc_directory *d)
 {
-	for (uint32_t i = 0; i < d->entries; i++) {
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
 		struct ipc_dir_entry *e = &d->entry[i];
+		uint64_t channel = IPC_READ_ONCE(e->channel);
 
 		if (atomic_load_explicit(&e->state, memory_order_relaxed) != IPC_ENTRY_CREATING)
 			continue;
-		if (e->channel)
-			mymap_free(r->heap, ipc_at(r, e->channel));
+		if (channel && ipc_region_has(r, channel, 1))
+			mymap_free(r->heap, ipc_at(r, channel));
 		e->channel = 0;
 		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
 	}
 }
 
-static void lock_directory(const struct ipc_region *r, struct ipc_directory *d)
+static int lock_directory(const struct ipc_region *r, struct ipc_directory *d)
 {
-	if (ipc_lock(&d->lock))
+	int err = ipc_lock(&d->lock);
+
+	if (err == 1)
 		finish_dead_creations(r, d);
+	return err < 0 ? err : 0;
+}
+
+/* Does the name of entry @e equal @name?  Bounded by the entry, whatever it holds. */
+static bool entry_named(const struct ipc_dir_entry *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	return memcmp(e->name, name, len) == 0 && e->name[len] == '\0';
 }
 
 static struct ipc_dir_entry *lookup(struct ipc_directory *d, const char *name)
 {
-	for (uint32_t i = 0; i < d->entries; i++)
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++)
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_acquire) ==
 			IPC_ENTRY_READY &&
-		    strcmp(d->entry[i].name, name) == 0)
+		    entry_named(&d->entry[i], name))
 			return &d->entry[i];
 	return NULL;
 }
 
-/* The validated channel of a ready entry, or NULL. */
-static struct ipc_channel *entry_channel(const struct ipc_region *r, const struct ipc_dir_entry *e)
+/* The validated channel of a ready entry and its layout; or NULL, the reason recorded. */
+static struct ipc_channel *entry_channel(const struct ipc_region *r, const struct ipc_dir_entry *e,
+					 struct ipc_layout *l)
 {
+	uint64_t off = IPC_READ_ONCE(e->channel);
 	struct ipc_channel *c;
 
-	if (!ipc_region_has(r, e->channel, sizeof(*c)) || e->channel % IPC_CACHE_LINE)
+	if (!ipc_region_has(r, off, sizeof(*c)) || off % IPC_CACHE_LINE) {
+		ipc_corrupt("directory entry offset 0x%llx is outside the region or misaligned",
+			    (unsigned long long)off);
 		return NULL;
-	c = ipc_at(r, e->channel);
-	return ipc_channel_validate(c, r->size - e->channel) ? NULL : c;
+	}
+	c = ipc_at(r, off);
+	return ipc_channel_validate(c, r->size - off, l) ? NULL : c;
+}
+
+static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
+{
+	return mymap_free(heap, c) ? -errno : 0;
+}
+
+/*
+ * Frees the removed channels that no live endpoint uses any more (their
+ * last endpoint closed, or died).  Under the directory lock.  Returns 0 or
+ * the first error of freeing.
+ */
+static int sweep_removed(const struct ipc_region *r, struct ipc_directory *d)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
+		struct ipc_dir_entry *e = &d->entry[i];
+		struct ipc_layout l;
+		struct ipc_channel *c;
+		int unused;
+
+		if (atomic_load_explicit(&e->state, memory_order_acquire) != IPC_ENTRY_REMOVED)
+			continue;
+		/* A damaged channel's entry is dropped and its memory left alone. */
+		c = entry_channel(r, e, &l);
+		unused = c ? ipc_channel_mark_removed(r, c, &l) : 1;
+		if (unused != 1)
+			continue;
+		if (c) {
+			int err = free_channel(r->heap, c);
+
+			if (err && !ret)
+				ret = err;
+		}
+		e->channel = 0;
+		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+	}
+	return ret;
 }
 
 /* Directory and region for @name, the directory locked; or a negative errno. */
@@ -167,8 +216,35 @@ static int enter(struct mymap_heap *heap, const char *name, bool create, struct 
 	*dir = find_directory(r, create, &err);
 	if (!*dir)
 		return err ? err : -ENOENT;
-	lock_directory(r, *dir);
-	return 0;
+	err = lock_directory(r, *dir);
+	if (!err)
+		sweep_removed(r, *dir);
+	return err;
+}
+
+/*
+ * The last endpoint of a removed channel has closed: free what the
+ * directory holds removed and unused, this channel among them.
+ */
+static int release_removed(struct mymap_heap *heap, struct ipc_channel *c)
+{
+	struct ipc_directory *d;
+	struct ipc_region r;
+	int err;
+
+	(void)c; /* found again by its entry, which only the lock holder trusts */
+	err = ipc_region_of(&r, heap);
+	if (err)
+		return err;
+	d = find_directory(&r, false, &err);
+	if (!d)
+		return err;
+	err = lock_directory(&r, d);
+	if (err)
+		return err;
+	err = sweep_removed(&r, d);
+	ipc_unlock(&d->lock);
+	return err;
 }
 
 int mymap_channel_create(struct mymap_heap *heap, const char *name,
@@ -190,7 +266,7 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 		ipc_unlock(&d->lock);
 		return -EEXIST;
 	}
-	for (uint32_t i = 0; i < d->entries && !e; i++)
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES && !e; i++)
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_relaxed) ==
 		    IPC_ENTRY_FREE)
 			e = &d->entry[i];
@@ -214,23 +290,18 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 	return 0;
 }
 
-static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
-{
-	return mymap_free(heap, c) ? -errno : 0;
-}
-
 /*
  * The valid channel named @name in @d, in *@c; -ENOENT if there is none,
  * -EBADMSG if its memory does not hold a channel.  Under the directory lock.
  */
 static int named_channel(const struct ipc_region *r, struct ipc_directory *d, const char *name,
-			 struct ipc_channel **c)
+			 struct ipc_channel **c, struct ipc_layout *l)
 {
 	struct ipc_dir_entry *e = lookup(d, name);
 
 	if (!e)
 		return -ENOENT;
-	*c = entry_channel(r, e);
+	*c = entry_channel(r, e, l);
 	return *c ? 0 : -EBADMSG;
 }
 
@@ -238,6 +309,7 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 		       struct mymap_channel **out)
 {
 	struct ipc_directory *d;
+	struct ipc_layout l;
 	struct ipc_channel *c;
 	struct ipc_region r;
 	int err;
@@ -247,14 +319,14 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
-	err = named_channel(&r, d, name, &c);
+	err = named_channel(&r, d, name, &c, &l);
 	if (!err)
-		err = ipc_channel_attach(&r, c, role, out);
+		err = ipc_channel_attach(&r, c, &l, role, out);
 	ipc_unlock(&d->lock);
 	if (err)
 		return err;
 	(*out)->heap = heap;
-	(*out)->free_memory = free_channel;
+	(*out)->free_memory = release_removed;
 	return 0;
 }
 
@@ -263,28 +335,36 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 	struct ipc_channel *c = NULL;
 	struct ipc_dir_entry *e;
 	struct ipc_directory *d;
+	struct ipc_layout l;
 	struct ipc_region r;
-	bool unused = false;
-	int err;
+	int err, unused = 0;
 
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
 	e = lookup(d, name);
 	if (e) {
-		c = entry_channel(&r, e);
-		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
-		unused = c && ipc_channel_mark_removed(&r, c);
+		/* A damaged channel is unlinked all the same, and its memory left alone. */
+		c = entry_channel(&r, e, &l);
+		atomic_store_explicit(&e->state, c ? IPC_ENTRY_REMOVED : IPC_ENTRY_FREE,
+				      memory_order_release);
+		unused = c ? ipc_channel_mark_removed(&r, c, &l) : 0;
+		if (unused == 1) {
+			err = free_channel(heap, c);
+			e->channel = 0;
+			atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+		}
 	}
 	ipc_unlock(&d->lock);
 	if (!e)
 		return -ENOENT;
-	return unused ? free_channel(heap, c) : 0;
+	return unused < 0 ? unused : err;
 }
 
 int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 {
 	struct ipc_directory *d;
+	struct ipc_layout l;
 	struct ipc_channel *c;
 	struct ipc_region r;
 	int err;
@@ -292,9 +372,9 @@ int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 	err = enter(heap, name, false, &r, &d);
 	if (err)
 		return err;
-	err = named_channel(&r, d, name, &c);
+	err = named_channel(&r, d, name, &c, &l);
 	if (!err)
-		err = ipc_channel_reap(&r, c);
+		err = ipc_channel_reap(&r, c, &l);
 	ipc_unlock(&d->lock);
 	return err;
 }
@@ -302,18 +382,20 @@ int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 static void fill_info(struct ipc_region *r, const struct ipc_dir_entry *e,
 		      struct mymap_channel_info *info)
 {
-	struct ipc_channel *c = entry_channel(r, e);
+	struct ipc_layout l;
+	struct ipc_channel *c = entry_channel(r, e, &l);
 
 	memset(info, 0, sizeof(*info));
-	snprintf(info->name, sizeof(info->name), "%s", e->name);
-	info->offset = e->channel;
+	/* The name as stored, cut at the entry's end whatever it holds. */
+	memcpy(info->name, e->name, sizeof(info->name) - 1);
+	info->offset = IPC_READ_ONCE(e->channel);
 	if (!c)
 		return;
-	info->config = ipc_channel_config(c);
-	info->bytes = c->bytes;
-	info->senders = ipc_channel_attached(c, IPC_SENDERS);
-	info->receivers = ipc_channel_attached(c, IPC_RECEIVERS);
-	info->queued = ipc_channel_queued(c);
+	info->config = l.config;
+	info->bytes = l.bytes;
+	info->senders = ipc_channel_attached(c, &l, IPC_SENDERS);
+	info->receivers = ipc_channel_attached(c, &l, IPC_RECEIVERS);
+	info->queued = ipc_channel_queued(c, &l);
 }
 
 int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info, size_t max)
@@ -330,8 +412,12 @@ int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info,
 	d = find_directory(&r, false, &err);
 	if (!d)
 		return err;
-	lock_directory(&r, d);
-	for (uint32_t i = 0; i < d->entries; i++) {
+	/*
+	 * No lock: listing only reads, so that a tool may list a heap it must
+	 * not write to.  An entry is published READY (release) after its name
+	 * and offset; one removed and reused meanwhile is shown as either.
+	 */
+	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES; i++) {
 		if (atomic_load_explicit(&d->entry[i].state, memory_order_acquire) !=
 		    IPC_ENTRY_READY)
 			continue;
@@ -339,6 +425,5 @@ int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info,
 			fill_info(&r, &d->entry[i], &info[n]);
 		n++;
 	}
-	ipc_unlock(&d->lock);
 	return n;
 }

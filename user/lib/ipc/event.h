@@ -4,9 +4,13 @@
  * without the side that changes things paying for a system call when
  * nobody sleeps.
  *
- * One 64-bit word: the low half counts sleepers, the high half is an
- * epoch that notifiers bump.  A sleeper announces itself with a
- * read-modify-write (prepare), takes the epoch as its ticket, re-checks
+ * One 64-bit word: the low half has one bit per endpoint place of the
+ * side that sleeps on it (bit p: the endpoint in place p is about to
+ * sleep), the high half is an epoch that notifiers bump.  A bit, unlike a
+ * count, cannot be left wrong by a death: the place's bit is cleared
+ * when the dead endpoint is reclaimed, and by the next endpoint to attach
+ * there, and clearing it twice is harmless.  A sleeper announces itself
+ * with a read-modify-write (prepare), takes the epoch as its ticket, re-checks
  * its condition, and sleeps only while the epoch still equals the ticket.
  * A notifier publishes its change, then reads the word with a
  * read-modify-write too, and bumps the epoch and wakes only if it saw
@@ -35,11 +39,16 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the epoch half of struct ipc_event is found by little-endian layout");
 
 struct ipc_event {
-	_Atomic uint64_t word; /* epoch << 32 | sleepers */
+	_Atomic uint64_t word; /* epoch << 32 | one bit per sleeping place */
 };
 
-#define IPC_EVENT_SLEEPER 1ull
-#define IPC_EVENT_EPOCH	  (1ull << 32)
+#define IPC_EVENT_EPOCH (1ull << 32)
+
+/* The bit of endpoint place @place (below 32) in the low half. */
+static inline uint64_t ipc_event_bit(uint32_t place)
+{
+	return 1ull << place;
+}
 
 /* The 32-bit epoch, the word sleepers wait on. */
 static inline _Atomic uint32_t *ipc_event_epoch(struct ipc_event *ev)
@@ -48,22 +57,25 @@ static inline _Atomic uint32_t *ipc_event_epoch(struct ipc_event *ev)
 }
 
 /*
- * Announces a sleeper and returns its ticket.  The caller must re-check
- * its condition after this and before ipc_event_sleep(), and call
- * ipc_event_cancel() once done either way.
+ * Announces the sleeper in place @place and returns its ticket.  The
+ * caller must re-check its condition after this and before
+ * ipc_event_sleep(), and call ipc_event_cancel() once done either way.
  */
-static inline uint32_t ipc_event_prepare(struct ipc_event *ev)
+static inline uint32_t ipc_event_prepare(struct ipc_event *ev, uint32_t place)
 {
 	uint64_t prev =
-	    atomic_fetch_add_explicit(&ev->word, IPC_EVENT_SLEEPER, memory_order_acq_rel);
+	    atomic_fetch_or_explicit(&ev->word, ipc_event_bit(place), memory_order_acq_rel);
 
 	return (uint32_t)(prev >> 32);
 }
 
-/* Withdraws the sleeper that ipc_event_prepare() announced. */
-static inline void ipc_event_cancel(struct ipc_event *ev)
+/*
+ * Withdraws the sleeper of place @place: after ipc_event_prepare(), or for
+ * a place whose endpoint died or is new.
+ */
+static inline void ipc_event_cancel(struct ipc_event *ev, uint32_t place)
 {
-	atomic_fetch_sub_explicit(&ev->word, IPC_EVENT_SLEEPER, memory_order_relaxed);
+	atomic_fetch_and_explicit(&ev->word, ~ipc_event_bit(place), memory_order_relaxed);
 }
 
 /* Sleeps while the epoch equals @ticket; see ipc_wait() for the returns. */

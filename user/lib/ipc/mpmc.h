@@ -24,6 +24,13 @@
  * payload.  A consumer reads the payload, then store-release
  * EMPTY(p + capacity); the producer's claiming CAS (acquire) that reads it
  * comes after those reads.  Never blocks; channel.c adds waiting.
+ *
+ * The region is untrusted: an endpoint addresses cells with its own copy
+ * of the geometry, gives up a claim loop after IPC_MPMC_TRIES rounds
+ * (reported as "not now"), and refuses a cell state that no endpoint
+ * could have written (an unknown phase, a position of another cell, an
+ * owner that is not an endpoint number) and a length without its
+ * position's lap tag (slots.h), with -EBADMSG.
  */
 #ifndef MYMAP_IPC_MPMC_H
 #define MYMAP_IPC_MPMC_H
@@ -43,8 +50,7 @@ struct ipc_mpmc {
 
 struct ipc_mpmc_cell {
 	_Atomic uint64_t state;
-	uint32_t len;
-	uint32_t reserved;
+	struct ipc_len len;
 	unsigned char payload[];
 };
 
@@ -52,35 +58,55 @@ struct ipc_mpmc_cell {
 struct ipc_mpmc_claim {
 	struct ipc_mpmc_cell *cell;
 	uint32_t pos;
+	uint32_t len; /* claim_read: the message's length, tag checked */
 };
 
-/* Owner ids are endpoint numbers; 0xffff is no owner. */
+/* One endpoint's private view of the queue. */
+struct ipc_mpmc_end {
+	struct ipc_mpmc *q;
+	struct ipc_slots cells; /* the geometry, never read from the region again */
+	uint32_t lap_shift;	/* log2(capacity) */
+};
+
+/* Owner ids are endpoint numbers below IPC_MPMC_OWNERS; 0xffff is no owner. */
 #define IPC_MPMC_NO_OWNER 0xffffu
+#define IPC_MPMC_OWNERS	  32u
+/* Rounds a claim tries before it reports "not now". */
+#define IPC_MPMC_TRIES 1024u
 
 size_t ipc_mpmc_data_bytes(uint32_t cell_size, uint32_t capacity);
+
+/* A view of @q as formatted for @cell_size, @capacity, @data_off; no check. */
+void ipc_mpmc_view(struct ipc_mpmc_end *e, struct ipc_mpmc *q, uint32_t cell_size,
+		   uint32_t capacity, uint64_t data_off);
+
+/* As ipc_mpmc_view(), then 0 or -EBADMSG when @q records another geometry. */
+int ipc_mpmc_attach(struct ipc_mpmc_end *e, struct ipc_mpmc *q, uint32_t cell_size,
+		    uint32_t capacity, uint64_t data_off);
 
 /* Formats @q, every position starting at @start. */
 void ipc_mpmc_format(struct ipc_mpmc *q, uint32_t cell_size, uint32_t capacity, uint64_t data_off,
 		     uint32_t start);
 
 /*
- * Claims the next free cell for @owner.  Returns true and fills @c, or
- * false when the queue is full (or its oldest cell is still being read).
+ * Claims the next free cell for @owner.  Returns 1 and fills @c, 0 when
+ * the queue is full (or its oldest cell is still being read), or -EBADMSG.
  */
-bool ipc_mpmc_claim_write(struct ipc_mpmc *q, uint16_t owner, struct ipc_mpmc_claim *c);
+int ipc_mpmc_claim_write(struct ipc_mpmc_end *e, uint16_t owner, struct ipc_mpmc_claim *c);
 
 /* Makes the written cell visible with @len payload bytes. */
-void ipc_mpmc_publish(struct ipc_mpmc *q, struct ipc_mpmc_claim *c, uint32_t len);
+void ipc_mpmc_publish(struct ipc_mpmc_end *e, struct ipc_mpmc_claim *c, uint32_t len);
 
 /*
- * Claims the oldest full cell for @owner, skipping void ones.  Returns
- * true and fills @c, or false when there is none (empty, or the next cell
- * is still being written).
+ * Claims the oldest full cell for @owner, skipping void ones.  Returns 1
+ * and fills @c (with the length), 0 when there is none (empty, or the
+ * next cell is still being written), or -EBADMSG (a full cell whose length
+ * lacks its tag is handed back to the producers, its message dropped).
  */
-bool ipc_mpmc_claim_read(struct ipc_mpmc *q, uint16_t owner, struct ipc_mpmc_claim *c);
+int ipc_mpmc_claim_read(struct ipc_mpmc_end *e, uint16_t owner, struct ipc_mpmc_claim *c);
 
 /* Hands a read cell back to the producers. */
-void ipc_mpmc_release(struct ipc_mpmc *q, struct ipc_mpmc_claim *c);
+void ipc_mpmc_release(struct ipc_mpmc_end *e, struct ipc_mpmc_claim *c);
 
 /* The payload of a claimed cell. */
 static inline void *ipc_mpmc_payload(struct ipc_mpmc_claim *c)
@@ -94,14 +120,14 @@ static inline void *ipc_mpmc_payload(struct ipc_mpmc_claim *c)
  * it changed.  Safe to run concurrently with live producers and consumers
  * and with itself, provided @owner is really gone.
  */
-unsigned int ipc_mpmc_repair(struct ipc_mpmc *q, uint16_t owner);
+unsigned int ipc_mpmc_repair(struct ipc_mpmc_end *e, uint16_t owner);
 
 /*
  * The owner of the cell that blocks progress: the cell at deq when
  * @for_reader (being written), or the cell at enq otherwise (being read).
  * IPC_MPMC_NO_OWNER when that cell is not claimed.
  */
-uint16_t ipc_mpmc_blocker(struct ipc_mpmc *q, bool for_reader);
+uint16_t ipc_mpmc_blocker(struct ipc_mpmc_end *e, bool for_reader);
 
 /* Cells between deq and enq, as seen now (an estimate under concurrency). */
 uint32_t ipc_mpmc_count(const struct ipc_mpmc *q);

@@ -6,13 +6,25 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
 #include "channel.h"
+#include "corrupt.h"
 
 /* Yields after spinning, before sleeping; none when told not to spin. */
 #define YIELDS_BEFORE_SLEEP 4
+/*
+ * Busy-polling (MYMAP_CHANNEL_SPIN_FOREVER): spins between looks at the
+ * clock (a vDSO call, no system call), so that a deadline is missed by a
+ * few microseconds at most; how long a poll runs before it watches for
+ * signals; and how often it then asks for pending ones (a system call).
+ */
+#define SPIN_CLOCK_EVERY      32u
+#define SPIN_SIGNALS_AFTER_NS 50000u
+#define SPIN_SIGNALS_EVERY_NS 20000u
 
 /* One attempt at an operation: 0 done, -EAGAIN not now, or an error. */
 typedef int (*attempt_fn)(struct mymap_channel *ch, void *arg);
@@ -40,16 +52,22 @@ static enum ipc_side_index other_side(const struct mymap_channel *ch)
 }
 
 /*
- * Why @side cannot serve us: 0 (it may: live, or never had a peer yet),
- * -EPIPE (all closed) or -ECONNRESET (one died), from the endpoint states.
+ * Why the other side cannot serve @ch: 0 (it may: a peer is attached, or
+ * none has been since @ch attached, so @ch waits for one), -EPIPE (the
+ * last peer closed) or -ECONNRESET (it died), from the endpoint states.
+ * An exit from before @ch attached is not @ch's concern: a receiver that
+ * restarts waits for the next sender instead of finding the old one's
+ * -EPIPE.
  */
-static int side_gone(struct ipc_channel *c, enum ipc_side_index side)
+static int side_gone(struct mymap_channel *ch)
 {
-	struct ipc_side *s = &c->side[side];
+	struct ipc_channel *c = ch->shm;
+	struct ipc_side *s = &c->side[other_side(ch)];
 
-	if (ipc_channel_attached(c, side))
+	if (ipc_channel_attached(c, &ch->layout, other_side(ch)))
 		return 0;
-	if (!atomic_load_explicit(&s->attaches, memory_order_relaxed))
+	if (!ch->had_peer &&
+	    atomic_load_explicit(&s->attaches, memory_order_relaxed) == ch->peer_attaches)
 		return 0;
 	return atomic_load_explicit(&s->last_exit, memory_order_relaxed) == IPC_EXIT_DIED
 		   ? -ECONNRESET
@@ -66,8 +84,8 @@ static int peer_gone(struct mymap_channel *ch, bool deep)
 	int gone;
 
 	if (deep)
-		ipc_channel_reap(&ch->region, c);
-	gone = side_gone(c, other_side(ch));
+		ipc_channel_reap(&ch->region, c, &ch->layout);
+	gone = side_gone(ch);
 	if (!gone)
 		return 0;
 	/*
@@ -76,24 +94,19 @@ static int peer_gone(struct mymap_channel *ch, bool deep)
 	 * two stores would pass for one that has come and gone (-EPIPE on a
 	 * channel whose sender is just arriving).
 	 */
-	ipc_lock(&c->lock);
-	gone = side_gone(c, other_side(ch));
+	gone = ipc_lock(&c->lock);
+	if (gone < 0)
+		return gone;
+	gone = side_gone(ch);
 	ipc_unlock(&c->lock);
 	return gone;
-}
-
-/* The event this endpoint sleeps on: receivers wait for data, senders for space. */
-static struct ipc_event *my_event(struct mymap_channel *ch)
-{
-	return ch->side == IPC_RECEIVERS ? &ch->shm->data : &ch->shm->space;
 }
 
 /* After a successful operation, wake the other side if it sleeps. */
 static void notify_peer(struct mymap_channel *ch)
 {
-	struct ipc_channel *c = ch->shm;
-	struct ipc_event *ev = ch->side == IPC_SENDERS ? &c->data : &c->space;
-	uint32_t count = c->kind == MYMAP_CHANNEL_MPMC ? UINT32_MAX : 1;
+	struct ipc_event *ev = ipc_side_event(ch->shm, other_side(ch));
+	uint32_t count = ch->layout.config.kind == MYMAP_CHANNEL_MPMC ? UINT32_MAX : 1;
 
 	if (ipc_event_notify(&ch->region, ev, count))
 		ch->stats.wakes++;
@@ -107,11 +120,11 @@ static void unblock_mpmc(struct mymap_channel *ch)
 {
 	uint16_t owner;
 
-	if (ch->config.kind != MYMAP_CHANNEL_MPMC)
+	if (ch->layout.config.kind != MYMAP_CHANNEL_MPMC)
 		return;
-	owner = ipc_mpmc_blocker(ch->ring.mpmc, ch->side == IPC_RECEIVERS);
+	owner = ipc_mpmc_blocker(&ch->ring.mpmc, ch->side == IPC_RECEIVERS);
 	if (owner != IPC_MPMC_NO_OWNER && owner != ch->owner)
-		ipc_channel_reap(&ch->region, ch->shm);
+		ipc_channel_reap(&ch->region, ch->shm, &ch->layout);
 }
 
 /*
@@ -127,11 +140,101 @@ static bool waits_beside_peer(struct mymap_channel *ch)
 	int cpu = sched_getcpu();
 	uint32_t mine = cpu < 0 ? 0 : (uint32_t)cpu + 1;
 
-	if (c->places != 1)
+	if (ch->layout.places != 1)
 		return false;
 	atomic_store_explicit(&c->side[ch->side].ep[ch->place].cpu, mine, memory_order_relaxed);
 	return mine && atomic_load_explicit(&c->side[other_side(ch)].ep[0].cpu,
 					    memory_order_relaxed) == mine;
+}
+
+/*
+ * Busy-polling's watch for signals: all signals blocked, so that one that
+ * arrives stays pending where sigpending() sees it, instead of running its
+ * handler in the middle of the loop unnoticed.  Restoring the mask
+ * delivers it, as a sleeping system call would have been interrupted.
+ */
+struct signal_watch {
+	bool on;
+	sigset_t saved;
+};
+
+static void watch_signals(struct signal_watch *w)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	w->on = pthread_sigmask(SIG_BLOCK, &all, &w->saved) == 0;
+}
+
+/* A signal pending that the caller had not blocked itself? */
+static bool signal_arrived(const struct signal_watch *w)
+{
+	sigset_t pending;
+
+	if (!w->on || sigpending(&pending))
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&pending, sig) == 1 && sigismember(&w->saved, sig) == 0)
+			return true;
+	return false;
+}
+
+static void unwatch_signals(struct signal_watch *w)
+{
+	if (w->on)
+		pthread_sigmask(SIG_SETMASK, &w->saved, NULL);
+	w->on = false;
+}
+
+/*
+ * MYMAP_CHANNEL_SPIN_FOREVER: polls @attempt, looking at the clock every
+ * SPIN_CLOCK_EVERY rounds for the deadline, at the peers every
+ * MYMAP_CHANNEL_LIVENESS_NS, and, from SPIN_SIGNALS_AFTER_NS on, for
+ * signals (-EINTR) every SPIN_SIGNALS_EVERY_NS.
+ */
+static int busy_poll(struct mymap_channel *ch, attempt_fn attempt, void *arg, uint64_t deadline)
+{
+	uint64_t start = now_ns(), last_peers = start, last_signals = start;
+	struct signal_watch watch = {0};
+	int ret;
+
+	for (uint32_t i = 1;; i++) {
+		uint64_t now;
+		int gone;
+
+		cpu_relax();
+		ret = attempt(ch, arg);
+		if (ret != -EAGAIN)
+			break;
+		if (i % SPIN_CLOCK_EVERY)
+			continue;
+		now = now_ns();
+		if (deadline && now >= deadline) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (now - last_peers >= MYMAP_CHANNEL_LIVENESS_NS) {
+			last_peers = now;
+			unblock_mpmc(ch);
+			gone = peer_gone(ch, true);
+			if (gone) {
+				ret = attempt(ch, arg);
+				ret = ret == -EAGAIN ? gone : ret;
+				break;
+			}
+		}
+		if (!watch.on && now - start >= SPIN_SIGNALS_AFTER_NS)
+			watch_signals(&watch);
+		if (watch.on && now - last_signals >= SPIN_SIGNALS_EVERY_NS) {
+			last_signals = now;
+			if (signal_arrived(&watch)) {
+				ret = -EINTR;
+				break;
+			}
+		}
+	}
+	unwatch_signals(&watch);
+	return ret;
 }
 
 /*
@@ -142,7 +245,7 @@ static bool waits_beside_peer(struct mymap_channel *ch)
  */
 static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int64_t timeout_ns)
 {
-	struct ipc_event *ev = my_event(ch);
+	struct ipc_event *ev = ipc_side_event(ch->shm, ch->side);
 	uint32_t spin = ch->spin;
 	uint64_t deadline = 0;
 	bool deep = false;
@@ -160,25 +263,19 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 	}
 	if (timeout_ns > 0)
 		deadline = now_ns() + (uint64_t)timeout_ns;
+	if (spin == MYMAP_CHANNEL_SPIN_FOREVER)
+		return busy_poll(ch, attempt, arg, deadline);
 
-	if (spin && spin != MYMAP_CHANNEL_SPIN_FOREVER && waits_beside_peer(ch))
+	if (spin && waits_beside_peer(ch))
 		spin = 0;
-	for (uint32_t i = 0; spin == MYMAP_CHANNEL_SPIN_FOREVER || i < spin; i++) {
+	for (uint32_t i = 1; i <= spin; i++) {
 		cpu_relax();
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN)
 			return ret;
-		if (spin == MYMAP_CHANNEL_SPIN_FOREVER && (i & 0xfffff) == 0xfffff) {
-			/* Busy-polling: still notice a dead peer and the deadline. */
-			unblock_mpmc(ch);
-			gone = peer_gone(ch, true);
-			if (gone) {
-				ret = attempt(ch, arg);
-				return ret == -EAGAIN ? gone : ret;
-			}
-			if (deadline && now_ns() >= deadline)
-				return -ETIMEDOUT;
-		}
+		/* A short timeout ends within the spin, whatever an attempt costs. */
+		if (deadline && i % SPIN_CLOCK_EVERY == 0 && now_ns() >= deadline)
+			return -ETIMEDOUT;
 	}
 	/*
 	 * Before sleeping, give the core away a few times: when the peer
@@ -212,15 +309,15 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 			if (deadline - now < slice)
 				slice = deadline - now;
 		}
-		ticket = ipc_event_prepare(ev);
+		ticket = ipc_event_prepare(ev, ch->place);
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN) {
-			ipc_event_cancel(ev);
+			ipc_event_cancel(ev, ch->place);
 			return ret;
 		}
 		ch->stats.sleeps++;
 		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
-		ipc_event_cancel(ev);
+		ipc_event_cancel(ev, ch->place);
 		/*
 		 * A signal ends the wait; so does a failure that would repeat
 		 * at once (EBADF: the heap's device file was closed under us).
@@ -237,6 +334,51 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 	}
 }
 
+/* ---- Waiting for a peer ---- */
+
+int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns)
+{
+	struct ipc_event *ev;
+	uint64_t deadline = 0;
+	int woke;
+
+	if (!ch)
+		return -EINVAL;
+	ev = ipc_side_event(ch->shm, ch->side);
+	if (timeout_ns > 0)
+		deadline = now_ns() + (uint64_t)timeout_ns;
+	for (;;) {
+		uint64_t slice = MYMAP_CHANNEL_LIVENESS_NS;
+		uint32_t ticket;
+		bool attached;
+
+		/* The dead do not count: reclaim them first (this is no fast path). */
+		ipc_channel_reap(&ch->region, ch->shm, &ch->layout);
+		/* Announced before the look, so that an attach's notify is not missed. */
+		ticket = ipc_event_prepare(ev, ch->place);
+		attached = ipc_channel_attached(ch->shm, &ch->layout, other_side(ch)) > 0;
+		if (attached || timeout_ns == 0) {
+			ipc_event_cancel(ev, ch->place);
+			return attached ? 0 : -EAGAIN;
+		}
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				ipc_event_cancel(ev, ch->place);
+				return -ETIMEDOUT;
+			}
+			if (deadline - now < slice)
+				slice = deadline - now;
+		}
+		ch->stats.sleeps++;
+		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
+		ipc_event_cancel(ev, ch->place);
+		if (woke && woke != -EAGAIN && woke != -ETIMEDOUT && woke != -EPIPE)
+			return woke;
+	}
+}
+
 /* ---- Sending messages ---- */
 
 struct send_args {
@@ -248,8 +390,8 @@ struct send_args {
 /* Makes the reserved slot, holding @len bytes, visible to the receivers. */
 static void publish_slot(struct mymap_channel *ch, uint32_t len)
 {
-	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
-		ipc_mpmc_publish(ch->ring.mpmc, &ch->claim, len);
+	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC)
+		ipc_mpmc_publish(&ch->ring.mpmc, &ch->claim, len);
 	else
 		ipc_spsc_publish(&ch->ring.spsc, len);
 }
@@ -257,20 +399,22 @@ static void publish_slot(struct mymap_channel *ch, uint32_t len)
 static int try_send(struct mymap_channel *ch, void *arg)
 {
 	struct send_args *a = arg;
-	void *slot;
+	void *slot = NULL;
+	int ret;
 
-	if (ch->config.kind == MYMAP_CHANNEL_MPMC) {
-		if (!ipc_mpmc_claim_write(ch->ring.mpmc, ch->owner, &ch->claim))
-			return -EAGAIN;
+	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC) {
+		ret = ipc_mpmc_claim_write(&ch->ring.mpmc, ch->owner, &ch->claim);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
 		slot = ipc_mpmc_payload(&ch->claim);
 	} else {
-		slot = ipc_spsc_reserve(&ch->ring.spsc);
-		if (!slot)
-			return -EAGAIN;
+		ret = ipc_spsc_reserve(&ch->ring.spsc, &slot);
+		if (ret)
+			return ret;
 	}
 	if (a->loan) {
 		a->loan->data = slot;
-		a->loan->size = ch->config.msg_size;
+		a->loan->size = ch->layout.config.msg_size;
 		ch->loan_out = true;
 		return 0;
 	}
@@ -282,7 +426,7 @@ static int try_send(struct mymap_channel *ch, void *arg)
 /* The endpoint may use message operations as @side. */
 static int check_message_endpoint(const struct mymap_channel *ch, enum ipc_side_index side)
 {
-	if (!ch || ch->side != side || ch->config.kind == MYMAP_CHANNEL_STREAM)
+	if (!ch || ch->side != side || ch->layout.config.kind == MYMAP_CHANNEL_STREAM)
 		return -EINVAL;
 	if (ch->loan_out || ch->view_out)
 		return -EBUSY;
@@ -296,7 +440,7 @@ int mymap_channel_send(struct mymap_channel *ch, const void *msg, size_t len, in
 
 	if (ret)
 		return ret;
-	if (len > ch->config.msg_size)
+	if (len > ch->layout.config.msg_size)
 		return -EMSGSIZE;
 	ret = wait_for(ch, try_send, &a, timeout_ns);
 	if (ret == 0)
@@ -318,7 +462,7 @@ int mymap_channel_publish(struct mymap_channel *ch, struct mymap_loan *loan, siz
 {
 	if (!ch || !ch->loan_out || !loan)
 		return -EINVAL;
-	if (len > loan->size || len > ch->config.msg_size)
+	if (len > loan->size || len > ch->layout.config.msg_size)
 		return -EMSGSIZE;
 	publish_slot(ch, (uint32_t)len);
 	ch->loan_out = false;
@@ -338,8 +482,8 @@ struct recv_args {
 
 static void release_slot(struct mymap_channel *ch)
 {
-	if (ch->config.kind == MYMAP_CHANNEL_MPMC)
-		ipc_mpmc_release(ch->ring.mpmc, &ch->claim);
+	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC)
+		ipc_mpmc_release(&ch->ring.mpmc, &ch->claim);
 	else
 		ipc_spsc_release(&ch->ring.spsc);
 }
@@ -347,22 +491,25 @@ static void release_slot(struct mymap_channel *ch)
 static int try_recv(struct mymap_channel *ch, void *arg)
 {
 	struct recv_args *a = arg;
-	const void *slot;
+	const void *slot = NULL;
+	int ret;
 
-	if (ch->config.kind == MYMAP_CHANNEL_MPMC) {
-		if (!ipc_mpmc_claim_read(ch->ring.mpmc, ch->owner, &ch->claim))
-			return -EAGAIN;
+	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC) {
+		ret = ipc_mpmc_claim_read(&ch->ring.mpmc, ch->owner, &ch->claim);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
 		slot = ipc_mpmc_payload(&ch->claim);
-		a->len = ch->claim.cell->len;
+		a->len = ch->claim.len;
 	} else {
-		slot = ipc_spsc_peek(&ch->ring.spsc, &a->len);
-		if (!slot)
-			return -EAGAIN;
+		ret = ipc_spsc_peek(&ch->ring.spsc, &slot, &a->len);
+		if (ret)
+			return ret;
 	}
-	if (a->len > ch->config.msg_size) {
+	if (a->len > ch->layout.config.msg_size) {
 		/* Only corrupt memory says so: drop the message, report it. */
 		release_slot(ch);
-		return -EBADMSG;
+		return ipc_corrupt("message length %u exceeds the message size %u", a->len,
+				   ch->layout.config.msg_size);
 	}
 	if (a->view) {
 		a->view->data = (void *)slot;
@@ -428,11 +575,11 @@ struct stream_args {
 static int try_write(struct mymap_channel *ch, void *arg)
 {
 	struct stream_args *a = arg;
-	size_t n = ipc_stream_write(&ch->ring.stream, a->buf + a->done, a->len - a->done);
+	ssize_t n = ipc_stream_write(&ch->ring.stream, a->buf + a->done, a->len - a->done);
 
-	if (!n)
-		return -EAGAIN;
-	a->done += n;
+	if (n <= 0)
+		return n ? (int)n : -EAGAIN;
+	a->done += (size_t)n;
 	/* Wake the reader for every piece: it may be waiting for the first byte. */
 	notify_peer(ch);
 	return a->done == a->len ? 0 : -EAGAIN;
@@ -441,14 +588,18 @@ static int try_write(struct mymap_channel *ch, void *arg)
 static int try_read(struct mymap_channel *ch, void *arg)
 {
 	struct stream_args *a = arg;
+	ssize_t n = ipc_stream_read(&ch->ring.stream, a->buf, a->len);
 
-	a->done = ipc_stream_read(&ch->ring.stream, a->buf, a->len);
-	return a->done ? 0 : -EAGAIN;
+	if (n <= 0)
+		return n ? (int)n : -EAGAIN;
+	a->done = (size_t)n;
+	return 0;
 }
 
 static int check_stream_endpoint(const struct mymap_channel *ch, enum ipc_side_index side)
 {
-	return ch && ch->side == side && ch->config.kind == MYMAP_CHANNEL_STREAM ? 0 : -EINVAL;
+	return ch && ch->side == side && ch->layout.config.kind == MYMAP_CHANNEL_STREAM ? 0
+											: -EINVAL;
 }
 
 ssize_t mymap_channel_write(struct mymap_channel *ch, const void *buf, size_t len,
