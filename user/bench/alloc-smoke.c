@@ -242,6 +242,9 @@ static void check_expected(void)
 	/* exhaustion only where an arena bounds the heap */
 	for (size_t s = 0; s < NLIBMYMAP; s++)
 		check_timed("fill", libmymap_subjects[s], 1);
+	/* what a refusal costs with every cache slot held: libmymap only */
+	for (size_t s = 0; s < NLIBMYMAP; s++)
+		check_timed("refused", libmymap_subjects[s], 0);
 	for (size_t i = 0; i < 2; i++) {
 		const char *c = i ? "instr-256MiB" : "instr-1MiB";
 		struct result *r = find(c, "anon", "instr_per_op", &count);
@@ -294,8 +297,11 @@ static void check_table(const char *out_path)
 
 	tap_ok(header == 1 && rows == 7, "the table: one header, a churn row per subject: %d, %d",
 	       header, rows);
-	/* churn vs glibc, vs mimalloc, tail, utilisation for 4 subjects; instructions for anon */
-	tap_ok(verdicts == 17, "a verdict line per target and libmymap subject: %d of 17",
+	/*
+	 * churn vs glibc, vs mimalloc, tail, utilisation and the refusal's cost
+	 * for 4 subjects; instructions for anon
+	 */
+	tap_ok(verdicts == 21, "a verdict line per target and libmymap subject: %d of 21",
 	       verdicts);
 	int shared = count_lines(out_path, "# p99.9 / median with the workers sharing the cores, ");
 
