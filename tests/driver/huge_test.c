@@ -105,7 +105,8 @@ static void check_placement(int fd)
 		return;
 	p = map_at_boundary(fd, size - MIB, PROT_READ, MIB);
 	a = (uintptr_t)p;
-	tap_ok(p && a % HUGE == MIB, "at offset 1 MiB the address is 1 MiB past a 2 MiB boundary (%#lx)",
+	tap_ok(p && a % HUGE == MIB,
+	       "at offset 1 MiB the address is 1 MiB past a 2 MiB boundary (%#lx)",
 	       (unsigned long)a);
 	if (p)
 		munmap(p, size - MIB);
@@ -128,9 +129,11 @@ static void check_fault_counts(int fd)
 	touch(p, size);
 	faults = minflt() - before;
 	entries = pmd_entries();
-	tap_ok(faults <= (long)want, "touching %zu pages took %ld faults (at most %zu: one per 2 MiB piece)",
-	       size / page, faults, want);
-	tap_ok(entries == (long)want, "pmd_entries is %ld while mapped (%zu pieces)", entries, want);
+	tap_ok(faults <= (long)want,
+	       "touching %zu pages took %ld faults (at most %zu: one per 2 MiB piece)", size / page,
+	       faults, want);
+	tap_ok(entries == (long)want, "pmd_entries is %ld while mapped (%zu pieces)", entries,
+	       want);
 	before = minflt();
 	touch(p, size);
 	tap_ok(minflt() == before, "touching again takes no fault");
@@ -197,7 +200,8 @@ static void check_split_munmap(int fd)
 	size_t mid = HUGE / 2;
 
 	if (size < HUGE) {
-		tap_skip("a partial munmap inside a 2 MiB entry", "the region is smaller than 2 MiB");
+		tap_skip("a partial munmap inside a 2 MiB entry",
+			 "the region is smaller than 2 MiB");
 		return;
 	}
 	fill(fd, 1);
@@ -210,8 +214,9 @@ static void check_split_munmap(int fd)
 	tap_ok(munmap(p + mid, page) == 0, "munmap one page in the middle of the first 2 MiB");
 	tap_ok(pmd_entries() == entries - (pmd_path ? 1 : 0),
 	       "the entry holding it is gone, no other (%ld, was %ld)", pmd_entries(), entries);
-	tap_ok(sysfs_number("mappings") == mappings + 1, "the mapping is now two (mappings %ld, was %ld)",
-	       sysfs_number("mappings"), mappings);
+	tap_ok(sysfs_number("mappings") == mappings + 1,
+	       "the mapping is now two (mappings %ld, was %ld)", sysfs_number("mappings"),
+	       mappings);
 	tap_ok(agrees(fd, p, 0, mid) && agrees(fd, p + mid + page, mid + page, size - mid - page),
 	       "both sides still show the region's bytes");
 	p[mid - 1] = 0xa5;
@@ -234,7 +239,7 @@ static void on_segv(int sig)
 /* Does a store at @p fault? */
 static bool store_faults(volatile unsigned char *p)
 {
-	struct sigaction sa = { .sa_handler = on_segv }, old;
+	struct sigaction sa = {.sa_handler = on_segv}, old;
 	bool faulted = false;
 
 	sigaction(SIGSEGV, &sa, &old);
@@ -281,7 +286,8 @@ static void check_nohugepage(int fd)
 	size_t want = pieces(0, size) * (HUGE / page);
 
 	if (!pmd_path) {
-		tap_skip("MADV_NOHUGEPAGE gives 4 KiB entries from faults", "the remap path has no faults");
+		tap_skip("MADV_NOHUGEPAGE gives 4 KiB entries from faults",
+			 "the remap path has no faults");
 		return;
 	}
 	fill(fd, 3);
@@ -293,7 +299,8 @@ static void check_nohugepage(int fd)
 	touch(p, size);
 	faults = minflt() - before;
 	tap_ok(faults >= (long)want && pmd_entries() == 0,
-	       "then every page of the pieces faults on its own (%ld faults, %zu such pages), no 2 MiB entry",
+	       "then every page of the pieces faults on its own (%ld faults, %zu such pages), no 2 "
+	       "MiB entry",
 	       faults, want);
 	tap_ok(agrees(fd, p, 0, size), "and shows the region's bytes");
 	munmap(p, size);
@@ -327,7 +334,8 @@ static void check_fork_and_mremap(int fd)
 	if (q && q != MAP_FAILED) {
 		touch(q, size);
 		tap_ok(pmd_entries() == (long)pieces(0, size),
-		       "after the move pmd_entries is %ld (%zu pieces)", pmd_entries(), pieces(0, size));
+		       "after the move pmd_entries is %ld (%zu pieces)", pmd_entries(),
+		       pieces(0, size));
 		munmap(q, size);
 	} else {
 		munmap(p, size);
