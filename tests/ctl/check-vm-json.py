@@ -66,6 +66,13 @@ if "status-user" in docs:
           "status-user: no ioctl values when the node cannot be opened",
           docs["status-user"].get("region"))
 fields("status-held", {"region.mappings": 1, "region.opens": 2})
+# 8192 bytes hold no 2 MiB piece: no 2 MiB entry on either path.
+fields("status-loaded", {"region.pmd_entries": 0})
+fields("status-held", {"region.pmd_entries": 0})
+for name in ("status-loaded", "status-user"):
+    region = docs.get(name, {}).get("region", {})
+    check(region.get("map_path") in ("pmd", "remap"), f"{name}: region.map_path is pmd or remap",
+          region.get("map_path"))
 fields("status-weird", {"node.group": 'we"ird\\\tgr\u00e9\ufffd', "node.gid": 978})
 fields("status-loaded", {"heap": None})
 fields("status-heap", {"heap.region_size": 8192, "heap.alloc_count": 3, "heap.free_count": 1,
