@@ -3,9 +3,15 @@
 # stdin: its "json NAME PAYLOAD" lines; argv[1]: the module's version.
 # Prints "check PASS RULE" / "check FAIL RULE: WHAT WAS SEEN" lines.
 import json
+import os
+import re
 import sys
 
 version = sys.argv[1]
+# The ABI version the module reports is the one its uapi header defines.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "../../driver/uapi/mymap_uapi.h")) as uapi:
+    abi_version = int(re.search(r"#define MYMAP_ABI_VERSION (\d+)", uapi.read()).group(1))
 docs = {}
 events = []
 results = []
@@ -59,7 +65,7 @@ loaded = {"loaded": True, "state": "live", "version": version, "present": True,
           "node.mode": "0600", "node.uid": 0, "node.owner": "root", "node.gid": 0,
           "region.size": 8192, "region.mappings": 0, "region.opens": 0}
 fields("status-loaded", dict(loaded, **{"refcnt": 0, "region.page_size": 4096,
-                                        "region.abi_version": 1}))
+                                        "region.abi_version": abi_version}))
 fields("status-user", loaded)
 if "status-user" in docs:
     check("page_size" not in docs["status-user"].get("region", {}),
