@@ -89,13 +89,56 @@ static void mymap_vm_open(struct vm_area_struct *vma)
 	struct mymap_file *mf = vma->vm_file->private_data;
 
 	atomic_inc(&mf->dev->mappings);
+	/*
+	 * open() cannot fail, and only a fork brings a new mm: its entry is
+	 * a few bytes, which the allocator gives or waits for.
+	 */
+	mymap_mms_add(&mf->dev->mms, vma->vm_mm, GFP_KERNEL | __GFP_NOFAIL);
 }
 
 static void mymap_vm_close(struct vm_area_struct *vma)
 {
 	struct mymap_file *mf = vma->vm_file->private_data;
 
+	mymap_mms_del(&mf->dev->mms, vma->vm_mm);
 	atomic_dec(&mf->dev->mappings);
+}
+
+/*
+ * A 4 KiB page of a mapping that the mmap handler left to faults, where a
+ * 2 MiB entry could not be used after all: the VMA was split or moved
+ * inside the 2 MiB, or transparent huge pages are disabled for it
+ * (MADV_NOHUGEPAGE, PR_SET_THP_DISABLE).  The address is in the VMA, and
+ * the VMA in the region.
+ */
+static vm_fault_t mymap_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mymap_file *mf = vma->vm_file->private_data;
+	size_t pos = mymap_vma_pos(vma, vmf->address);
+
+	return vmf_insert_pfn(vma, vmf->address,
+			      mymap_region_pfn(&mf->dev->region, pos));
+}
+
+/*
+ * The first touch of a 2 MiB piece the mmap handler left out: one PMD
+ * entry if the VMA still holds all of it and the region behind it is one
+ * aligned physical 2 MiB, else a fallback to mymap_vm_fault().  Never a
+ * 1 GiB entry: no chunk is that large.
+ */
+static vm_fault_t __maybe_unused mymap_vm_huge_fault(struct vm_fault *vmf,
+						     unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mymap_file *mf = vma->vm_file->private_data;
+	unsigned long pfn;
+
+	if (order != PMD_ORDER || !mf->dev->huge ||
+	    !mymap_vma_huge_pfn(&mf->dev->region, vma,
+				vmf->address & PMD_MASK, &pfn))
+		return VM_FAULT_FALLBACK;
+	return mymap_insert_pfn_pmd(vmf, pfn, vmf->flags & FAULT_FLAG_WRITE);
 }
 
 /*
@@ -118,10 +161,12 @@ static int mymap_vm_access(struct vm_area_struct *vma, unsigned long addr,
 	return mymap_region_access(&mf->dev->region, pos, buf, len, write);
 }
 
-static const struct vm_operations_struct mymap_vm_ops = {
+const struct vm_operations_struct mymap_vm_ops = {
 	.open = mymap_vm_open,
 	.close = mymap_vm_close,
 	.access = mymap_vm_access,
+	.fault = mymap_vm_fault,
+	MYMAP_VM_HUGE_FAULT(mymap_vm_huge_fault)
 };
 
 /* Does [pgoff, pgoff + pages) lie inside the region?  Cannot overflow. */
@@ -136,7 +181,8 @@ static bool range_in_region(const struct mymap_region *region,
 static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mymap_file *mf = file->private_data;
-	struct mymap_region *region = &mf->dev->region;
+	struct mymap_dev *dev = mf->dev;
+	struct mymap_region *region = &dev->region;
 	int ret;
 
 	/*
@@ -153,19 +199,52 @@ static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!range_in_region(region, vma->vm_pgoff, vma_pages(vma)))
 		return -EINVAL;
 
-	/*
-	 * No later mprotect(PROT_EXEC); mremap may not grow the mapping past
-	 * what was checked; core dumps leave the shared region out.
-	 */
-	vm_flags_clear(vma, VM_MAYEXEC);
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-
-	ret = mymap_region_remap(region, vma);
+	ret = mymap_mms_add(&dev->mms, vma->vm_mm, GFP_KERNEL);
 	if (ret)
 		return ret;
+
+	/*
+	 * No later mprotect(PROT_EXEC); mremap may not grow the mapping past
+	 * what was checked; core dumps leave the shared region out.  And the
+	 * flags of remap_pfn_range() from the start, whether or not it is
+	 * called: pages without reference counts (VM_PFNMAP), never pinned
+	 * by get_user_pages (VM_IO).
+	 */
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+
+	/*
+	 * With 2 MiB entries, the pieces that can have one are left to the
+	 * first touch (mymap_vm_huge_fault()); the rest is mapped now.
+	 */
+	ret = mymap_region_remap(region, vma, dev->huge);
+	if (ret) {
+		mymap_mms_del(&dev->mms, vma->vm_mm);
+		return ret;
+	}
 	vma->vm_ops = &mymap_vm_ops;
-	atomic_inc(&mf->dev->mappings);
+	atomic_inc(&dev->mappings);
 	return 0;
+}
+
+/*
+ * Where a mapping goes when the caller lets the kernel choose: with 2 MiB
+ * entries, an address congruent to the file offset modulo 2 MiB when the
+ * length covers a whole aligned 2 MiB of the region, so that plain
+ * mmap(NULL, ...) gets them; otherwise where the mm would put it.
+ */
+static unsigned long mymap_get_unmapped_area(struct file *file,
+					     unsigned long addr,
+					     unsigned long len,
+					     unsigned long pgoff,
+					     unsigned long flags)
+{
+	struct mymap_file *mf = file->private_data;
+
+	if (mf->dev->huge)
+		return mymap_thp_unmapped_area(file, addr, len, pgoff, flags);
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff,
+				    flags);
 }
 
 static ssize_t mymap_read(struct file *file, char __user *buf, size_t count,
@@ -313,6 +392,7 @@ const struct file_operations mymap_fops = {
 	.fsync = noop_fsync,
 	.poll = mymap_poll,
 	.mmap = mymap_mmap,
+	.get_unmapped_area = mymap_get_unmapped_area,
 	.read = mymap_read,
 	.write = mymap_write,
 	.llseek = mymap_llseek,

@@ -15,7 +15,9 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/string.h>
 
+#include "compat.h"
 #include "mymap.h"
 
 #define MYMAP_DEFAULT_SIZE (4UL << 20)
@@ -51,6 +53,36 @@ static const struct kernel_param_ops size_ops = {
 module_param_cb(size, &size_ops, &size, 0444);
 MODULE_PARM_DESC(size,
 		 "region size in bytes, decimal, rounded up to whole pages (default 4 MiB; what it pins, at most half of RAM)");
+
+/* Map with 2 MiB entries where the kernel allows them ("auto"), or never. */
+static bool huge = true;
+
+static int huge_set(const char *val, const struct kernel_param *kp)
+{
+	if (sysfs_streq(val, "auto")) {
+		*(bool *)kp->arg = true;
+	} else if (sysfs_streq(val, "off")) {
+		*(bool *)kp->arg = false;
+	} else {
+		pr_err("huge=%s: not auto or off\n", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int huge_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 *(bool *)kp->arg ? "auto" : "off");
+}
+
+static const struct kernel_param_ops huge_ops = {
+	.set = huge_set,
+	.get = huge_get,
+};
+module_param_cb(huge, &huge_ops, &huge, 0444);
+MODULE_PARM_DESC(huge,
+		 "auto: map 2 MiB pieces with one page-table entry where the kernel allows it (default); off: 4 KiB entries only");
 
 static struct mymap_dev mymap_dev = {
 	.misc = {
@@ -108,6 +140,8 @@ static int __init mymap_init(void)
 		return ret;
 	}
 	mymap_waitq_init(&dev->waitq);
+	mymap_mms_init(&dev->mms);
+	dev->huge = huge && MYMAP_PMD_PFNMAP;
 
 	ret = misc_register(&dev->misc);
 	if (ret) {
@@ -115,8 +149,8 @@ static int __init mymap_init(void)
 		mymap_region_free(&dev->region);
 		return ret;
 	}
-	pr_info("/dev/mymap ready: %zu bytes in %u chunks\n", bytes,
-		dev->region.nr_chunks);
+	pr_info("/dev/mymap ready: %zu bytes in %u chunks, %s entries\n", bytes,
+		dev->region.nr_chunks, dev->huge ? "2 MiB and 4 KiB" : "4 KiB");
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -76,6 +77,17 @@ struct mymap_watch_state {
 };
 
 /*
+ * struct mymap_mms - the address spaces that map the region (mms.c).
+ * @list: struct mymap_mm, one per mm with a VMA of the region.
+ * @nr:   entries in @list.
+ */
+struct mymap_mms {
+	struct mutex lock;	/* guards @list and @nr; taken inside mmap_lock */
+	struct list_head list;
+	unsigned int nr;
+};
+
+/*
  * struct mymap_dev - the one device this module provides.
  * @misc:         the registered misc device.
  * @region:       its memory.
@@ -84,6 +96,9 @@ struct mymap_watch_state {
  * @next_session: last session id handed out; ids start at 1.
  * @sessions:     open files by session id, for MYMAP_IOC_ALIVE.
  * @waitq:        sleepers of MYMAP_IOC_WAIT.
+ * @huge:         map 2 MiB pieces with one page-table entry each (the huge
+ *                parameter, where the kernel allows it); set at load.
+ * @mms:          the address spaces that map the region.
  */
 struct mymap_dev {
 	struct miscdevice misc;
@@ -93,13 +108,21 @@ struct mymap_dev {
 	atomic64_t next_session;
 	struct xarray sessions;
 	struct mymap_waitq waitq;
+	bool huge;
+	struct mymap_mms mms;
 };
 
 /* region.c */
 int mymap_region_alloc(struct mymap_region *region, size_t size);
 void mymap_region_free(struct mymap_region *region);
 int mymap_region_remap(const struct mymap_region *region,
-		       struct vm_area_struct *vma);
+		       struct vm_area_struct *vma, bool skip_huge);
+unsigned long mymap_region_pfn(const struct mymap_region *region, size_t pos);
+bool mymap_region_huge_pfn(const struct mymap_region *region, size_t pos,
+			   unsigned long *pfn);
+bool mymap_vma_huge_pfn(const struct mymap_region *region,
+			const struct vm_area_struct *vma, unsigned long addr,
+			unsigned long *pfn);
 ssize_t mymap_region_copy_out(const struct mymap_region *region,
 			      char __user *buf, size_t count, loff_t pos);
 ssize_t mymap_region_copy_in(struct mymap_region *region,
@@ -111,6 +134,14 @@ size_t mymap_region_footprint(size_t size);
 
 /* fops.c */
 extern const struct file_operations mymap_fops;
+extern const struct vm_operations_struct mymap_vm_ops;
+
+/* mms.c */
+void mymap_mms_init(struct mymap_mms *mms);
+int mymap_mms_add(struct mymap_mms *mms, struct mm_struct *mm, gfp_t gfp);
+void mymap_mms_del(struct mymap_mms *mms, struct mm_struct *mm);
+long mymap_mms_count_pmds(struct mymap_mms *mms,
+			  const struct vm_operations_struct *ops);
 
 /* waitq.c */
 void mymap_waitq_init(struct mymap_waitq *wq);
@@ -134,6 +165,17 @@ __poll_t mymap_waitq_poll(struct mymap_waitq *wq, struct xarray *sessions,
 
 /* sysfs.c */
 extern const struct attribute_group *mymap_groups[];
+
+/*
+ * The region offset that @addr of @vma maps.  The mmap handler checked
+ * that the whole VMA lies inside the region, and a VMA never grows, so the
+ * sum cannot wrap.
+ */
+static inline size_t mymap_vma_pos(const struct vm_area_struct *vma,
+				   unsigned long addr)
+{
+	return ((size_t)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+}
 
 static inline struct mymap_dev *mymap_dev_from_misc(struct miscdevice *misc)
 {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * region.c - the device's memory: kernel pages in kmalloc'd chunks, mapped
- * into processes with remap_pfn_range and copied for read/write.
+ * into processes (page-table entries of 4 KiB or 2 MiB) and copied for
+ * read/write.
  *
  * One kmalloc cannot return more than KMALLOC_MAX_SIZE (4 MiB on x86_64),
  * so a larger region is a list of chunks.  Every chunk but the last has the
@@ -155,24 +156,82 @@ static void *region_at(const struct mymap_region *region, size_t pos,
 }
 
 /**
- * mymap_region_remap() - map part of the region into @vma.
+ * mymap_region_pfn() - the page frame holding byte @pos of the region.
  * @region: the region.
- * @vma:    a VMA whose page offset and length the caller checked to lie
- *          inside the region.
+ * @pos:    offset inside the region.
  *
- * Return: 0, or the error of remap_pfn_range(); the mm undoes a partial
- * mapping when the mmap handler fails.
+ * Return: the PFN, for a 4 KiB entry.
  */
-int mymap_region_remap(const struct mymap_region *region,
-		       struct vm_area_struct *vma)
+unsigned long mymap_region_pfn(const struct mymap_region *region, size_t pos)
 {
-	size_t pos = (size_t)vma->vm_pgoff << PAGE_SHIFT;
-	size_t end = pos + (vma->vm_end - vma->vm_start);
-	unsigned long addr = vma->vm_start;
+	size_t len;
 
-	while (pos < end) {
+	return virt_to_phys(region_at(region, pos, pos + 1, &len)) >>
+	       PAGE_SHIFT;
+}
+
+/**
+ * mymap_region_huge_pfn() - can the 2 MiB at @pos be one page-table entry?
+ * @region: the region.
+ * @pos:    offset of the first byte.
+ * @pfn:    set to the first page frame when the answer is yes.
+ *
+ * One PMD entry maps 2 MiB of physically contiguous memory that starts on a
+ * 2 MiB boundary.  The region offset must be 2 MiB aligned, the 2 MiB must
+ * lie inside the region and inside one chunk (chunks are separate
+ * allocations), and the chunk must be aligned in physical memory.  The
+ * page allocator aligns the chunks of large kmallocs to their size, so all
+ * but the region's tail qualifies; the address is checked rather than
+ * trusted.
+ *
+ * Return: true if @pos starts such a piece.
+ */
+bool mymap_region_huge_pfn(const struct mymap_region *region, size_t pos,
+			   unsigned long *pfn)
+{
+	phys_addr_t phys;
+	size_t len;
+
+	if (!IS_ALIGNED(pos, PMD_SIZE) || pos >= region->size ||
+	    region->size - pos < PMD_SIZE)
+		return false;
+	phys = virt_to_phys(region_at(region, pos, pos + PMD_SIZE, &len));
+	if (len < PMD_SIZE || !IS_ALIGNED(phys, PMD_SIZE))
+		return false;
+	*pfn = phys >> PAGE_SHIFT;
+	return true;
+}
+
+/**
+ * mymap_vma_huge_pfn() - can @vma map the 2 MiB at @addr with one entry?
+ * @region: the region.
+ * @vma:    a mapping of it.
+ * @addr:   a user address, 2 MiB aligned.
+ * @pfn:    set to the first page frame when the answer is yes.
+ *
+ * Return: true if the VMA holds all of the 2 MiB at @addr and the region
+ * bytes behind it can be one entry (mymap_region_huge_pfn()).
+ */
+bool mymap_vma_huge_pfn(const struct mymap_region *region,
+			const struct vm_area_struct *vma, unsigned long addr,
+			unsigned long *pfn)
+{
+	return IS_ALIGNED(addr, PMD_SIZE) && addr >= vma->vm_start &&
+	       addr < vma->vm_end && vma->vm_end - addr >= PMD_SIZE &&
+	       mymap_region_huge_pfn(region, mymap_vma_pos(vma, addr), pfn);
+}
+
+/* Map [addr, end) of @vma with 4 KiB entries, chunk by chunk. */
+static int remap_range(const struct mymap_region *region,
+		       struct vm_area_struct *vma, unsigned long addr,
+		       unsigned long end)
+{
+	size_t pos = mymap_vma_pos(vma, addr);
+	size_t pos_end = pos + (end - addr);
+
+	while (pos < pos_end) {
 		size_t len;
-		void *kaddr = region_at(region, pos, end, &len);
+		void *kaddr = region_at(region, pos, pos_end, &len);
 		unsigned long pfn = virt_to_phys(kaddr) >> PAGE_SHIFT;
 		int ret;
 
@@ -181,6 +240,39 @@ int mymap_region_remap(const struct mymap_region *region,
 			return ret;
 		addr += len;
 		pos += len;
+	}
+	return 0;
+}
+
+/**
+ * mymap_region_remap() - map part of the region into @vma.
+ * @region:    the region.
+ * @vma:       a VMA whose page offset and length the caller checked to lie
+ *             inside the region.
+ * @skip_huge: leave out every 2 MiB that can be one entry, for the fault
+ *             handlers to map on first touch.
+ *
+ * Return: 0, or the error of remap_pfn_range(); the mm undoes a partial
+ * mapping when the mmap handler fails.
+ */
+int mymap_region_remap(const struct mymap_region *region,
+		       struct vm_area_struct *vma, bool skip_huge)
+{
+	unsigned long addr = vma->vm_start;
+
+	if (!skip_huge)
+		return remap_range(region, vma, addr, vma->vm_end);
+	while (addr < vma->vm_end) {
+		unsigned long next = min(ALIGN(addr + 1, PMD_SIZE), vma->vm_end);
+		unsigned long pfn;
+		int ret;
+
+		if (!mymap_vma_huge_pfn(region, vma, addr, &pfn)) {
+			ret = remap_range(region, vma, addr, next);
+			if (ret)
+				return ret;
+		}
+		addr = next;
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sysfs.c - read-only attributes of the device, under
- * /sys/class/misc/mymap/: size, mappings, opens.
+ * /sys/class/misc/mymap/: size, mappings, opens, map_path, pmd_entries.
  */
 #include <linux/device.h>
 #include <linux/sysfs.h>
@@ -38,10 +38,37 @@ static ssize_t opens_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(opens);
 
+/*
+ * How mappings are filled: "pmd" (every 2 MiB piece that can be one entry
+ * gets one on first touch, the rest is mapped at mmap time) or "remap"
+ * (all of it at mmap time, 4 KiB entries).
+ */
+static ssize_t map_path_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_mymap_dev(dev)->huge ? "pmd" : "remap");
+}
+static DEVICE_ATTR_RO(map_path);
+
+/* 2 MiB entries mapping the region now, in all processes. */
+static ssize_t pmd_entries_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	long count = mymap_mms_count_pmds(&to_mymap_dev(dev)->mms,
+					  &mymap_vm_ops);
+
+	if (count < 0)
+		return count;
+	return sysfs_emit(buf, "%ld\n", count);
+}
+static DEVICE_ATTR_RO(pmd_entries);
+
 static struct attribute *mymap_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_opens.attr,
+	&dev_attr_map_path.attr,
+	&dev_attr_pmd_entries.attr,
 	NULL,
 };
 

@@ -8,9 +8,10 @@ import re
 import sys
 
 version = sys.argv[1]
-# The ABI the driver reports is the one its header declares.
-uapi = os.path.join(os.path.dirname(__file__), "../../driver/uapi/mymap_uapi.h")
-abi = int(re.search(r"#define MYMAP_ABI_VERSION (\d+)", open(uapi).read()).group(1))
+# The ABI version the module reports is the one its uapi header defines.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "../../driver/uapi/mymap_uapi.h")) as uapi:
+    abi_version = int(re.search(r"#define MYMAP_ABI_VERSION (\d+)", uapi.read()).group(1))
 docs = {}
 events = []
 results = []
@@ -64,13 +65,20 @@ loaded = {"loaded": True, "state": "live", "version": version, "present": True,
           "node.mode": "0600", "node.uid": 0, "node.owner": "root", "node.gid": 0,
           "region.size": 8192, "region.mappings": 0, "region.opens": 0}
 fields("status-loaded", dict(loaded, **{"refcnt": 0, "region.page_size": 4096,
-                                        "region.abi_version": abi}))
+                                        "region.abi_version": abi_version}))
 fields("status-user", loaded)
 if "status-user" in docs:
     check("page_size" not in docs["status-user"].get("region", {}),
           "status-user: no ioctl values when the node cannot be opened",
           docs["status-user"].get("region"))
 fields("status-held", {"region.mappings": 1, "region.opens": 2})
+# 8192 bytes hold no 2 MiB piece: no 2 MiB entry on either path.
+fields("status-loaded", {"region.pmd_entries": 0})
+fields("status-held", {"region.pmd_entries": 0})
+for name in ("status-loaded", "status-user"):
+    region = docs.get(name, {}).get("region", {})
+    check(region.get("map_path") in ("pmd", "remap"), f"{name}: region.map_path is pmd or remap",
+          region.get("map_path"))
 fields("status-weird", {"node.group": 'we"ird\\\tgr\u00e9\ufffd', "node.gid": 978})
 fields("status-loaded", {"heap": None})
 fields("status-heap", {"heap.region_size": 8192, "heap.alloc_count": 3, "heap.free_count": 1,

@@ -124,6 +124,10 @@ run $ctl load --module ./mymap.ko
 expect "load while loaded: exit 4" 4 "" "already loaded"
 run $ctl status
 expect "status when loaded: exit 0, text" 0 "node: /dev/mymap \(char 10:[0-9]+\), mode 0600, owner root" ""
+run $ctl status
+expect "status shows how mappings are filled" 0 "^  map path: (pmd|remap) \(" ""
+run $ctl status
+expect "status shows the 2 MiB entries mapped now" 0 "^  2 MiB entries mapped now: 0$" ""
 run $ctl status --json
 expect "status --json when loaded: exit 0" 0 "^\{" ""
 json status-loaded "$out"

@@ -154,6 +154,41 @@ static void check_log_lines(void)
 	tap_ok(other == 0, "the module logs nothing else (%d other lines)", other);
 }
 
+/* The first word (up to 15 bytes) of a file into @buf of 16, or "" */
+static void read_word(const char *path, char buf[16])
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (fscanf(f, "%15s", buf) != 1)
+			buf[0] = '\0';
+		fclose(f);
+	}
+}
+
+/* huge=auto|off: read back as given; off always maps with 4 KiB entries. */
+static void check_huge_param(const char *value)
+{
+	char param[32], got[16], path[16];
+	int err;
+
+	snprintf(param, sizeof(param), "huge=%s", value);
+	err = load(param);
+	if (!tap_ok(err == 0, "load with %s: %s", param, errname(err)))
+		return;
+	read_word("/sys/module/mymap/parameters/huge", got);
+	read_word(SYSFS_DIR "map_path", path);
+	tap_ok(strcmp(got, value) == 0, "%s reads back as %s", param, got);
+	if (strcmp(value, "off") == 0)
+		tap_ok(strcmp(path, "remap") == 0, "huge=off: map_path is remap (%s)", path);
+	else
+		tap_ok(strcmp(path, "pmd") == 0 || strcmp(path, "remap") == 0,
+		       "%s: map_path is pmd or remap (%s)", param, path);
+	err = unload();
+	tap_ok(err == 0, "unload after %s: %s", param, errname(err));
+}
+
 static void check_params(void)
 {
 	char too_big[64];
@@ -177,6 +212,11 @@ static void check_params(void)
 	check_refused_param("size=0x1000", EINVAL, "size=0x1000: not a decimal number of bytes");
 	check_refused_param("size=010", EINVAL, "size=010: not a decimal number of bytes");
 	check_refused_param("size=+4096", EINVAL, "size=+4096: not a decimal number of bytes");
+
+	check_huge_param("auto");
+	check_huge_param("off");
+	check_refused_param("huge=on", EINVAL, "huge=on: not auto or off");
+	check_refused_param("huge=", EINVAL, "huge=: not auto or off");
 
 	/*
 	 * Half of RAM exactly passes as a size, but what it pins (the table

@@ -8,10 +8,11 @@ $(BIN)/mymap-bench: $(OBJ)/user/bench/mymap-bench.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^
 
-# map: mmap + touch + munmap cost per subject, measured inside the VM.
+# map: mmap + touch + munmap cost per subject, measured inside the VM, the
+# device with 2 MiB entries (as loaded) and then reloaded with huge=off.
 PROGRAMS += $(BIN)/mymap-bench-map
 BENCH_SUITES += map
-BENCH_HELP_map := mmap, touch and munmap per subject, with page-fault counts (VM)
+BENCH_HELP_map := mmap, touch and munmap per subject, 2 MiB entries or not, faults, random reads (VM)
 
 $(BIN)/mymap-bench-map: $(OBJ)/user/bench/map.o $(BENCH_OBJ)
 	@mkdir -p $(@D)
@@ -19,9 +20,9 @@ $(BIN)/mymap-bench-map: $(OBJ)/user/bench/map.o $(BENCH_OBJ)
 
 .PHONY: bench-map
 bench-map: $(BIN)/mymap-bench-map module
-	@set -o pipefail; scripts/vm-run --param size=67108864 --mem 1024 \
-		--add $(BIN)/mymap-bench-map -- \
-		./mymap-bench-map --out - | scripts/bench-split map
+	@set -o pipefail; scripts/vm-run --param size=268435456 --mem 1536 --timeout 900 \
+		--add $(BIN)/mymap-bench-map --add $(MODULE_KO) -- \
+		./mymap-bench-map --out - --reload-off ./mymap.ko | scripts/bench-split map
 	@scripts/bench-plot --log $(BUILD)/bench/map.jsonl ns_per_mib $(BUILD)/bench/map-ns_per_mib.png
 	@scripts/bench-plot $(BUILD)/bench/map.jsonl minflt_touch $(BUILD)/bench/map-minflt_touch.png
 	@echo "plots: $(BUILD)/bench/map-{ns_per_mib,minflt_touch}.png"

@@ -175,6 +175,13 @@ static void print_text(const struct status *st)
 		printf("  live mappings: %" PRIu64 "\n", s->mappings);
 	if (s->have_opens)
 		printf("  open files: %" PRIu64 "\n", s->opens);
+	if (s->have_map_path)
+		printf("  map path: %s (%s)\n", s->map_path,
+		       strcmp(s->map_path, "pmd") == 0
+			   ? "2 MiB entries at first touch where possible, 4 KiB at mmap elsewhere"
+			   : "4 KiB entries, all at mmap");
+	if (s->have_pmd_entries)
+		printf("  2 MiB entries mapped now: %" PRIu64 "\n", s->pmd_entries);
 	print_heap_text(st);
 }
 
@@ -230,6 +237,12 @@ static void print_json(const struct status *st)
 		member_u64_or_null(&w, "size", s->have_size, s->size);
 		member_u64_or_null(&w, "mappings", s->have_mappings, s->mappings);
 		member_u64_or_null(&w, "opens", s->have_opens, s->opens);
+		json_key(&w, "map_path");
+		if (s->have_map_path)
+			json_string(&w, s->map_path);
+		else
+			json_null(&w);
+		member_u64_or_null(&w, "pmd_entries", s->have_pmd_entries, s->pmd_entries);
 		if (st->have_info) {
 			json_member_u64(&w, "page_size", st->info.page_size);
 			json_member_u64(&w, "abi_version", st->info.abi_version);

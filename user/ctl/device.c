@@ -38,6 +38,7 @@ static bool sysattr_u64(struct udev_device *dev, const char *name, uint64_t *out
 void mymap_state_read(struct udev *udev, struct mymap_state *s)
 {
 	struct udev_device *dev;
+	const char *path;
 	char buf[64];
 
 	memset(s, 0, sizeof(*s));
@@ -63,5 +64,11 @@ void mymap_state_read(struct udev *udev, struct mymap_state *s)
 	s->have_size = sysattr_u64(dev, "size", &s->size);
 	s->have_mappings = sysattr_u64(dev, "mappings", &s->mappings);
 	s->have_opens = sysattr_u64(dev, "opens", &s->opens);
+	path = udev_device_get_sysattr_value(dev, "map_path");
+	if (path && strlen(path) < sizeof(s->map_path)) {
+		copy(s->map_path, sizeof(s->map_path), path);
+		s->have_map_path = true;
+	}
+	s->have_pmd_entries = sysattr_u64(dev, "pmd_entries", &s->pmd_entries);
 	udev_device_unref(dev);
 }

@@ -2,7 +2,7 @@
 /*
  * device.h - what the system says about the mymap module and its device:
  * /sys/module/mymap for the module, libudev for the device and its sysfs
- * attributes (size, mappings, opens).
+ * attributes (size, mappings, opens, map_path, pmd_entries).
  */
 #ifndef MYMAPCTL_DEVICE_H
 #define MYMAPCTL_DEVICE_H
@@ -27,6 +27,10 @@ struct mymap_state {
 	dev_t devnum;
 	bool have_size, have_mappings, have_opens;
 	uint64_t size, mappings, opens;
+	bool have_map_path;    /* the driver has map_path (and pmd_entries) */
+	char map_path[16];     /* "pmd" or "remap" */
+	bool have_pmd_entries; /* pmd_entries read and parsed */
+	uint64_t pmd_entries;  /* 2 MiB page-table entries mapping the region now */
 };
 
 /*
