@@ -24,7 +24,7 @@ SUITE_HELP_ipc-fuzz := the afl++ corpus of region images and call sequences repl
 SUITE_HELP_ipc-vm := the wait/wake/alive ioctls, stress and peer death on /dev/mymap (VM)
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
-IPC_HOST_TESTS := ring-wrap api stress death lifecycle
+IPC_HOST_TESTS := ring-wrap api stress death lifecycle pollfd
 # user/lib/lib.mk is read after this file: name its outputs, not its variables.
 IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
 IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
@@ -58,7 +58,7 @@ suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-
 	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/api \
 		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
-		$(IPC_SAN_BIN)/lifecycle \
+		$(IPC_SAN_BIN)/lifecycle $(IPC_SAN_BIN)/pollfd \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
 
 .PHONY: suite-ipc-hostile
@@ -101,7 +101,7 @@ fuzz-ipc: $(IPC_FUZZ_DIR)/fuzz-ipc
 # The VM: programs linked statically with libmymap, the rest found by vm-run.
 IPC_VM_BIN := $(BUILD)/tests/ipc
 IPC_LIB_A := $(BUILD)/lib/libmymap.a
-IPC_VM_TESTS := waitwake stress death
+IPC_VM_TESTS := waitwake stress death pollfd
 
 $(IPC_VM_BIN)/waitwake: $(OBJ)/tests/ipc/waitwake.o
 	@mkdir -p $(@D)
@@ -116,4 +116,4 @@ suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) module
 	@scripts/vm-run --timeout 600 \
 		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%),--add $(f)) -- \
 		./tap-run ./waitwake "./stress --backend device --messages 50000" \
-		"./death --backend device"
+		"./death --backend device" "./pollfd --backend device"

@@ -371,6 +371,34 @@ int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view);
  */
 void mymap_channel_set_spin(struct mymap_channel *ch, uint32_t iterations);
 
+/*
+ * A descriptor for poll(2), select(2) and epoll, owned by @ch (closed by
+ * mymap_channel_close(); do not close it yourself), created at the first
+ * call and armed.  An armed descriptor becomes readable (POLLIN) once the
+ * endpoint can proceed: a receiver has something to receive, a sender
+ * room to send, or the other side is gone (the operation then returns
+ * -EPIPE / -ECONNRESET); with exactly one peer (MESSAGES, STREAM) that
+ * peer's death also shows as POLLHUP.  Level-triggered: it stays readable
+ * until re-armed; it may be readable spuriously (the operation then
+ * returns -EAGAIN).  Any operation on @ch disarms it: run operations with
+ * timeout 0 until one returns -EAGAIN, then mymap_channel_fd_arm().  With
+ * several peers a death is seen at the next operation: poll with a
+ * timeout of MYMAP_CHANNEL_LIVENESS_NS and try the operation when it
+ * expires.  Costs one open(2) once and one ioctl per arm; while armed,
+ * each notify by the peer makes one system call, as for a sleeper.
+ * Device heaps only: -EOPNOTSUPP elsewhere (a futex has no descriptor
+ * since FUTEX_FD was removed), with mymap_last_message().  Returns the
+ * descriptor, or -EINVAL, -EOPNOTSUPP, or the errno of open / ioctl.
+ */
+int mymap_channel_fd(struct mymap_channel *ch);
+
+/*
+ * Re-arms the descriptor of mymap_channel_fd().  Returns 0 (armed: not
+ * ready yet), 1 (ready now: the descriptor is readable already), or
+ * -EINVAL (no descriptor), the errno of the ioctl.
+ */
+int mymap_channel_fd_arm(struct mymap_channel *ch);
+
 /* The channel's shape. */
 const struct mymap_channel_config *mymap_channel_config(const struct mymap_channel *ch);
 

@@ -304,6 +304,7 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
+	ch->poll_fd = -1;
 
 	err = ipc_lock(&c->lock);
 	if (err < 0) {
@@ -394,6 +395,7 @@ int mymap_channel_close(struct mymap_channel *ch)
 		return 0;
 	c = ch->shm;
 	abandon_loans(ch);
+	ipc_channel_fd_close(ch);
 
 	ret = ipc_lock(&c->lock);
 	if (ret < 0) {

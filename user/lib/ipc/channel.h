@@ -124,6 +124,13 @@ struct mymap_channel {
 	} ring;
 	struct ipc_mpmc_claim claim; /* the MPMC loan or view */
 	struct mymap_channel_stats stats;
+	/*
+	 * mymap_channel_fd(): a second open file of the device, -1 until
+	 * asked for; @fd_armed while its watch counts as this place's
+	 * sleeper (the place's bit in the event word is set for it).
+	 */
+	int poll_fd;
+	bool fd_armed;
 };
 
 /* The ring behind the header, by the checked layout @l. */
@@ -176,6 +183,30 @@ static inline struct ipc_event *ipc_side_event(struct ipc_channel *c, enum ipc_s
 {
 	return side == IPC_RECEIVERS ? &c->data : &c->space;
 }
+
+/*
+ * Why the other side cannot serve @ch: 0 (a peer is attached, or none has
+ * been since @ch attached), -EPIPE (the last peer closed) or -ECONNRESET
+ * (it died).  @deep asks /proc and the device whether attached peers are
+ * alive first, reclaiming the dead.  Returns the negative errno of taking
+ * the control lock too.
+ */
+int ipc_channel_peer_gone(struct mymap_channel *ch, bool deep);
+
+/*
+ * The endpoint is used again: its descriptor's watch no longer counts as
+ * a sleeper, so notifiers stop paying for wake-ups until it is re-armed.
+ */
+static inline void ipc_channel_fd_disarm(struct mymap_channel *ch)
+{
+	if (!ch->fd_armed)
+		return;
+	ipc_event_cancel(ipc_side_event(ch->shm, ch->side), ch->place);
+	ch->fd_armed = false;
+}
+
+/* Closes the endpoint's descriptor, if it has one. */
+void ipc_channel_fd_close(struct mymap_channel *ch);
 
 /* Messages or bytes queued, as seen now. */
 uint32_t ipc_channel_queued(struct ipc_channel *c, const struct ipc_layout *l);

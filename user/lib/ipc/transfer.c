@@ -74,11 +74,7 @@ static int side_gone(struct mymap_channel *ch)
 		   : -EPIPE;
 }
 
-/*
- * As side_gone() for the other side.  @deep asks /proc and the device
- * whether attached peers are alive first, reclaiming the dead.
- */
-static int peer_gone(struct mymap_channel *ch, bool deep)
+int ipc_channel_peer_gone(struct mymap_channel *ch, bool deep)
 {
 	struct ipc_channel *c = ch->shm;
 	int gone;
@@ -216,7 +212,7 @@ static int busy_poll(struct mymap_channel *ch, attempt_fn attempt, void *arg, ui
 		if (now - last_peers >= MYMAP_CHANNEL_LIVENESS_NS) {
 			last_peers = now;
 			unblock_mpmc(ch);
-			gone = peer_gone(ch, true);
+			gone = ipc_channel_peer_gone(ch, true);
 			if (gone) {
 				ret = attempt(ch, arg);
 				ret = ret == -EAGAIN ? gone : ret;
@@ -251,11 +247,13 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 	bool deep = false;
 	int ret, gone;
 
+	/* The caller acts on the endpoint: its descriptor stops watching. */
+	ipc_channel_fd_disarm(ch);
 	ret = attempt(ch, arg);
 	if (ret != -EAGAIN)
 		return ret;
 	if (timeout_ns == 0) {
-		gone = peer_gone(ch, false);
+		gone = ipc_channel_peer_gone(ch, false);
 		if (!gone)
 			return -EAGAIN;
 		ret = attempt(ch, arg);
@@ -295,7 +293,7 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		uint32_t ticket;
 		int woke;
 
-		gone = peer_gone(ch, deep);
+		gone = ipc_channel_peer_gone(ch, deep);
 		if (gone) {
 			/* Everything sent before the peer left is still delivered. */
 			ret = attempt(ch, arg);
@@ -344,6 +342,7 @@ int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns)
 
 	if (!ch)
 		return -EINVAL;
+	ipc_channel_fd_disarm(ch);
 	ev = ipc_side_event(ch->shm, ch->side);
 	if (timeout_ns > 0)
 		deadline = now_ns() + (uint64_t)timeout_ns;
