@@ -14,6 +14,7 @@
 #            `make fuzz-ipc [FUZZ_SECONDS=60]` fuzzes it with afl++ and fails
 #            if afl-fuzz found a crash or a hang (build/fuzz-ipc/out).
 #   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
+#            an endpoint's pollable descriptor and the epoll example;
 #            stress and peer death on /dev/mymap.
 SUITES += ipc ipc-hostile ipc-fuzz ipc-vm
 MATRIX_SUITES += ipc-vm
@@ -21,7 +22,7 @@ DEBUG_SUITES += ipc-vm
 SUITE_HELP_ipc := channels on memfd heaps: ring, stress, peer death (host, ASan, TSan)
 SUITE_HELP_ipc-hostile := a hostile peer damages every shared field class of each kind (host, ASan)
 SUITE_HELP_ipc-fuzz := the afl++ corpus of region images and call sequences replayed (host)
-SUITE_HELP_ipc-vm := the wait/wake/alive ioctls, stress and peer death on /dev/mymap (VM)
+SUITE_HELP_ipc-vm := wait/wake/alive, stress, peer death, pollable descriptors on /dev/mymap (VM)
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
 IPC_HOST_TESTS := ring-wrap api stress death lifecycle pollfd
@@ -112,8 +113,10 @@ $(IPC_VM_BIN)/%: $(OBJ)/tests/ipc/%.o $(IPC_LIB_A)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LDLIBS) -lpthread
 
 .PHONY: suite-ipc-vm
-suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) module
+suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) $(BUILD)/examples/channel-epoll module
 	@scripts/vm-run --timeout 600 \
-		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%),--add $(f)) -- \
+		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) \
+			tests/ipc/epoll-example-test $(BUILD)/examples/channel-epoll,--add $(f)) -- \
 		./tap-run ./waitwake "./stress --backend device --messages 50000" \
-		"./death --backend device" "./pollfd --backend device"
+		"./death --backend device" "./pollfd --backend device" \
+		"./epoll-example-test ./channel-epoll"
