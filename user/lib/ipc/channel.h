@@ -205,6 +205,25 @@ static inline void ipc_channel_fd_disarm(struct mymap_channel *ch)
 	ch->fd_armed = false;
 }
 
+/*
+ * The device session of the one attached peer, for a wait or a watch to
+ * name (its closing ends the wait with EPIPE, or shows as EPOLLHUP); 0
+ * off the device, when the other side may have several endpoints, or
+ * when it has none.  Read from shared memory: a forged id can only end a
+ * wait early or let it run to its liveness slice; the caller re-checks.
+ */
+static inline uint64_t ipc_channel_peer_session(struct mymap_channel *ch)
+{
+	struct ipc_endpoint *ep;
+
+	if (ch->layout.places != 1 || ch->region.dev_fd < 0)
+		return 0;
+	ep = &ch->shm->side[ch->side == IPC_SENDERS ? IPC_RECEIVERS : IPC_SENDERS].ep[0];
+	if (atomic_load_explicit(&ep->state, memory_order_acquire) != IPC_EP_ATTACHED)
+		return 0;
+	return __atomic_load_n(&ep->id.session, __ATOMIC_RELAXED);
+}
+
 /* Closes the endpoint's descriptor, if it has one. */
 void ipc_channel_fd_close(struct mymap_channel *ch);
 

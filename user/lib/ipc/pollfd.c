@@ -37,24 +37,6 @@ static bool ring_ready(struct mymap_channel *ch)
 	return queued != ch->layout.config.capacity;
 }
 
-/*
- * The session of the one attached peer, whose closing the watch reports
- * as EPOLLHUP; 0 when the other side may have several endpoints or has
- * none.  Read from shared memory: a forged id can only make the
- * descriptor report a hang-up or miss one; the operation decides.
- */
-static uint64_t single_peer_session(struct mymap_channel *ch)
-{
-	struct ipc_endpoint *ep;
-
-	if (ch->layout.places != 1)
-		return 0;
-	ep = &ch->shm->side[ch->side == IPC_SENDERS ? IPC_RECEIVERS : IPC_SENDERS].ep[0];
-	if (atomic_load_explicit(&ep->state, memory_order_acquire) != IPC_EP_ATTACHED)
-		return 0;
-	return IPC_READ_ONCE(ep->id.session);
-}
-
 static int set_watch(struct mymap_channel *ch, uint32_t expected, uint64_t peer)
 {
 	struct ipc_event *ev = ipc_side_event(ch->shm, ch->side);
@@ -95,7 +77,7 @@ int mymap_channel_fd_arm(struct mymap_channel *ch)
 		return -EINVAL;
 	ipc_channel_fd_disarm(ch);
 	ev = ipc_side_event(ch->shm, ch->side);
-	peer = single_peer_session(ch);
+	peer = ipc_channel_peer_session(ch);
 	gone = ipc_channel_peer_gone(ch, false);
 	if (gone || ring_ready(ch)) {
 		err = signal_now(ch, peer);
@@ -149,7 +131,8 @@ int mymap_channel_fd(struct mymap_channel *ch)
 	ch->poll_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ch->poll_fd < 0) {
 		err = errno;
-		mm_fail(MYMAP_ERR_SYSTEM, err, "channel: reopening the device for a descriptor: %m");
+		mm_fail(MYMAP_ERR_SYSTEM, err,
+			"channel: reopening the device for a descriptor: %m");
 		return -err;
 	}
 	err = mymap_channel_fd_arm(ch);

@@ -314,7 +314,9 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 			return ret;
 		}
 		ch->stats.sleeps++;
-		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
+		/* Naming the one peer ends the sleep at its death, not a slice later. */
+		woke = ipc_event_sleep_peer(&ch->region, ev, ticket, slice,
+					    ipc_channel_peer_session(ch));
 		ipc_event_cancel(ev, ch->place);
 		/*
 		 * A signal ends the wait; so does a failure that would repeat
@@ -322,7 +324,7 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		 */
 		if (woke && woke != -EAGAIN && woke != -ETIMEDOUT && woke != -EPIPE)
 			return woke;
-		/* A timed-out slice or a closed device file: look at the peers. */
+		/* A timed-out slice or the named peer's file closed: look at the peers. */
 		deep = woke == -ETIMEDOUT || woke == -EPIPE;
 		if (deep)
 			unblock_mpmc(ch);
