@@ -25,7 +25,7 @@ SUITE_HELP_ipc-fuzz := the afl++ corpus of region images and call sequences repl
 SUITE_HELP_ipc-vm := wait/wake/alive, stress, peer death, pollable descriptors on /dev/mymap (VM)
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
-IPC_HOST_TESTS := ring-wrap api stress death lifecycle pollfd
+IPC_HOST_TESTS := ring-wrap pubsub-ring api stress death lifecycle pollfd
 # user/lib/lib.mk is read after this file: name its outputs, not its variables.
 IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
 IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
@@ -39,6 +39,12 @@ $(IPC_SAN_BIN)/ring-wrap: $(SAN)/obj/tests/ipc/ring-wrap.o \
 		$(SAN)/obj/user/lib/error.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
+
+$(IPC_SAN_BIN)/pubsub-ring: $(SAN)/obj/tests/ipc/pubsub-ring.o \
+		$(SAN)/obj/user/lib/ipc/pubsub.o $(SAN)/obj/user/lib/ipc/corrupt.o \
+		$(SAN)/obj/user/lib/error.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lpthread
 
 $(IPC_SAN_BIN)/%: $(SAN)/obj/tests/ipc/%.o $(IPC_LIB_SAN_A)
 	@mkdir -p $(@D)
@@ -56,7 +62,7 @@ $(IPC_TSAN)/stress: $(IPC_TSAN_OBJ)
 
 .PHONY: suite-ipc
 suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-ipc
-	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/api \
+	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/pubsub-ring $(IPC_SAN_BIN)/api \
 		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
 		$(IPC_SAN_BIN)/lifecycle $(IPC_SAN_BIN)/pollfd \
