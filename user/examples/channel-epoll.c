@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		mymap_channel_remove(heap, names[i]);
 		err = mymap_channel_create(heap, names[i], &cfg);
 		if (!err)
-			err = mymap_channel_open(heap, names[i], MYMAP_CHANNEL_RECEIVER, &src[i].rx);
+			err =
+			    mymap_channel_open(heap, names[i], MYMAP_CHANNEL_RECEIVER, &src[i].rx);
 		fd = err ? err : mymap_channel_fd(src[i].rx);
 		if (fd < 0) {
 			fprintf(stderr, "channel-epoll: %s: %s\n", names[i], strerror(-fd));
@@ -119,7 +120,8 @@ int main(int argc, char **argv)
 
 	while (open_sources > 0) {
 		struct epoll_event ev[CHANNELS + 1];
-		int n = epoll_wait(ep, ev, CHANNELS + 1, (int)(MYMAP_CHANNEL_LIVENESS_NS / 1000000));
+		int n =
+		    epoll_wait(ep, ev, CHANNELS + 1, (int)(MYMAP_CHANNEL_LIVENESS_NS / 1000000));
 
 		if (n < 0 && errno != EINTR)
 			break;
