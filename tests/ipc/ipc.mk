@@ -25,7 +25,7 @@ SUITE_HELP_ipc-fuzz := the afl++ corpus of region images and call sequences repl
 SUITE_HELP_ipc-vm := wait/wake/alive, stress, peer death, pollable descriptors on /dev/mymap (VM)
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
-IPC_HOST_TESTS := ring-wrap pubsub-ring api stress death lifecycle pollfd
+IPC_HOST_TESTS := ring-wrap pubsub-ring api stress death lifecycle pollfd pubsub
 # user/lib/lib.mk is read after this file: name its outputs, not its variables.
 IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
 IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
@@ -65,7 +65,7 @@ suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-
 	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/pubsub-ring $(IPC_SAN_BIN)/api \
 		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
-		$(IPC_SAN_BIN)/lifecycle $(IPC_SAN_BIN)/pollfd \
+		$(IPC_SAN_BIN)/lifecycle $(IPC_SAN_BIN)/pollfd $(IPC_SAN_BIN)/pubsub \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
 
 .PHONY: suite-ipc-hostile
@@ -108,7 +108,7 @@ fuzz-ipc: $(IPC_FUZZ_DIR)/fuzz-ipc
 # The VM: programs linked statically with libmymap, the rest found by vm-run.
 IPC_VM_BIN := $(BUILD)/tests/ipc
 IPC_LIB_A := $(BUILD)/lib/libmymap.a
-IPC_VM_TESTS := waitwake stress death pollfd
+IPC_VM_TESTS := waitwake stress death pollfd pubsub
 
 $(IPC_VM_BIN)/waitwake: $(OBJ)/tests/ipc/waitwake.o
 	@mkdir -p $(@D)
@@ -125,4 +125,5 @@ suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) $(BUILD)/examples/channel-epoll 
 			tests/ipc/epoll-example-test $(BUILD)/examples/channel-epoll,--add $(f)) -- \
 		./tap-run ./waitwake "./stress --backend device --messages 50000" \
 		"./death --backend device" "./pollfd --backend device" \
+		"./pubsub --backend device" \
 		"./epoll-example-test ./channel-epoll"

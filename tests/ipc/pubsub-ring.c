@@ -91,8 +91,7 @@ static void test_one_thread(void)
 	got = take(&slow, &n);
 	tap_ok(got == 1 && n == 40 - CAPACITY && slow.lost == 40 - CAPACITY,
 	       "5 laps behind: it gets message %d next and counts %d lost (got %llu, lost %llu)",
-	       40 - CAPACITY, 40 - CAPACITY, (unsigned long long)n,
-	       (unsigned long long)slow.lost);
+	       40 - CAPACITY, 40 - CAPACITY, (unsigned long long)n, (unsigned long long)slow.lost);
 	ipc_pubsub_attach(&late, ring, PAYLOAD, CAPACITY);
 	publish(&pub, 40);
 	tap_ok(take(&late, &n) == 1 && n == 40 && late.lost == 0,
@@ -187,8 +186,7 @@ static void test_threads(void)
 	atomic_store(&publishing, false);
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
-	tap_ok(pub.index - start == THREADED, "the publisher never waited: %u published",
-	       THREADED);
+	tap_ok(pub.index - start == THREADED, "the publisher never waited: %u published", THREADED);
 	for (int i = 0; i < 3; i++) {
 		tap_ok(res[i].bad == 0 && res[i].out_of_order == 0,
 		       "subscriber %d: every message delivered whole and in order (%llu bad, "

@@ -359,7 +359,17 @@ static int cmd_recv(struct mymap_heap *heap, const char *name, const struct opti
 
 static const char *kind_name(enum mymap_channel_kind k)
 {
-	return k == MYMAP_CHANNEL_STREAM ? "stream" : k == MYMAP_CHANNEL_MPMC ? "mpmc" : "messages";
+	switch (k) {
+	case MYMAP_CHANNEL_STREAM:
+		return "stream";
+	case MYMAP_CHANNEL_MPMC:
+		return "mpmc";
+	case MYMAP_CHANNEL_PUBSUB:
+		return "pubsub";
+	case MYMAP_CHANNEL_MESSAGES:
+		break;
+	}
+	return "messages";
 }
 
 static int cmd_list(struct mymap_heap *heap)

@@ -17,6 +17,7 @@
 #include "mpmc.h"
 #include "mymap_channel.h"
 #include "peer.h"
+#include "pubsub.h"
 #include "shm.h"
 #include "spsc.h"
 #include "stream.h"
@@ -121,6 +122,7 @@ struct mymap_channel {
 		struct ipc_spsc_end spsc;
 		struct ipc_stream_end stream;
 		struct ipc_mpmc_end mpmc;
+		struct ipc_pubsub_end pubsub;
 	} ring;
 	struct ipc_mpmc_claim claim; /* the MPMC loan or view */
 	struct mymap_channel_stats stats;

@@ -30,7 +30,12 @@
  */
 static bool ring_ready(struct mymap_channel *ch)
 {
-	uint32_t queued = ipc_channel_queued(ch->shm, &ch->layout);
+	uint32_t queued;
+
+	/* A publisher always has room; a subscriber has its own backlog. */
+	if (ch->layout.config.kind == MYMAP_CHANNEL_PUBSUB)
+		return ch->side == IPC_SENDERS || ipc_pubsub_pending(&ch->ring.pubsub) != 0;
+	queued = ipc_channel_queued(ch->shm, &ch->layout);
 
 	if (ch->side == IPC_RECEIVERS)
 		return queued != 0;

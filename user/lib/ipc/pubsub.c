@@ -43,8 +43,7 @@ int ipc_pubsub_attach(struct ipc_pubsub_end *e, struct ipc_pubsub *q, uint32_t p
 {
 	int err;
 
-	ipc_slots_init(&e->geo, sizeof(struct ipc_pubsub_slot), payload, capacity,
-		       header_bytes());
+	ipc_slots_init(&e->geo, sizeof(struct ipc_pubsub_slot), payload, capacity, header_bytes());
 	err = ipc_slots_check(&q->slots, &e->geo);
 	if (err)
 		return err;
@@ -120,8 +119,7 @@ int ipc_pubsub_peek(struct ipc_pubsub_end *e, const void **data, uint32_t *len, 
 			e->index++;
 			return ipc_corrupt("publish/subscribe slot %u (index 0x%x): length %u over "
 					   "the payload %u",
-					   e->index & e->geo.mask, e->index - 1, l,
-					   e->geo.payload);
+					   e->index & e->geo.mask, e->index - 1, l, e->geo.payload);
 		}
 		*data = s + 1;
 		*len = l;

@@ -67,8 +67,7 @@ struct ipc_pubsub_end {
 size_t ipc_pubsub_bytes(uint32_t payload, uint32_t capacity);
 
 /* Formats the ring at @q; the indices start at @start. */
-void ipc_pubsub_format(struct ipc_pubsub *q, uint32_t payload, uint32_t capacity,
-		       uint32_t start);
+void ipc_pubsub_format(struct ipc_pubsub *q, uint32_t payload, uint32_t capacity, uint32_t start);
 
 /*
  * Attaches @e to @q, checking the geometry against @payload and @capacity
