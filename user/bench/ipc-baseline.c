@@ -54,8 +54,18 @@ static int read_all(int fd, unsigned char *buf, size_t len)
 static int open_path(enum ipc_kernel_path path, int fds[2], int back[2])
 {
 	if (path == IPC_UNIX_STREAM) {
+		int bytes = PIPE_BUFFER;
+
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds))
 			return -errno;
+		/*
+		 * Buffered like the pipe, so that neither kernel path stalls on a
+		 * smaller window (net.core.wmem_max / rmem_max may lower it).
+		 */
+		for (int i = 0; i < 2; i++) {
+			setsockopt(fds[i], SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+			setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+		}
 		if (back)
 			back[0] = back[1] = -1;
 		return 0;

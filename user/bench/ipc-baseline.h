@@ -16,7 +16,7 @@
 
 enum ipc_kernel_path {
 	IPC_PIPE,	 /* pipe(2), its buffer raised to 1 MiB */
-	IPC_UNIX_STREAM, /* socketpair(AF_UNIX, SOCK_STREAM) */
+	IPC_UNIX_STREAM, /* socketpair(AF_UNIX, SOCK_STREAM), buffers raised to 1 MiB */
 };
 
 /* A child writes @count messages of @size bytes; the caller reads them all. */
