@@ -42,7 +42,9 @@ static const struct mymap_channel_config kinds[] = {
     {.kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 4096, .capacity = 2},
     {.kind = MYMAP_CHANNEL_STREAM, .capacity = 256},
     {.kind = MYMAP_CHANNEL_MPMC, .msg_size = 96, .capacity = 8},
+    {.kind = MYMAP_CHANNEL_PUBSUB, .msg_size = 96, .capacity = 8},
 };
+#define KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 struct input {
 	const unsigned char *p;
@@ -83,7 +85,7 @@ static void poke(struct target *t, struct input *in, bool directory)
 static void run(const unsigned char *data, size_t len)
 {
 	struct input in = {.p = data, .len = len};
-	const struct mymap_channel_config *cfg = &kinds[next(&in) % 4];
+	const struct mymap_channel_config *cfg = &kinds[next(&in) % KINDS];
 	struct mymap_channel_info info[2];
 	struct mymap_loan loan;
 	struct target t = {0};

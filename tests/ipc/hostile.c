@@ -73,6 +73,7 @@ static const struct kind kinds[] = {
     {"messages-4k", {.kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 4096, .capacity = 4}},
     {"stream", {.kind = MYMAP_CHANNEL_STREAM, .capacity = 256}},
     {"mpmc", {.kind = MYMAP_CHANNEL_MPMC, .msg_size = 96, .capacity = 8}},
+    {"pubsub", {.kind = MYMAP_CHANNEL_PUBSUB, .msg_size = 96, .capacity = 8}},
 };
 #define KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -151,9 +152,17 @@ static void add(struct trial *t, const void *p, uint8_t width)
 
 static uint64_t ring_header_bytes(enum mymap_channel_kind kind)
 {
-	return kind == MYMAP_CHANNEL_MESSAGES ? sizeof(struct ipc_spsc)
-	       : kind == MYMAP_CHANNEL_STREAM ? sizeof(struct ipc_stream)
-					      : sizeof(struct ipc_mpmc);
+	switch (kind) {
+	case MYMAP_CHANNEL_MESSAGES:
+		return sizeof(struct ipc_spsc);
+	case MYMAP_CHANNEL_STREAM:
+		return sizeof(struct ipc_stream);
+	case MYMAP_CHANNEL_MPMC:
+		return sizeof(struct ipc_mpmc);
+	case MYMAP_CHANNEL_PUBSUB:
+		return sizeof(struct ipc_pubsub);
+	}
+	return 0;
 }
 
 static void layout_fields(struct trial *t, struct ipc_channel *c, void *ring)
@@ -198,10 +207,16 @@ static void index_fields(struct trial *t, void *ring)
 		ADD(t, ((struct ipc_mpmc *)ring)->enq);
 		ADD(t, ((struct ipc_mpmc *)ring)->deq);
 		break;
+	case MYMAP_CHANNEL_PUBSUB:
+		ADD(t, ((struct ipc_pubsub *)ring)->head);
+		break;
 	}
 }
 
-/* Length words (message kinds) and, with @states, MPMC cell states. */
+/*
+ * Length words (message kinds) and, with @states, MPMC cell states and
+ * the publish/subscribe slots' sequence words.
+ */
 static void slot_fields(struct trial *t, char *ring, bool states)
 {
 	const struct mymap_channel_config *cfg = &t->kind->cfg;
@@ -222,6 +237,18 @@ static void slot_fields(struct trial *t, char *ring, bool states)
 
 			ADD(t, len->word);
 			ADD(t, len->check);
+		}
+	}
+	if (cfg->kind == MYMAP_CHANNEL_PUBSUB) {
+		uint32_t stride = ipc_slots_stride(sizeof(struct ipc_pubsub_slot), cfg->msg_size);
+
+		for (uint32_t i = 0; i < cfg->capacity; i++) {
+			struct ipc_pubsub_slot *slot = (void *)(ring + hdr + (uint64_t)stride * i);
+
+			if (states)
+				ADD(t, slot->seq);
+			else
+				ADD(t, slot->len);
 		}
 	}
 	if (cfg->kind == MYMAP_CHANNEL_MPMC) {

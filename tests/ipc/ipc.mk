@@ -14,6 +14,7 @@
 #            `make fuzz-ipc [FUZZ_SECONDS=60]` fuzzes it with afl++ and fails
 #            if afl-fuzz found a crash or a hang (build/fuzz-ipc/out).
 #   ipc-vm   the VM: the driver's wait/wake/alive ioctls at every edge;
+#            an endpoint's pollable descriptor and the epoll example;
 #            stress and peer death on /dev/mymap.
 SUITES += ipc ipc-hostile ipc-fuzz ipc-vm
 MATRIX_SUITES += ipc-vm
@@ -21,10 +22,10 @@ DEBUG_SUITES += ipc-vm
 SUITE_HELP_ipc := channels on memfd heaps: ring, stress, peer death (host, ASan, TSan)
 SUITE_HELP_ipc-hostile := a hostile peer damages every shared field class of each kind (host, ASan)
 SUITE_HELP_ipc-fuzz := the afl++ corpus of region images and call sequences replayed (host)
-SUITE_HELP_ipc-vm := the wait/wake/alive ioctls, stress and peer death on /dev/mymap (VM)
+SUITE_HELP_ipc-vm := wait/wake/alive, stress, peer death, pollable descriptors on /dev/mymap (VM)
 IPC_SAN_BIN := $(SAN)/tests/ipc
 IPC_TSAN := $(BUILD)/tsan
-IPC_HOST_TESTS := ring-wrap api stress death lifecycle
+IPC_HOST_TESTS := ring-wrap pubsub-ring api stress death lifecycle pollfd pubsub
 # user/lib/lib.mk is read after this file: name its outputs, not its variables.
 IPC_LIB_SAN_A := $(SAN)/lib/libmymap.a
 IPC_LIB_SRC := $(shell find user/lib -name '*.c' | sort)
@@ -38,6 +39,12 @@ $(IPC_SAN_BIN)/ring-wrap: $(SAN)/obj/tests/ipc/ring-wrap.o \
 		$(SAN)/obj/user/lib/error.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
+
+$(IPC_SAN_BIN)/pubsub-ring: $(SAN)/obj/tests/ipc/pubsub-ring.o \
+		$(SAN)/obj/user/lib/ipc/pubsub.o $(SAN)/obj/user/lib/ipc/corrupt.o \
+		$(SAN)/obj/user/lib/error.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lpthread
 
 $(IPC_SAN_BIN)/%: $(SAN)/obj/tests/ipc/%.o $(IPC_LIB_SAN_A)
 	@mkdir -p $(@D)
@@ -55,10 +62,10 @@ $(IPC_TSAN)/stress: $(IPC_TSAN_OBJ)
 
 .PHONY: suite-ipc
 suite-ipc: $(IPC_HOST_TESTS:%=$(IPC_SAN_BIN)/%) $(IPC_TSAN)/stress $(BIN)/mymap-ipc
-	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/api \
+	@tests/tap-run $(IPC_SAN_BIN)/ring-wrap $(IPC_SAN_BIN)/pubsub-ring $(IPC_SAN_BIN)/api \
 		"tests/ipc/cli-test $(BIN)/mymap-ipc" \
 		"$(IPC_SAN_BIN)/stress --messages 500000" $(IPC_SAN_BIN)/death \
-		$(IPC_SAN_BIN)/lifecycle \
+		$(IPC_SAN_BIN)/lifecycle $(IPC_SAN_BIN)/pollfd $(IPC_SAN_BIN)/pubsub \
 		"$(IPC_TSAN)/stress --threads --messages 50000"
 
 .PHONY: suite-ipc-hostile
@@ -101,7 +108,7 @@ fuzz-ipc: $(IPC_FUZZ_DIR)/fuzz-ipc
 # The VM: programs linked statically with libmymap, the rest found by vm-run.
 IPC_VM_BIN := $(BUILD)/tests/ipc
 IPC_LIB_A := $(BUILD)/lib/libmymap.a
-IPC_VM_TESTS := waitwake stress death
+IPC_VM_TESTS := waitwake stress death pollfd pubsub
 
 $(IPC_VM_BIN)/waitwake: $(OBJ)/tests/ipc/waitwake.o
 	@mkdir -p $(@D)
@@ -112,8 +119,11 @@ $(IPC_VM_BIN)/%: $(OBJ)/tests/ipc/%.o $(IPC_LIB_A)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIB_LDLIBS) -lpthread
 
 .PHONY: suite-ipc-vm
-suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) module
+suite-ipc-vm: $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) $(BUILD)/examples/channel-epoll module
 	@scripts/vm-run --timeout 600 \
-		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%),--add $(f)) -- \
+		$(foreach f,tests/tap-run $(IPC_VM_TESTS:%=$(IPC_VM_BIN)/%) \
+			tests/ipc/epoll-example-test $(BUILD)/examples/channel-epoll,--add $(f)) -- \
 		./tap-run ./waitwake "./stress --backend device --messages 50000" \
-		"./death --backend device"
+		"./death --backend device" "./pollfd --backend device" \
+		"./pubsub --backend device" \
+		"./epoll-example-test ./channel-epoll"

@@ -16,7 +16,7 @@
 
 enum ipc_kernel_path {
 	IPC_PIPE,	 /* pipe(2), its buffer raised to 1 MiB */
-	IPC_UNIX_STREAM, /* socketpair(AF_UNIX, SOCK_STREAM) */
+	IPC_UNIX_STREAM, /* socketpair(AF_UNIX, SOCK_STREAM), buffers raised to 1 MiB */
 };
 
 /* A child writes @count messages of @size bytes; the caller reads them all. */
@@ -32,6 +32,17 @@ int ipc_baseline_pingpong(enum ipc_kernel_path path, size_t size, uint32_t iters
  * receiver copies into).  Nothing crosses between cores: the ceiling.
  */
 int ipc_baseline_memcpy(size_t size, uint64_t count, size_t window, struct ipc_rate *out);
+
+/*
+ * The reference ring: the least a zero-copy shared-memory ring can do,
+ * to measure a channel against on the same two cores.  A child writes
+ * @count messages of @size bytes into @capacity slots of shared memory
+ * (memcpy from a buffer, then a store-release of head); the caller reads
+ * one byte per cache line of each in place and store-releases tail.
+ * Both poll, as a channel spins, then yield; no lengths, no checks, no
+ * sleeping.
+ */
+int ipc_baseline_ring(size_t size, uint64_t count, uint32_t capacity, struct ipc_rate *out);
 
 /*
  * @iters round trips of one cache line between this process and a child,

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -233,5 +235,108 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 		err = -ECHILD;
 	mymap_channel_remove(heap, ping);
 	mymap_channel_remove(heap, pong);
+	return err;
+}
+
+/* What a subscriber process reports, in memory shared with the caller. */
+struct sub_report {
+	_Atomic uint32_t ready;
+	uint64_t delivered, lost, sink;
+};
+
+static void subscriber_child(struct mymap_heap *heap, const char *name, struct sub_report *r)
+{
+	struct mymap_channel *ch =
+	    attach(heap, name, MYMAP_CHANNEL_RECEIVER, MYMAP_CHANNEL_SPIN_DEFAULT);
+	struct mymap_loan view;
+	int err;
+
+	if (!ch)
+		_exit(1);
+	atomic_store_explicit(&r->ready, 1, memory_order_release);
+	while ((err = mymap_channel_recv_view(ch, &view, MYMAP_CHANNEL_FOREVER)) == 0) {
+		uint64_t sum = touch(view.data, view.size);
+
+		/* A read the publisher overwrote meanwhile is lost, not consumed. */
+		if (mymap_channel_release(ch, &view) == 0) {
+			r->sink += sum;
+			r->delivered++;
+		}
+	}
+	r->lost = mymap_channel_lost(ch);
+	mymap_channel_close(ch);
+	_exit(err == -EPIPE ? 0 : 1);
+}
+
+int ipc_measure_pubsub(struct mymap_heap *heap, size_t size, uint64_t count, unsigned int subs,
+		       struct ipc_rate *per_sub, uint64_t *lost)
+{
+	struct mymap_channel_config cfg = {
+	    .kind = MYMAP_CHANNEL_PUBSUB,
+	    .msg_size = (uint32_t)size,
+	    .capacity = ipc_measure_capacity(size),
+	};
+	struct sub_report *r;
+	struct mymap_channel *pub;
+	unsigned char *src = malloc(size);
+	pid_t pids[IPC_PUBSUB_MAX_SUBS];
+	uint64_t deadline, t0, delivered = 0;
+	char name[48];
+	unsigned int started = 0;
+	int err = 0;
+
+	if (subs < 1 || subs > IPC_PUBSUB_MAX_SUBS || !src)
+		return free(src), -EINVAL;
+	r = mmap(NULL, sizeof(*r) * subs, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		 0);
+	if (r == MAP_FAILED)
+		return free(src), -errno;
+	memset(r, 0, sizeof(*r) * subs);
+	memset(src, 0x5a, size);
+	snprintf(name, sizeof(name), "bench-pubsub-%d", (int)getpid());
+	mymap_channel_remove(heap, name);
+	err = mymap_channel_create(heap, name, &cfg);
+	pub = err ? NULL : attach(heap, name, MYMAP_CHANNEL_SENDER, MYMAP_CHANNEL_SPIN_DEFAULT);
+	if (!err && !pub)
+		err = -ENOMEM;
+	for (; !err && started < subs; started++) {
+		pids[started] = ipc_fork_pinned();
+		if (pids[started] < 0)
+			err = -errno;
+		else if (pids[started] == 0)
+			subscriber_child(heap, name, &r[started]);
+	}
+	/* Everyone attached before the first message, or the run is not fair. */
+	deadline = bench_now_ns() + 10000000000ull;
+	for (unsigned int i = 0; !err && i < subs; i++)
+		while (!atomic_load_explicit(&r[i].ready, memory_order_acquire))
+			if (bench_now_ns() > deadline) {
+				err = -ETIMEDOUT;
+				break;
+			}
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; !err && i < count; i++)
+		err = mymap_channel_send(pub, src, size, 0);
+	per_sub->seconds = (double)(bench_now_ns() - t0) / 1e9;
+	mymap_channel_close(pub);
+	*lost = 0;
+	for (unsigned int i = 0; i < started; i++) {
+		if (reap(pids[i], err) && !err)
+			err = -ECHILD;
+		delivered += r[i].delivered;
+		*lost += r[i].lost;
+		consumed += r[i].sink;
+	}
+	/*
+	 * The mean subscriber's messages per second of publishing: what it
+	 * keeps up with (those of the last lap, read after the publisher
+	 * closed, at most a capacity's worth, count too).
+	 */
+	per_sub->messages = delivered / subs;
+	per_sub->bytes = per_sub->messages * size;
+	per_sub->sleeps = 0;
+	munmap(r, sizeof(*r) * subs);
+	free(src);
+	mymap_channel_remove(heap, name);
 	return err;
 }

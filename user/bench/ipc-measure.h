@@ -50,4 +50,18 @@ int ipc_measure_pingpong(struct mymap_heap *heap, size_t size, uint32_t iters, u
 /* A MESSAGES channel's capacity for @size-byte messages: about 1 MiB in flight, 4 to 256. */
 uint32_t ipc_measure_capacity(size_t size);
 
+/* Most subscribers ipc_measure_pubsub() runs. */
+#define IPC_PUBSUB_MAX_SUBS 8
+
+/*
+ * Publish/subscribe: the caller publishes @count messages of @size bytes
+ * (never waiting) to @subs subscriber processes that read each in place
+ * (every cache line) until the publisher closes.  *@per_sub is the mean
+ * subscriber: the messages it got over the time the publisher took to
+ * publish them all; *@lost, the messages all of them lost by falling a
+ * lap behind.  Returns 0 or a negative errno.
+ */
+int ipc_measure_pubsub(struct mymap_heap *heap, size_t size, uint64_t count, unsigned int subs,
+		       struct ipc_rate *per_sub, uint64_t *lost);
+
 #endif /* MYMAP_BENCH_IPC_MEASURE_H */

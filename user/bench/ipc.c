@@ -12,6 +12,12 @@
  *   memcpy        the same bytes copied once in one process, the source
  *                 walking through a window as large as the channel's ring:
  *                 the ceiling
+ *   ring          the reference ring: a minimal zero-copy SPSC ring with
+ *                 the channel's slot count, the reader in place (both
+ *                 busy-polling): what crossing cores costs at the least
+ *   pubsub-N      a PUBSUB channel on the memfd heap, one publisher and N
+ *                 (1, 2, 4) subscriber processes reading in place: the
+ *                 mean subscriber's throughput
  *   cacheline     one line bounced between two processes: the latency floor
  * Both processes of every subject run pinned, the caller (receiver) on
  * one CPU and the forked peer on another, the same two for all subjects
@@ -55,17 +61,6 @@ static const struct size_case cases[] = {
     {"1MiB", 1 << 20, 128, 60, 40},
 };
 
-struct bench_run {
-	struct bench_results *results;
-	const char *prefix;
-	double scale;
-	/* Kept for the targets. */
-	double rate[4][8];
-	double rtt_busy[4][8];
-	double rtt_block[4][8];
-	double cacheline_oneway;
-};
-
 enum subject_index {
 	S_DEVICE,
 	S_MEMFD,
@@ -73,11 +68,27 @@ enum subject_index {
 	S_PIPE,
 	S_UNIX,
 	S_MEMCPY,
+	S_RING,
+	S_PUBSUB_1,
+	S_PUBSUB_2,
+	S_PUBSUB_4,
 	S_COUNT,
 };
 
 static const char *const subject_names[S_COUNT] = {
-    "device", "memfd", "memfd-view", "pipe", "unix", "memcpy",
+    "device", "memfd", "memfd-view", "pipe",	 "unix",
+    "memcpy", "ring",  "pubsub-1",   "pubsub-2", "pubsub-4",
+};
+
+struct bench_run {
+	struct bench_results *results;
+	const char *prefix;
+	double scale;
+	/* Kept for the targets. */
+	double rate[4][S_COUNT];
+	double rtt_busy[4][S_COUNT];
+	double rtt_block[4][S_COUNT];
+	double cacheline_oneway;
 };
 
 static void record(struct bench_run *b, const char *c, const char *subject, const char *metric,
@@ -236,6 +247,15 @@ static int rate_once(struct bench_run *b, int ci, int si, struct mymap_heap *dev
 	case S_UNIX:
 		return ipc_baseline_rate(si == S_PIPE ? IPC_PIPE : IPC_UNIX_STREAM, c->size, count,
 					 r);
+	case S_RING:
+		return ipc_baseline_ring(c->size, count, ipc_measure_capacity(c->size), r);
+	case S_PUBSUB_1:
+	case S_PUBSUB_2:
+	case S_PUBSUB_4: {
+		uint64_t lost;
+
+		return ipc_measure_pubsub(memfd, c->size, count, 1u << (si - S_PUBSUB_1), r, &lost);
+	}
 	default:
 		/* The ceiling never waits: more copies for a measurable time. */
 		return ipc_baseline_memcpy(c->size, scaled(b->scale, c->count * 4, 64),
@@ -324,6 +344,25 @@ static void print_targets(struct bench_run *b, bool device)
 	target(device ? "4KiB throughput, device channel / memcpy"
 		      : "4KiB throughput, memfd channel / memcpy",
 	       copy > 0 ? b->rate[1][ch] / copy : 0, ">=", 0.5);
+	for (int ci = 1; ci <= 2; ci++) {
+		double ring = b->rate[ci][S_RING];
+		char what[96];
+
+		snprintf(what, sizeof(what), "%s throughput, %s channel / reference ring",
+			 cases[ci].name, device ? "device" : "memfd");
+		target(what, ring > 0 ? b->rate[ci][ch] / ring : 0, ">=", 0.9);
+		snprintf(what, sizeof(what), "%s throughput, memfd-view channel / reference ring",
+			 cases[ci].name);
+		target(what, ring > 0 ? b->rate[ci][S_MEMFD_VIEW] / ring : 0, ">=", 0.9);
+	}
+	for (int ci = 1; ci <= 2; ci++) {
+		double one = b->rate[ci][S_PUBSUB_1];
+		char what[96];
+
+		snprintf(what, sizeof(what),
+			 "%s publish/subscribe, 4 subscribers / 1, per subscriber", cases[ci].name);
+		target(what, one > 0 ? b->rate[ci][S_PUBSUB_4] / one : 0, ">=", 0.8);
+	}
 	if (b->cacheline_oneway > 0)
 		printf("        64B busy one-way: channel %.0f ns, cache line %.0f ns\n", oneway,
 		       b->cacheline_oneway);

@@ -20,6 +20,19 @@
  *                           to exactly one receiver.  Order: messages from
  *                           one sender leave in the order they were sent
  *                           relative to each other only with one receiver.
+ *   MYMAP_CHANNEL_PUBSUB    one publisher (SENDER), up to
+ *                           MYMAP_CHANNEL_MAX_ENDPOINTS subscribers
+ *                           (RECEIVER), joining and leaving at any time;
+ *                           every subscriber gets every message published
+ *                           after it opened, in order, read in place from
+ *                           the same slots, unless it falls a lap
+ *                           (capacity) behind: the publisher never waits,
+ *                           overwrites the oldest slot, and the subscriber
+ *                           skips what it lost and counts it
+ *                           (mymap_channel_lost()).  A sequence word per
+ *                           slot, checked before and after each read,
+ *                           keeps a torn or overwritten read from ever
+ *                           being delivered.
  *
  * Costs: send, recv, reserve, publish, recv_view and release are O(1)
  * plus the copy, take no lock, and make no system call unless a peer
@@ -118,6 +131,7 @@ enum mymap_channel_kind {
 	MYMAP_CHANNEL_MESSAGES = 1,
 	MYMAP_CHANNEL_STREAM = 2,
 	MYMAP_CHANNEL_MPMC = 3,
+	MYMAP_CHANNEL_PUBSUB = 4,
 };
 
 enum mymap_channel_role {
@@ -127,7 +141,10 @@ enum mymap_channel_role {
 
 /* Longest channel name, not counting the terminating NUL. */
 #define MYMAP_CHANNEL_NAME_MAX 47
-/* Endpoints per side of an MPMC channel (the other kinds take one). */
+/*
+ * Endpoints per side of an MPMC channel, and subscribers of a PUBSUB one
+ * (which has one publisher); the other kinds take one a side.
+ */
 #define MYMAP_CHANNEL_MAX_ENDPOINTS 16
 /* Channels one directory holds. */
 #define MYMAP_CHANNEL_DIR_ENTRIES 64
@@ -163,7 +180,8 @@ struct mymap_channel_config {
  * @bytes:     how much memory it takes.
  * @senders:   endpoints attached as senders (dead ones included until
  *             reclaimed), and likewise @receivers.
- * @queued:    messages (stream: bytes) waiting, as seen now.
+ * @queued:    messages (stream: bytes) waiting, as seen now; 0 for PUBSUB,
+ *             where each subscriber has a backlog of its own.
  */
 struct mymap_channel_info {
 	char name[MYMAP_CHANNEL_NAME_MAX + 1];
@@ -352,7 +370,11 @@ int mymap_channel_publish(struct mymap_channel *ch, struct mymap_loan *loan, siz
  */
 int mymap_channel_recv_view(struct mymap_channel *ch, struct mymap_loan *view, int64_t timeout_ns);
 
-/* Zero-copy receive, step 2: frees the viewed slot.  0, or -EINVAL. */
+/*
+ * Zero-copy receive, step 2: frees the viewed slot.  0, or -EINVAL.
+ * PUBSUB: -ESTALE when the publisher overwrote the slot while it was
+ * lent: what was read there is not the message (counted lost); discard it.
+ */
 int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view);
 
 /*
@@ -370,6 +392,42 @@ int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view);
  * run while this endpoint spins.
  */
 void mymap_channel_set_spin(struct mymap_channel *ch, uint32_t iterations);
+
+/*
+ * A descriptor for poll(2), select(2) and epoll, owned by @ch (closed by
+ * mymap_channel_close(); do not close it yourself), created at the first
+ * call and armed.  An armed descriptor becomes readable (POLLIN) once the
+ * endpoint can proceed: a receiver has something to receive, a sender
+ * room to send, or the other side is gone (the operation then returns
+ * -EPIPE / -ECONNRESET); with exactly one peer (MESSAGES, STREAM) that
+ * peer's death also shows as POLLHUP.  Level-triggered: it stays readable
+ * until re-armed; it may be readable spuriously (the operation then
+ * returns -EAGAIN).  Any operation on @ch disarms it: run operations with
+ * timeout 0 until one returns -EAGAIN, then mymap_channel_fd_arm().  With
+ * several peers a death is seen at the next operation: poll with a
+ * timeout of MYMAP_CHANNEL_LIVENESS_NS and try the operation when it
+ * expires.  Costs one open(2) once and one ioctl per arm; while armed,
+ * each notify by the peer makes one system call, as for a sleeper.
+ * Device heaps only: -EOPNOTSUPP elsewhere (a futex has no descriptor
+ * since FUTEX_FD was removed), with mymap_last_message().  Returns the
+ * descriptor, or -EINVAL, -EOPNOTSUPP, or the errno of open / ioctl.
+ */
+int mymap_channel_fd(struct mymap_channel *ch);
+
+/*
+ * Re-arms the descriptor of mymap_channel_fd().  Returns 0 (armed: not
+ * ready yet), 1 (ready now: the descriptor is readable already), or
+ * -EINVAL (no descriptor), the errno of the ioctl.
+ */
+int mymap_channel_fd_arm(struct mymap_channel *ch);
+
+/*
+ * PUBSUB subscriber: messages it will never get, since it opened: those
+ * a lap of newer ones overwrote before it read them, and those whose read
+ * a later lap tore (recv discards them; release returned -ESTALE).  Never
+ * decreases.  0 for any other endpoint.
+ */
+uint64_t mymap_channel_lost(const struct mymap_channel *ch);
 
 /* The channel's shape. */
 const struct mymap_channel_config *mymap_channel_config(const struct mymap_channel *ch);

@@ -76,7 +76,7 @@ static const struct command commands[] = {
      "usage: mymap-ipc create NAME [--kind K] [--size B] [--capacity N]\n\n"
      "Creates the channel NAME in the device's heap (formatting the heap if the\n"
      "region holds none).\n\n"
-     "  --kind K       stream (default), messages or mpmc\n"
+     "  --kind K       stream (default), messages, mpmc or pubsub\n"
      "  --size B       largest message, bytes (default 4096; K, M suffixes)\n"
      "  --capacity N   messages in flight, or stream bytes (default 64 / 1M)\n\n"
      "Exit 1 if it exists already (remove it first).\n"},
@@ -359,7 +359,17 @@ static int cmd_recv(struct mymap_heap *heap, const char *name, const struct opti
 
 static const char *kind_name(enum mymap_channel_kind k)
 {
-	return k == MYMAP_CHANNEL_STREAM ? "stream" : k == MYMAP_CHANNEL_MPMC ? "mpmc" : "messages";
+	switch (k) {
+	case MYMAP_CHANNEL_STREAM:
+		return "stream";
+	case MYMAP_CHANNEL_MPMC:
+		return "mpmc";
+	case MYMAP_CHANNEL_PUBSUB:
+		return "pubsub";
+	case MYMAP_CHANNEL_MESSAGES:
+		break;
+	}
+	return "messages";
 }
 
 static int cmd_list(struct mymap_heap *heap)
@@ -548,11 +558,12 @@ static int parse(int argc, char **argv, const struct command *cmd, struct option
 		case 'k':
 			o->kind = strcmp(optarg, "messages") == 0 ? MYMAP_CHANNEL_MESSAGES
 				  : strcmp(optarg, "mpmc") == 0	  ? MYMAP_CHANNEL_MPMC
+				  : strcmp(optarg, "pubsub") == 0 ? MYMAP_CHANNEL_PUBSUB
 				  : strcmp(optarg, "stream") == 0 ? MYMAP_CHANNEL_STREAM
 								  : 0;
 			if (!o->kind)
-				return bad_usage("--kind '%s' is not stream, messages or mpmc",
-						 optarg);
+				return bad_usage(
+				    "--kind '%s' is not stream, messages, mpmc or pubsub", optarg);
 			break;
 		case 's':
 			if (number("size", optarg, 1, UINT32_MAX, &v))

@@ -23,10 +23,21 @@ static uint64_t header_bytes(void)
 	return ipc_align_up(sizeof(struct ipc_channel), IPC_CACHE_LINE);
 }
 
-/* Endpoint places per side: MYMAP_CHANNEL_MAX_ENDPOINTS for MPMC, else one. */
+/*
+ * Endpoint places per side: MYMAP_CHANNEL_MAX_ENDPOINTS for MPMC and
+ * PUBSUB (whose publisher uses the first place of its side only), else one.
+ */
 static uint32_t places_for(uint32_t kind)
 {
-	return kind == MYMAP_CHANNEL_MPMC ? MYMAP_CHANNEL_MAX_ENDPOINTS : 1;
+	return kind == MYMAP_CHANNEL_MPMC || kind == MYMAP_CHANNEL_PUBSUB
+		   ? MYMAP_CHANNEL_MAX_ENDPOINTS
+		   : 1;
+}
+
+/* Places an endpoint of @side may take: a PUBSUB channel has one publisher. */
+static uint32_t usable_places(const struct ipc_layout *l, enum ipc_side_index side)
+{
+	return l->config.kind == MYMAP_CHANNEL_PUBSUB && side == IPC_SENDERS ? 1 : l->places;
 }
 
 /* The ring header's size for @kind, a multiple of the cache line. */
@@ -39,6 +50,8 @@ static uint64_t ring_header_bytes(enum mymap_channel_kind kind)
 		return sizeof(struct ipc_stream);
 	case MYMAP_CHANNEL_MPMC:
 		return sizeof(struct ipc_mpmc);
+	case MYMAP_CHANNEL_PUBSUB:
+		return sizeof(struct ipc_pubsub);
 	}
 	return 0;
 }
@@ -63,6 +76,8 @@ static uint64_t ring_data_bytes(const struct mymap_channel_config *cfg)
 		return ipc_align_up(cfg->capacity, IPC_CACHE_LINE);
 	case MYMAP_CHANNEL_MPMC:
 		return ipc_mpmc_data_bytes(cfg->msg_size, cfg->capacity);
+	case MYMAP_CHANNEL_PUBSUB:
+		return ipc_pubsub_bytes(cfg->msg_size, cfg->capacity) - sizeof(struct ipc_pubsub);
 	}
 	return 0;
 }
@@ -101,6 +116,9 @@ void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config
 		break;
 	case MYMAP_CHANNEL_MPMC:
 		ipc_mpmc_format(ring, cfg->msg_size, cfg->capacity, ring_hdr, cfg->start_index);
+		break;
+	case MYMAP_CHANNEL_PUBSUB:
+		ipc_pubsub_format(ring, cfg->msg_size, cfg->capacity, cfg->start_index);
 		break;
 	}
 	/* The magic last: a half-formatted channel is never attached to. */
@@ -173,6 +191,9 @@ uint32_t ipc_channel_queued(struct ipc_channel *c, const struct ipc_layout *l)
 		return ipc_stream_count(ring);
 	case MYMAP_CHANNEL_MPMC:
 		return ipc_mpmc_count(ring);
+	case MYMAP_CHANNEL_PUBSUB:
+		/* Each subscriber has a backlog of its own. */
+		return 0;
 	}
 	return 0;
 }
@@ -261,6 +282,8 @@ static int attach_ring(struct mymap_channel *ch)
 	case MYMAP_CHANNEL_MPMC:
 		return ipc_mpmc_attach(&ch->ring.mpmc, ring, cfg->msg_size, cfg->capacity,
 				       data_off);
+	case MYMAP_CHANNEL_PUBSUB:
+		return ipc_pubsub_attach(&ch->ring.pubsub, ring, cfg->msg_size, cfg->capacity);
 	}
 	return -EINVAL;
 }
@@ -270,7 +293,7 @@ static int find_place(const struct ipc_region *region, struct ipc_channel *c,
 		      const struct ipc_layout *l, enum ipc_side_index side)
 {
 	reap_side(region, c, l, side);
-	for (uint32_t i = 0; i < l->places; i++)
+	for (uint32_t i = 0; i < usable_places(l, side); i++)
 		if (atomic_load_explicit(&c->side[side].ep[i].state, memory_order_acquire) ==
 		    IPC_EP_FREE)
 			return (int)i;
@@ -304,6 +327,7 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
+	ch->poll_fd = -1;
 
 	err = ipc_lock(&c->lock);
 	if (err < 0) {
@@ -394,6 +418,7 @@ int mymap_channel_close(struct mymap_channel *ch)
 		return 0;
 	c = ch->shm;
 	abandon_loans(ch);
+	ipc_channel_fd_close(ch);
 
 	ret = ipc_lock(&c->lock);
 	if (ret < 0) {

@@ -17,6 +17,7 @@
 #include "mpmc.h"
 #include "mymap_channel.h"
 #include "peer.h"
+#include "pubsub.h"
 #include "shm.h"
 #include "spsc.h"
 #include "stream.h"
@@ -121,9 +122,17 @@ struct mymap_channel {
 		struct ipc_spsc_end spsc;
 		struct ipc_stream_end stream;
 		struct ipc_mpmc_end mpmc;
+		struct ipc_pubsub_end pubsub;
 	} ring;
 	struct ipc_mpmc_claim claim; /* the MPMC loan or view */
 	struct mymap_channel_stats stats;
+	/*
+	 * mymap_channel_fd(): a second open file of the device, -1 until
+	 * asked for; @fd_armed while its watch counts as this place's
+	 * sleeper (the place's bit in the event word is set for it).
+	 */
+	int poll_fd;
+	bool fd_armed;
 };
 
 /* The ring behind the header, by the checked layout @l. */
@@ -176,6 +185,49 @@ static inline struct ipc_event *ipc_side_event(struct ipc_channel *c, enum ipc_s
 {
 	return side == IPC_RECEIVERS ? &c->data : &c->space;
 }
+
+/*
+ * Why the other side cannot serve @ch: 0 (a peer is attached, or none has
+ * been since @ch attached), -EPIPE (the last peer closed) or -ECONNRESET
+ * (it died).  @deep asks /proc and the device whether attached peers are
+ * alive first, reclaiming the dead.  Returns the negative errno of taking
+ * the control lock too.
+ */
+int ipc_channel_peer_gone(struct mymap_channel *ch, bool deep);
+
+/*
+ * The endpoint is used again: its descriptor's watch no longer counts as
+ * a sleeper, so notifiers stop paying for wake-ups until it is re-armed.
+ */
+static inline void ipc_channel_fd_disarm(struct mymap_channel *ch)
+{
+	if (!ch->fd_armed)
+		return;
+	ipc_event_cancel(ipc_side_event(ch->shm, ch->side), ch->place);
+	ch->fd_armed = false;
+}
+
+/*
+ * The device session of the one attached peer, for a wait or a watch to
+ * name (its closing ends the wait with EPIPE, or shows as EPOLLHUP); 0
+ * off the device, when the other side may have several endpoints, or
+ * when it has none.  Read from shared memory: a forged id can only end a
+ * wait early or let it run to its liveness slice; the caller re-checks.
+ */
+static inline uint64_t ipc_channel_peer_session(struct mymap_channel *ch)
+{
+	struct ipc_endpoint *ep;
+
+	if (ch->layout.places != 1 || ch->region.dev_fd < 0)
+		return 0;
+	ep = &ch->shm->side[ch->side == IPC_SENDERS ? IPC_RECEIVERS : IPC_SENDERS].ep[0];
+	if (atomic_load_explicit(&ep->state, memory_order_acquire) != IPC_EP_ATTACHED)
+		return 0;
+	return __atomic_load_n(&ep->id.session, __ATOMIC_RELAXED);
+}
+
+/* Closes the endpoint's descriptor, if it has one. */
+void ipc_channel_fd_close(struct mymap_channel *ch);
 
 /* Messages or bytes queued, as seen now. */
 uint32_t ipc_channel_queued(struct ipc_channel *c, const struct ipc_layout *l);

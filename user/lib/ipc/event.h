@@ -85,6 +85,13 @@ static inline int ipc_event_sleep(const struct ipc_region *r, struct ipc_event *
 	return ipc_wait(r, ipc_event_epoch(ev), ticket, timeout_ns);
 }
 
+/* As ipc_event_sleep(), ending at once (-EPIPE) when session @peer closes. */
+static inline int ipc_event_sleep_peer(const struct ipc_region *r, struct ipc_event *ev,
+				       uint32_t ticket, uint64_t timeout_ns, uint64_t peer)
+{
+	return ipc_wait_peer(r, ipc_event_epoch(ev), ticket, timeout_ns, peer);
+}
+
 /*
  * Tells sleepers that the state they wait on changed; the change must be
  * stored before the call.  Wakes at most @count of them; costs one

@@ -35,6 +35,26 @@ int ipc_wait(const struct ipc_region *r, _Atomic uint32_t *word, uint32_t expect
 	return -errno;
 }
 
+int ipc_wait_peer(const struct ipc_region *r, _Atomic uint32_t *word, uint32_t expected,
+		  uint64_t timeout_ns, uint64_t peer)
+{
+	struct mymap_wait w = {
+	    .offset = ipc_off(r, (const void *)word),
+	    .expected = expected,
+	    .timeout_ns = timeout_ns,
+	    .peer = peer,
+	};
+
+	if (!peer || r->dev_fd < 0)
+		return ipc_wait(r, word, expected, timeout_ns);
+	if (ioctl(r->dev_fd, MYMAP_IOC_WAIT, &w) == 0)
+		return 0;
+	/* A driver without waits: mymap_wait() knows what to do instead. */
+	if (errno == ENOTTY)
+		return ipc_wait(r, word, expected, timeout_ns);
+	return -errno;
+}
+
 int ipc_wake(const struct ipc_region *r, _Atomic uint32_t *word, uint32_t count)
 {
 	return mymap_wake(r->heap, (const uint32_t *)word, count);

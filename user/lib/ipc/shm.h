@@ -58,11 +58,17 @@ static inline int ipc_region_has(const struct ipc_region *r, uint64_t off, uint6
 /*
  * Sleeps while *@word == @expected, at most @timeout_ns (0: no limit).
  * Returns 0 when woken, or a negative errno: -EAGAIN (the word differed),
- * -ETIMEDOUT, -EINTR, -EPIPE (device: a file of the device was closed, so
- * a peer may have died).  Every return may be spurious: callers re-check.
+ * -ETIMEDOUT, -EINTR.  Every return may be spurious: callers re-check.
  */
 int ipc_wait(const struct ipc_region *r, _Atomic uint32_t *word, uint32_t expected,
 	     uint64_t timeout_ns);
+
+/*
+ * As ipc_wait(), and on the device the wait also ends with -EPIPE as soon
+ * as the open file of session @peer is gone (0: no peer named).
+ */
+int ipc_wait_peer(const struct ipc_region *r, _Atomic uint32_t *word, uint32_t expected,
+		  uint64_t timeout_ns, uint64_t peer);
 
 /* Wakes at most @count sleepers of @word; returns how many were woken. */
 int ipc_wake(const struct ipc_region *r, _Atomic uint32_t *word, uint32_t count);

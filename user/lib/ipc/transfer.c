@@ -64,6 +64,9 @@ static int side_gone(struct mymap_channel *ch)
 	struct ipc_channel *c = ch->shm;
 	struct ipc_side *s = &c->side[other_side(ch)];
 
+	/* A publisher never waits for anyone: no subscriber is no error. */
+	if (ch->layout.config.kind == MYMAP_CHANNEL_PUBSUB && ch->side == IPC_SENDERS)
+		return 0;
 	if (ipc_channel_attached(c, &ch->layout, other_side(ch)))
 		return 0;
 	if (!ch->had_peer &&
@@ -74,11 +77,7 @@ static int side_gone(struct mymap_channel *ch)
 		   : -EPIPE;
 }
 
-/*
- * As side_gone() for the other side.  @deep asks /proc and the device
- * whether attached peers are alive first, reclaiming the dead.
- */
-static int peer_gone(struct mymap_channel *ch, bool deep)
+int ipc_channel_peer_gone(struct mymap_channel *ch, bool deep)
 {
 	struct ipc_channel *c = ch->shm;
 	int gone;
@@ -106,7 +105,7 @@ static int peer_gone(struct mymap_channel *ch, bool deep)
 static void notify_peer(struct mymap_channel *ch)
 {
 	struct ipc_event *ev = ipc_side_event(ch->shm, other_side(ch));
-	uint32_t count = ch->layout.config.kind == MYMAP_CHANNEL_MPMC ? UINT32_MAX : 1;
+	uint32_t count = ch->layout.places > 1 ? UINT32_MAX : 1;
 
 	if (ipc_event_notify(&ch->region, ev, count))
 		ch->stats.wakes++;
@@ -216,7 +215,7 @@ static int busy_poll(struct mymap_channel *ch, attempt_fn attempt, void *arg, ui
 		if (now - last_peers >= MYMAP_CHANNEL_LIVENESS_NS) {
 			last_peers = now;
 			unblock_mpmc(ch);
-			gone = peer_gone(ch, true);
+			gone = ipc_channel_peer_gone(ch, true);
 			if (gone) {
 				ret = attempt(ch, arg);
 				ret = ret == -EAGAIN ? gone : ret;
@@ -251,11 +250,13 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 	bool deep = false;
 	int ret, gone;
 
+	/* The caller acts on the endpoint: its descriptor stops watching. */
+	ipc_channel_fd_disarm(ch);
 	ret = attempt(ch, arg);
 	if (ret != -EAGAIN)
 		return ret;
 	if (timeout_ns == 0) {
-		gone = peer_gone(ch, false);
+		gone = ipc_channel_peer_gone(ch, false);
 		if (!gone)
 			return -EAGAIN;
 		ret = attempt(ch, arg);
@@ -295,7 +296,7 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		uint32_t ticket;
 		int woke;
 
-		gone = peer_gone(ch, deep);
+		gone = ipc_channel_peer_gone(ch, deep);
 		if (gone) {
 			/* Everything sent before the peer left is still delivered. */
 			ret = attempt(ch, arg);
@@ -316,7 +317,9 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 			return ret;
 		}
 		ch->stats.sleeps++;
-		woke = ipc_event_sleep(&ch->region, ev, ticket, slice);
+		/* Naming the one peer ends the sleep at its death, not a slice later. */
+		woke = ipc_event_sleep_peer(&ch->region, ev, ticket, slice,
+					    ipc_channel_peer_session(ch));
 		ipc_event_cancel(ev, ch->place);
 		/*
 		 * A signal ends the wait; so does a failure that would repeat
@@ -324,7 +327,7 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		 */
 		if (woke && woke != -EAGAIN && woke != -ETIMEDOUT && woke != -EPIPE)
 			return woke;
-		/* A timed-out slice or a closed device file: look at the peers. */
+		/* A timed-out slice or the named peer's file closed: look at the peers. */
 		deep = woke == -ETIMEDOUT || woke == -EPIPE;
 		if (deep)
 			unblock_mpmc(ch);
@@ -344,6 +347,7 @@ int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns)
 
 	if (!ch)
 		return -EINVAL;
+	ipc_channel_fd_disarm(ch);
 	ev = ipc_side_event(ch->shm, ch->side);
 	if (timeout_ns > 0)
 		deadline = now_ns() + (uint64_t)timeout_ns;
@@ -392,6 +396,8 @@ static void publish_slot(struct mymap_channel *ch, uint32_t len)
 {
 	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC)
 		ipc_mpmc_publish(&ch->ring.mpmc, &ch->claim, len);
+	else if (ch->layout.config.kind == MYMAP_CHANNEL_PUBSUB)
+		ipc_pubsub_publish(&ch->ring.pubsub, len);
 	else
 		ipc_spsc_publish(&ch->ring.spsc, len);
 }
@@ -407,6 +413,9 @@ static int try_send(struct mymap_channel *ch, void *arg)
 		if (ret <= 0)
 			return ret ? ret : -EAGAIN;
 		slot = ipc_mpmc_payload(&ch->claim);
+	} else if (ch->layout.config.kind == MYMAP_CHANNEL_PUBSUB) {
+		/* The oldest slot is overwritten, whoever has not read it. */
+		slot = ipc_pubsub_begin(&ch->ring.pubsub);
 	} else {
 		ret = ipc_spsc_reserve(&ch->ring.spsc, &slot);
 		if (ret)
@@ -488,12 +497,44 @@ static void release_slot(struct mymap_channel *ch)
 		ipc_spsc_release(&ch->ring.spsc);
 }
 
+/*
+ * PUBSUB: the next message this subscriber can still get, lent in place
+ * or copied; a copy that a later lap overwrote meanwhile is discarded
+ * (counted lost) and the next one tried, for at most a lap.
+ */
+static int try_subscribe(struct mymap_channel *ch, struct recv_args *a)
+{
+	struct ipc_pubsub_end *e = &ch->ring.pubsub;
+
+	for (uint32_t n = 0; n <= ch->layout.config.capacity; n++) {
+		const void *slot;
+		uint64_t seq;
+		int ret = ipc_pubsub_peek(e, &slot, &a->len, &seq);
+
+		if (ret)
+			return ret;
+		if (a->view) {
+			a->view->data = (void *)slot;
+			a->view->size = a->len;
+			a->view->priv[0] = seq;
+			ch->view_out = true;
+			return 0;
+		}
+		memcpy(a->buf, slot, a->len < a->size ? a->len : a->size);
+		if (ipc_pubsub_still_valid(e, seq))
+			return 0;
+	}
+	return -EAGAIN;
+}
+
 static int try_recv(struct mymap_channel *ch, void *arg)
 {
 	struct recv_args *a = arg;
 	const void *slot = NULL;
 	int ret;
 
+	if (ch->layout.config.kind == MYMAP_CHANNEL_PUBSUB)
+		return try_subscribe(ch, a);
 	if (ch->layout.config.kind == MYMAP_CHANNEL_MPMC) {
 		ret = ipc_mpmc_claim_read(&ch->ring.mpmc, ch->owner, &ch->claim);
 		if (ret <= 0)
@@ -557,6 +598,14 @@ int mymap_channel_release(struct mymap_channel *ch, struct mymap_loan *view)
 {
 	if (!ch || !ch->view_out || !view)
 		return -EINVAL;
+	if (ch->layout.config.kind == MYMAP_CHANNEL_PUBSUB) {
+		bool whole = ipc_pubsub_still_valid(&ch->ring.pubsub, view->priv[0]);
+
+		ch->view_out = false;
+		view->data = NULL;
+		/* The publisher never waits for a subscriber: nobody to wake. */
+		return whole ? 0 : -ESTALE;
+	}
 	release_slot(ch);
 	ch->view_out = false;
 	view->data = NULL;
@@ -630,4 +679,11 @@ ssize_t mymap_channel_read(struct mymap_channel *ch, void *buf, size_t len, int6
 		return ret;
 	notify_peer(ch);
 	return (ssize_t)a.done;
+}
+
+uint64_t mymap_channel_lost(const struct mymap_channel *ch)
+{
+	if (!ch || ch->layout.config.kind != MYMAP_CHANNEL_PUBSUB || ch->side != IPC_RECEIVERS)
+		return 0;
+	return ch->ring.pubsub.lost;
 }
