@@ -29,6 +29,10 @@ tap_eq "$(./maptry --offset $((size - 4096)) --length 8192 | head -n1)" "mmap: E
 	"a mapping straddling the end is refused with EINVAL"
 tap_eq "$(./maptry --offset 0x7ffffffffffff000 | head -n1)" "mmap: EINVAL" \
 	"a huge offset is refused with EINVAL"
+tap_eq "$(./maptry --open-rdonly --prot-read | head -n1)" "mmap: ok" \
+	"a file opened O_RDONLY maps MAP_SHARED with PROT_READ (VM_MAYSHARE)"
+tap_eq "$(./maptry --open-rdonly | head -n1)" "mmap: EACCES" \
+	"PROT_WRITE of a file opened O_RDONLY is refused with EACCES"
 tap_eq "$(./maptry --length $size | head -n1)" "mmap: ok" "the whole region maps"
 out=$(./maptry --offset $((size - 4096)) --write 7 --show 2 | head -n3 | xargs)
 tap_eq "$out" "mmap: ok write: ok bytes: 7 0" "the last page maps, zeroed, and takes a write"
