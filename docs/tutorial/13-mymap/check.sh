@@ -1,4 +1,4 @@
-# check.sh - step 12: the project's own module, loaded by scripts/vm-run with
+# check.sh - step 13: the project's own module, loaded by scripts/vm-run with
 # its default size (4 MiB), passes the checks of every earlier step.
 # uses: 05-mmap/seed 06-checks/maptry 08-lifetime/hold 11-ioctl/info
 . ./tap.sh
