@@ -66,7 +66,9 @@ static struct miscdevice mymap_misc = {
 
 /*
  * Zeroed, so nothing a previous user of the memory left there can be read;
- * then seeded.  Returns 0 or -ENOMEM.
+ * then seeded.  Not marked PG_reserved: mapping it will not need the flag,
+ * and the flag may not be set on a page of a compound page, which kmalloc
+ * memory often is (see the README).  Returns 0 or -ENOMEM.
  */
 static int mymap_page_alloc(void)
 {
@@ -82,15 +84,8 @@ static int mymap_page_alloc(void)
 		kfree(mymap_page);
 		return -ENOMEM;
 	}
-	SetPageReserved(virt_to_page(mymap_page));
 	memcpy(mymap_page, mymap_seed, sizeof(mymap_seed));
 	return 0;
-}
-
-static void mymap_page_free(void)
-{
-	ClearPageReserved(virt_to_page(mymap_page));
-	kfree(mymap_page);
 }
 
 static int __init mymap_init(void)
@@ -106,7 +101,7 @@ static int __init mymap_init(void)
 	ret = misc_register(&mymap_misc);
 	if (ret) {
 		pr_err("cannot register /dev/mymap: %d\n", ret);
-		mymap_page_free();
+		kfree(mymap_page);
 		return ret;
 	}
 	pr_info("/dev/mymap registered\n");
@@ -117,7 +112,7 @@ static int __init mymap_init(void)
 static void __exit mymap_exit(void)
 {
 	misc_deregister(&mymap_misc);
-	mymap_page_free();
+	kfree(mymap_page);
 	pr_info("/dev/mymap removed\n");
 }
 

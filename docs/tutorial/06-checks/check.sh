@@ -42,6 +42,17 @@ tap_eq "$(./maptry --offset 4096 | head -n1)" "mmap: EINVAL" "offset 4096 is ref
 tap_eq "$(./maptry --offset 0x7ffffffff000 | head -n1)" "mmap: EINVAL" \
 	"a huge offset is refused with EINVAL"
 
+# A file opened read-only: the kernel clears VM_SHARED (and VM_MAYWRITE)
+# of its MAP_SHARED mappings, so only a driver testing VM_MAYSHARE maps it.
+out=$(./maptry --open-rdonly --prot-read --show 10 | xargs)
+tap_eq "$out" "mmap: ok bytes: 0 1 2 3 4 5 6 7 8 9 munmap: ok close: ok" \
+	"a file opened O_RDONLY maps MAP_SHARED with PROT_READ"
+tap_eq "$(./maptry --open-rdonly | head -n1)" "mmap: EACCES" \
+	"PROT_WRITE of a file opened O_RDONLY is refused with EACCES"
+out=$(./maptry --open-rdonly --prot-read --mprotect-write | head -n2 | xargs)
+tap_eq "$out" "mmap: ok mprotect: EACCES" \
+	"mprotect to PROT_WRITE of that read-only mapping is refused with EACCES"
+
 out=$(./maptry --write 42 --show 10 | xargs)
 tap_eq "$out" "mmap: ok write: ok bytes: 42 1 2 3 4 5 6 7 8 9 munmap: ok close: ok" \
 	"one shared page at offset 0 is mapped, written and unmapped"

@@ -16,6 +16,26 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
+
+/*
+ * Since 6.3 vma->vm_flags is read-only: flags change through
+ * vm_flags_set() and vm_flags_clear(), which also take the VMA's write
+ * lock.  Older kernels have neither the helpers nor the lock, so there the
+ * helpers are plain read-modify-writes.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
 
 /* The bytes a freshly loaded device shows at offset 0. */
 static const u8 mymap_seed[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
@@ -45,8 +65,12 @@ static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	unsigned long pfn = virt_to_phys(mymap_page) >> PAGE_SHIFT;
 
-	/* A private copy-on-write view would hide writes from the device. */
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * A private copy-on-write view would hide writes from the device.
+	 * VM_MAYSHARE, not VM_SHARED: the kernel drops VM_SHARED from a
+	 * MAP_SHARED mapping of a file opened read-only.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	/* The page holds data, never code. */
 	if (vma->vm_flags & VM_EXEC)
@@ -55,7 +79,7 @@ static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma_pages(vma) > 1)
 		return -EINVAL;
 	/* Nor executable later, through mprotect(). */
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_clear(vma, VM_MAYEXEC);
 
 	return remap_pfn_range(vma, vma->vm_start, pfn, PAGE_SIZE,
 			       vma->vm_page_prot);
@@ -76,7 +100,9 @@ static struct miscdevice mymap_misc = {
 
 /*
  * Zeroed, so nothing a previous user of the memory left there can be read;
- * then seeded.  Returns 0 or -ENOMEM.
+ * then seeded.  Not marked PG_reserved: mapping it will not need the flag,
+ * and the flag may not be set on a page of a compound page, which kmalloc
+ * memory often is (see the README).  Returns 0 or -ENOMEM.
  */
 static int mymap_page_alloc(void)
 {
@@ -92,15 +118,8 @@ static int mymap_page_alloc(void)
 		kfree(mymap_page);
 		return -ENOMEM;
 	}
-	SetPageReserved(virt_to_page(mymap_page));
 	memcpy(mymap_page, mymap_seed, sizeof(mymap_seed));
 	return 0;
-}
-
-static void mymap_page_free(void)
-{
-	ClearPageReserved(virt_to_page(mymap_page));
-	kfree(mymap_page);
 }
 
 static int __init mymap_init(void)
@@ -116,7 +135,7 @@ static int __init mymap_init(void)
 	ret = misc_register(&mymap_misc);
 	if (ret) {
 		pr_err("cannot register /dev/mymap: %d\n", ret);
-		mymap_page_free();
+		kfree(mymap_page);
 		return ret;
 	}
 	pr_info("/dev/mymap registered\n");
@@ -127,7 +146,7 @@ static int __init mymap_init(void)
 static void __exit mymap_exit(void)
 {
 	misc_deregister(&mymap_misc);
-	mymap_page_free();
+	kfree(mymap_page);
 	pr_info("/dev/mymap removed\n");
 }
 

@@ -39,6 +39,7 @@ int main(void)
 	printf("abi_version=%u\n", info.abi_version);
 	printf("mappings=%u\n", info.mappings);
 	printf("opens=%u\n", info.opens);
+	printf("session=%llu\n", (unsigned long long)info.session);
 	printf("unknown_ioctl=%s\n", unknown);
 	return fflush(stdout) ? fail("write stdout") : 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mymap_04.c - the device's bytes move into a zeroed page of kernel memory
- * from kmalloc, marked reserved, allocated at load and freed at unload.
+ * from kmalloc, allocated at load and freed at unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,7 +50,9 @@ static struct miscdevice mymap_misc = {
 
 /*
  * Zeroed, so nothing a previous user of the memory left there can be read;
- * then seeded.  Returns 0 or -ENOMEM.
+ * then seeded.  Not marked PG_reserved: mapping it will not need the flag,
+ * and the flag may not be set on a page of a compound page, which kmalloc
+ * memory often is (see the README).  Returns 0 or -ENOMEM.
  */
 static int mymap_page_alloc(void)
 {
@@ -66,15 +68,8 @@ static int mymap_page_alloc(void)
 		kfree(mymap_page);
 		return -ENOMEM;
 	}
-	SetPageReserved(virt_to_page(mymap_page));
 	memcpy(mymap_page, mymap_seed, sizeof(mymap_seed));
 	return 0;
-}
-
-static void mymap_page_free(void)
-{
-	ClearPageReserved(virt_to_page(mymap_page));
-	kfree(mymap_page);
 }
 
 static int __init mymap_init(void)
@@ -90,7 +85,7 @@ static int __init mymap_init(void)
 	ret = misc_register(&mymap_misc);
 	if (ret) {
 		pr_err("cannot register /dev/mymap: %d\n", ret);
-		mymap_page_free();
+		kfree(mymap_page);
 		return ret;
 	}
 	pr_info("/dev/mymap registered\n");
@@ -101,7 +96,7 @@ static int __init mymap_init(void)
 static void __exit mymap_exit(void)
 {
 	misc_deregister(&mymap_misc);
-	mymap_page_free();
+	kfree(mymap_page);
 	pr_info("/dev/mymap removed\n");
 }
 
@@ -109,4 +104,4 @@ module_init(mymap_init);
 module_exit(mymap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mymap tutorial step 4: a reserved page of kernel memory");
+MODULE_DESCRIPTION("mymap tutorial step 4: a page of kernel memory");

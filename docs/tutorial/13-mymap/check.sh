@@ -1,6 +1,6 @@
-# check.sh - step 9: the project's own module, loaded by scripts/vm-run with
+# check.sh - step 13: the project's own module, loaded by scripts/vm-run with
 # its default size (4 MiB), passes the checks of every earlier step.
-# uses: 05-mmap/seed 06-checks/maptry 08-lifetime/hold
+# uses: 05-mmap/seed 06-checks/maptry 08-lifetime/hold 11-ioctl/info
 . ./tap.sh
 
 sys=/sys/class/misc/mymap
@@ -12,7 +12,7 @@ tap_eq "$(cat $sys/size)" $size "sysfs size is the default 4 MiB"
 [ -n "$(cat /sys/module/mymap/version)" ]
 tap_ok $? "the module has a version in /sys/module/mymap/version" "it is empty"
 
-out=$(./info | xargs)
+out=$(./info | grep -v '^session=' | xargs)
 tap_eq "$out" "size=$size page_size=4096 abi_version=1 mappings=0 opens=1 unknown_ioctl=ENOTTY" \
 	"MYMAP_IOC_INFO reports size, page size, ABI, counts; unknown ioctls get ENOTTY"
 
@@ -29,6 +29,10 @@ tap_eq "$(./maptry --offset $((size - 4096)) --length 8192 | head -n1)" "mmap: E
 	"a mapping straddling the end is refused with EINVAL"
 tap_eq "$(./maptry --offset 0x7ffffffffffff000 | head -n1)" "mmap: EINVAL" \
 	"a huge offset is refused with EINVAL"
+tap_eq "$(./maptry --open-rdonly --prot-read | head -n1)" "mmap: ok" \
+	"a file opened O_RDONLY maps MAP_SHARED with PROT_READ (VM_MAYSHARE)"
+tap_eq "$(./maptry --open-rdonly | head -n1)" "mmap: EACCES" \
+	"PROT_WRITE of a file opened O_RDONLY is refused with EACCES"
 tap_eq "$(./maptry --length $size | head -n1)" "mmap: ok" "the whole region maps"
 out=$(./maptry --offset $((size - 4096)) --write 7 --show 2 | head -n3 | xargs)
 tap_eq "$out" "mmap: ok write: ok bytes: 7 0" "the last page maps, zeroed, and takes a write"
