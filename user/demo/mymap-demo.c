@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	if (pread(fd, back, sizeof(back), 100) != (ssize_t)sizeof(back))
 		return fail("cannot read");
 	printf("...and read(2) of the same offset returns: \"%s\"\n", back);
-	printf("Both are the same reserved kernel pages: the mapping is not a copy.\n");
+	printf("Both are the same kernel pages: the mapping is not a copy.\n");
 
 	munmap(region, info.page_size);
 	close(fd);

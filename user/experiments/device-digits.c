@@ -78,8 +78,9 @@ int main(void)
 	       nonzero, where);
 	tap_ok(pread(fd, digits, DIGITS, 0) == DIGITS && memcmp(digits, map, DIGITS) == 0,
 	       "read(2) of the device returns the same ten bytes");
-	tap_diag("the memory behind this mapping is kernel memory the driver reserved; mmap put it "
-		 "into this process's page tables (remap_pfn_range), so loads need no system call");
+	tap_diag("the memory behind this mapping is kernel memory the driver allocated; the "
+		 "driver put it into this process's page tables (VM_PFNMAP), so loads need no "
+		 "system call");
 	munmap(map, size);
 	close(fd);
 	return tap_done();
