@@ -35,8 +35,10 @@ suite-driver-chunks: $(DRIVER_TEST_BIN) module
 		$(call vm_add,tests/tap-run $(DRIVER_TEST_BIN)) -- \
 		./tap-run ./mmap_test ./rw_test ./info_test ./fileops_test
 
+# --leak-scan: on the debug kernel, kmemleak then checks every load and
+# unload of the run for memory the module left behind, down to one chunk.
 suite-driver-module: $(DRIVER_TEST_BIN) module
-	@scripts/vm-run --no-load --mem 1024 --timeout 300 \
+	@scripts/vm-run --no-load --leak-scan --mem 1024 --timeout 300 \
 		$(call vm_add,$(MODULE_KO) $(BUILD)/tests/driver/module_test) -- \
 		./module_test
 

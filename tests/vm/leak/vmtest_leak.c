@@ -3,7 +3,8 @@
  * vmtest_leak - a module that leaks on purpose, for the VM harness's
  * kmemleak check (tests/vm/vm-test): with leak=1 it forgets, on unload,
  * the buffer it allocated at load, as a driver that never frees its
- * region would; with leak=0 it frees it.
+ * region would; with leak=0 it frees it.  bytes=4194304 makes the buffer
+ * one chunk of mymap's region.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -12,11 +13,17 @@ static bool leak;
 module_param(leak, bool, 0444);
 MODULE_PARM_DESC(leak, "forget the buffer on unload instead of freeing it");
 
+static unsigned int bytes = 4096;
+module_param(bytes, uint, 0444);
+MODULE_PARM_DESC(bytes, "size of the buffer, at most 4194304");
+
 static void *buffer;
 
 static int __init vmtest_leak_init(void)
 {
-	buffer = kzalloc(4096, GFP_KERNEL);
+	if (!bytes || bytes > 4194304)
+		return -EINVAL;
+	buffer = kzalloc(bytes, GFP_KERNEL);
 	if (!buffer)
 		return -ENOMEM;
 	return 0;
