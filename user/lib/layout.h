@@ -181,38 +181,4 @@ struct mm_header {
 	struct mm_pcache pcache[MM_PCACHE_SLOTS];
 };
 
-/* The highest set bit of @x (nonzero), counted from 0. */
-static inline unsigned int mm_fls(uint32_t x)
-{
-	return 31u - (unsigned int)__builtin_clz(x);
-}
-
-/* The class that a free block of @units belongs to. */
-static inline void mm_class_of(uint32_t units, unsigned int *fl, unsigned int *sl)
-{
-	if (units < MM_SMALL_UNITS) {
-		*fl = 0;
-		*sl = units;
-		return;
-	}
-	unsigned int top = mm_fls(units);
-
-	*fl = top - (MM_SL_SHIFT - 1);
-	*sl = (units >> (top - MM_SL_SHIFT)) ^ MM_SL_COUNT;
-}
-
-/*
- * The first class whose every block holds @units: the request rounded up
- * to the next class boundary (good fit: never a search within a list).
- */
-static inline void mm_class_for_request(uint32_t units, unsigned int *fl, unsigned int *sl)
-{
-	if (units >= MM_SMALL_UNITS) {
-		uint32_t round = (1u << (mm_fls(units) - MM_SL_SHIFT)) - 1;
-
-		units = units + round < units ? UINT32_MAX : units + round;
-	}
-	mm_class_of(units, fl, sl);
-}
-
 #endif /* MYMAP_LAYOUT_H */
