@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * block.h - the block header (struct mm_block, layout.h) as code: reaching
- * a block by unit offset, its canary, its bounds and its state changes.
+ * block.h - the block header (struct mm_block, block_format.h) as code:
+ * reaching a block by unit offset, its canary, its bounds and its state
+ * changes.
  *
  * Every header lies in memory other processes can write, so none of its
  * fields is used before these checks: a canary over place, size and

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "block_format.h"
 #include "mymap.h"
 #include "robust_lock.h"
 
@@ -22,13 +23,6 @@
 /* Written first by a format in progress, replaced by MM_MAGIC last. */
 #define MM_FORMATTING 0x2e2e2e2e41544d46ULL
 
-#define MM_UNIT_SHIFT 4
-#define MM_UNIT	      (1u << MM_UNIT_SHIFT)
-/* A block is at least a header and the two free-list links. */
-#define MM_MIN_UNITS 2u
-/* 2^32 units of 16 bytes. */
-#define MM_MAX_REGION (1ULL << 36)
-
 /* Second level: each power-of-two range is split into 16 classes. */
 #define MM_SL_SHIFT 4
 #define MM_SL_COUNT (1u << MM_SL_SHIFT)
@@ -36,53 +30,6 @@
 #define MM_SMALL_UNITS MM_SL_COUNT
 /* Level i >= 1 holds blocks of [2^(i+3), 2^(i+4)) units; 2^32 units max. */
 #define MM_FL_COUNT 29u
-
-/* Block states; any other value is not a block start. */
-#define MM_USED 0x44455355u /* "USED" */
-#define MM_FREE 0x45455246u /* "FREE" */
-/* A header that stopped being a block start when its block was merged
- * into a neighbour: kept recognisable so a second free is named. */
-#define MM_GONE 0x454e4f47u /* "GONE" */
-/* Freed into a block cache: the handle's (private heaps, one thread,
- * cache.h) or a thread's slot in the heap header (pcache.h). */
-#define MM_CACHED 0x48434143u /* "CACH" */
-
-/*
- * struct mm_block - the 16 bytes before every payload.
- * @size:  the block's size in units, header included.
- * @prev:  the size in units of the block just before it; 0 for the first.
- * @state: MM_USED, MM_FREE, MM_CACHED or MM_GONE.
- * @check: canary over @size, @state, the block's own offset and the heap's
- *         salt, so a damaged or misplaced header is recognised.  @prev is
- *         left out (a neighbour's change rewrites it alone); it is checked
- *         by finding there a block whose size agrees.
- * @tag:   @state and @check as one word.  A process moves its own cached
- *         blocks between MM_USED and MM_CACHED without the heap lock, so
- *         both change in one store and are read in one load (mm_block_ok);
- *         the lock holder meanwhile writes only @prev of such a block.
- */
-struct mm_block {
-	union {
-		struct {
-			uint32_t size;
-			uint32_t prev;
-		};
-		uint64_t span; /* @size and @prev as one word (mm_header_store) */
-	};
-	union {
-		struct {
-			uint32_t state;
-			uint32_t check;
-		};
-		uint64_t tag;
-	};
-};
-
-/* In the payload of a free block: its neighbours in its class's list. */
-struct mm_links {
-	uint32_t next;
-	uint32_t prev;
-};
 
 /*
  * The journal: every change to block headers is first written here in
