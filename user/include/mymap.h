@@ -1,95 +1,50 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mymap.h - libmymap: one heap allocator over a shared region, on
- * /dev/mymap or on ordinary memory.
+ * /dev/mymap or on ordinary memory (anon, memfd, brk).  The heap lives
+ * wholly in its region, as offsets: processes that map the region at
+ * different addresses share the heap and exchange offsets (mymap_offset(),
+ * mymap_ptr()), never pointers.  How it works: user/lib/README.md.
  *
- * A heap lives entirely inside its region: the heap header, every block
- * header and every free-list link are stored in the region as offsets from
- * its start, never as pointers.  Processes that map the same region at
- * different addresses therefore share one heap; they exchange offsets
- * (mymap_offset(), mymap_ptr()), never pointers.
- *
- * Backends (where the region comes from):
- *   device  /dev/mymap, found through libudev, mapped MAP_SHARED whole.
- *   anon    mmap(MAP_ANONYMOUS), private or shared with forked children.
- *   memfd   memfd_create(); the descriptor can be passed to another process,
- *           which opens the same heap with mymap_open_fd().
- *   brk     the program break grown with sbrk(); one per process.
- *
- * Allocator: good-fit segregated free lists with two-level bitmaps (the
- * TLSF scheme).  Allocation and free take a bounded number of steps
- * whatever the heap size or its fragmentation ("constant time" below);
- * neighbouring free blocks are merged at once.  Every block is 16-byte
- * aligned; mymap_aligned_alloc() gives up to the page size.  The largest
- * region is 64 GiB.
- *
- * Concurrency: every call that reads or changes the heap's structure takes
- * the heap lock once.  The lock is a word in the heap header, so it covers
- * all threads of all processes using the heap.  Uncontended it costs one
- * compare-and-swap to take and one exchange (plus a load of the sleepers
- * flag) to release, and no system call.  A private heap (anon without
- * MYMAP_SHARED, brk) in a process that has a single thread skips the lock,
- * as glibc's malloc does, and keeps up to 16 freed blocks of each size up
- * to 1 KiB in the handle for the next request of that size (as glibc's
- * tcache); statistics, checks, a request that finds no room and the
- * process's second thread return them to the heap first, so the cache is
- * never visible in results.  On a shared heap, and on a private heap once
- * the process has a second thread, each thread caches the same way, but
- * in a slot of the heap header that it claims with its identity (its
- * thread id and start time) for the handle it uses (8 slots; while live
- * threads hold them all, a ninth goes without): freeing and reusing a
- * cached block takes no lock, and every thread and process still sees
- * the block, marked cached - a second free of it by anyone is a double
- * free, statistics count it as free, mymap_heap_check() accepts it.  The
- * owner returns its slot's blocks for its own statistics and checks and a
- * request that finds no room; mymap_close() returns those of every slot
- * claimed through the handle; a thread that ends returns its slots'
- * blocks and gives the slots up as it ends (a thread-exit handler, as
- * glibc's tcache does), where the heap's lock comes free within 2 ms.
- * The blocks in the slot of an owner that died without that - a killed
- * process, a thread ended by the exit system call, or one whose exit
- * found the lock held - go back to the heap when lock recovery (the
- * dead holder's own slots), statistics, a check, a request that finds no
- * room (looking at most once per 10 ms per handle) or a thread looking
- * for a free slot finds it dead; whether an owner lives is read from
- * /proc without holding the lock.  A forked child claims a slot of its
- * own.  A thread keeps at most 1/16 of the region cached; blocks in a
- * live thread's cache are not available to the others.  MYMAP_NOCACHE
- * turns both caches off for a handle.  A waiter spins briefly, yields,
- * then sleeps (futex on anon, memfd and brk; the driver's MYMAP_IOC_WAIT
- * on the device, where futexes cannot work) until the holder releases the
- * lock, waking at least every 2 ms to see whether the holder still lives.
- *
- * Death of a lock holder: the lock word holds the owner's identity, its pid
- * and its start time from /proc/PID/stat, so a reused pid is never taken
- * for the old owner.  A waiter that has seen the same owner for 2 ms checks
- * whether that process still lives (a zombie counts as dead, unless only
- * its main thread has ended and other threads run on); if not, it
- * takes the lock over by compare-and-swap on the identity (one waiter
- * wins), replays the dead owner's unfinished update from the heap's journal
- * (every change to block headers of a shared heap is written there first),
- * rebuilds the free lists and statistics from the block chain, and carries
- * on; the heap's generation and `recoveries` count go up by one.  Blocks
- * the dead process had allocated stay allocated (the heap cannot know
- * whether they were handed on), and so does a block it was in the middle
- * of allocating or freeing into its cache.  `alloc_count`, `free_count` and
- * `failed_count` may miss
- * the dead owner's last call.  Processes sharing a heap must share a PID
- * namespace and see /proc.  A process stopped (SIGSTOP) while holding the
- * lock is alive: the others wait for it.
- *
- * Errors: a failing call returns NULL or -1 (or 0 where stated) and sets
- * errno to a standard code; mymap_last_error() gives the finer reason
- * (enum mymap_error) and mymap_last_message() a one-line explanation with
- * the values involved.  Bad pointers and damaged headers are detected and
- * refused, never acted on: the heap is left as it was.  A free into the
- * block cache checks the block itself but not its neighbours (that would
- * cost a cache miss or two on every free); damage beside it is found when
- * the block goes back to the heap, by mymap_heap_check(), or by any call
- * that meets it, and the block then stays allocated rather than merge
- * across it.  MYMAP_NOCACHE has every free check its neighbours.
- *
- * Not async-signal-safe: do not call from signal handlers.
+ * Guarantees:
+ *  1. Time: mymap_malloc(), mymap_free(), mymap_aligned_alloc(),
+ *     mymap_usable_size() and a mymap_realloc() in place take a bounded
+ *     number of steps whatever the heap's size or fragmentation (TLSF good
+ *     fit); mymap_calloc() and a moving mymap_realloc() add a zeroing or a
+ *     copy.  Only mymap_heap_check(), and the `largest_free` walk of
+ *     mymap_heap_stats(), are linear in the heap.
+ *  2. Alignment: every payload is aligned to MYMAP_ALIGNMENT (16) bytes and
+ *     has a 16-byte header before it; mymap_aligned_alloc() gives up to
+ *     the page size.  A region is at most 64 GiB.
+ *  3. Concurrency: every function may be called from any thread of any
+ *     process mapping the heap (mymap_close() aside).  A call holds the
+ *     heap lock, a word in the region (no system call uncontended), for a
+ *     bounded time, mostly once (each function says); a private heap in a
+ *     single-threaded process, and a block cache, take none.  No call is
+ *     async-signal-safe.
+ *  4. Caching: a thread keeps up to 16 freed blocks of each size up to
+ *     1 KiB for reuse without the lock.  They stay marked in the heap: a
+ *     second free of one is a double free, statistics count them as free,
+ *     checks accept them, and a request that finds no room takes them
+ *     back first.  MYMAP_NOCACHE turns caching off for a handle.
+ *  5. Failure: a failing call changes nothing in the heap and returns NULL
+ *     or -1 (0 where stated) with errno set; mymap_last_error() gives the
+ *     finer reason, mymap_last_message() a line with the values.  Of two
+ *     frees of one block at once, exactly one succeeds.
+ *  6. Damage: bad pointers, and whatever another process wrote into the
+ *     region (headers, links, bitmaps, counters, journal, cache slots), are
+ *     checked before use: a call gives EINVAL or EUCLEAN, never a crash, a
+ *     hang, or an access outside the region.
+ *  7. A dead process: one that dies holding the lock is found dead by a
+ *     waiter within about 2 ms; one waiter takes the lock over, finishes
+ *     the dead holder's last update from the journal (shared heaps),
+ *     rebuilds the free lists and counts one in `recoveries`.  The dead
+ *     process's blocks stay allocated (at most one more, the one it was
+ *     allocating); its cached blocks go back to the heap once a lock
+ *     holder finds it dead.  Processes sharing a heap share a PID
+ *     namespace and /proc; a stopped holder is alive, and is waited for.
+ *  8. Errors: the mymap_* functions set errno and return NULL or -1; the
+ *     mymap_channel_* functions (mymap_channel.h) return a negative errno.
  */
 #ifndef MYMAP_H
 #define MYMAP_H
@@ -240,7 +195,8 @@ struct mymap_stats {
  * "mymap"), takes the device node and the `size` attribute from udev (the
  * MYMAP_DEVICE environment variable, if set, names the node instead),
  * opens it, checks the size with MYMAP_IOC_INFO and maps the whole region
- * MAP_SHARED.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
+ * MAP_SHARED.  @flags: MYMAP_CREATE, MYMAP_FORMAT.  Cost: the udev look-up
+ * and those system calls.
  * Errors: ENODEV (module not loaded; the message says how to load it),
  * EACCES (the message names the node's mode and the udev rule to add),
  * ERANGE (udev and driver disagree on the size), ENODATA, EPROTO, and the
@@ -252,6 +208,7 @@ struct mymap_heap *mymap_open_device(unsigned int flags);
  * Maps @size bytes (rounded up to pages) of anonymous memory and formats a
  * heap there.  @flags: MYMAP_SHARED for MAP_SHARED (shared with children
  * forked afterwards), otherwise MAP_PRIVATE.  MYMAP_CREATE is implied.
+ * Cost: one mmap and the header's format (the arena is not touched).
  * Errors: EINVAL (size too small or above 64 GiB), ENOMEM from mmap.
  */
 struct mymap_heap *mymap_open_anon(size_t size, unsigned int flags);
@@ -262,7 +219,7 @@ struct mymap_heap *mymap_open_anon(size_t size, unsigned int flags);
  * it can truncate the heap from under the others), maps it MAP_SHARED
  * and formats a heap there.  MYMAP_CREATE is implied.  Pass the descriptor
  * (mymap_heap_fd()) to another process, which opens the same heap with
- * mymap_open_fd().
+ * mymap_open_fd().  Cost: those system calls and the header's format.
  * Errors: EINVAL (size), and the errno of memfd_create/ftruncate/fcntl/mmap.
  */
 struct mymap_heap *mymap_open_memfd(size_t size, unsigned int flags);
@@ -274,6 +231,7 @@ struct mymap_heap *mymap_open_memfd(size_t size, unsigned int flags);
  * (MFD_ALLOW_SEALING), in which case the seals are added before its size
  * is read.  The handle keeps its own duplicate of @fd; the caller keeps
  * @fd and may close it at once.  @flags: MYMAP_CREATE, MYMAP_FORMAT.
+ * Cost: fstat or the ioctl, fcntl, mmap, and a check of the header.
  * Errors: EBADF, EPERM (MYMAP_ERR_UNSEALED: a file or memfd that cannot
  * be sealed), ENODATA, EPROTO, ERANGE, and the errno of fstat/mmap.
  */
@@ -285,6 +243,7 @@ struct mymap_heap *mymap_open_fd(int fd, unsigned int flags);
  * comparison.  Limits: one brk heap per process (EBUSY otherwise); glibc's
  * malloc also moves the break, so the heap's memory is given back on close
  * only if nothing has moved the break since; private to the process.
+ * Cost: one sbrk and the header's format.
  * Errors: EBUSY, EINVAL (size), ENOMEM from sbrk.
  */
 struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags);
@@ -295,45 +254,52 @@ struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags);
  * every block still allocated, for other processes and later opens (device
  * and memfd); on a shared heap the blocks this process had cached go back
  * to the heap first (under the lock) and its cache slot is given up.
- * Must not be called while another thread uses @heap.
+ * Must not be called while another thread uses @heap.  Cost: the lock
+ * once, with every block cached through the handle returned (at most 16
+ * per cached size and slot), and munmap.
  * NULL is accepted and ignored.  Returns 0, or -1 with errno from munmap.
  */
 int mymap_close(struct mymap_heap *heap);
 
-/* The backend @heap was opened on. */
+/* The backend @heap was opened on.  Constant time, no lock; cannot fail. */
 enum mymap_backend mymap_heap_backend(const struct mymap_heap *heap);
 
 /*
  * The descriptor behind the heap (memfd or device), owned by the handle:
  * valid until mymap_close(); do not close it.  To hand it to another
  * process, send it over a unix socket (SCM_RIGHTS) or let a child inherit
- * it.  Fails with -1 and EBADF (MYMAP_ERR_NO_FD) for anon and brk heaps.
+ * it.  Constant time, no lock.  Fails with -1 and EBADF (MYMAP_ERR_NO_FD)
+ * for anon and brk heaps.
  */
 int mymap_heap_fd(const struct mymap_heap *heap);
 
-/* This process's mapping of the region: its start and size in bytes. */
+/* This process's mapping of the region: its start and size in bytes.  Constant time; cannot fail.
+ */
 void *mymap_heap_base(const struct mymap_heap *heap);
 size_t mymap_heap_size(const struct mymap_heap *heap);
 
 /*
- * Allocation.  Each of these takes the heap lock at most once (none when
- * a block cache serves it, see above) and runs in constant time (not
- * counting the zeroing of mymap_calloc() and the copy of mymap_realloc(),
- * which are linear in the size); a mymap_realloc() that moves the block
- * is a locked resize attempt, then a mymap_malloc() and a mymap_free().  Blocks are never
- * zero-filled except by mymap_calloc(); a freshly formatted device heap is
- * zero, recycled blocks hold whatever was there.  Any process sharing the
- * heap may free any block, whoever allocated it.
+ * Allocation.  Constant time (guarantee 1).  Blocks are never zero-filled
+ * except by mymap_calloc(); a freshly formatted device heap is zero,
+ * recycled blocks hold whatever was there.  Any process sharing the heap
+ * may free any block, whoever allocated it.
  */
 
 /*
  * As malloc(): a block of at least @size bytes, 16-byte aligned, or NULL
  * with ENOMEM (MYMAP_ERR_NOMEM; `failed_count` goes up) or EUCLEAN
  * (damage found on the way).  @size 0 gives a unique minimum-size block.
+ * Cost: no lock when the caller's cache holds a block of that size; else
+ * the lock once, or twice when no block fits (the caches go back to the
+ * heap, owners of cache slots are looked up in /proc without the lock,
+ * and the search runs again).
  */
 void *mymap_malloc(struct mymap_heap *heap, size_t size);
 
-/* As calloc(): @n * @size zeroed bytes; EINVAL if the product overflows. */
+/*
+ * As calloc(): @n * @size zeroed bytes; EINVAL if the product overflows.
+ * Cost: mymap_malloc() and the zeroing.
+ */
 void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size);
 
 /*
@@ -342,14 +308,19 @@ void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size);
  * the old contents and frees the old block.  NULL @ptr acts as
  * mymap_malloc(); @size 0 shrinks to the minimum block (never frees).  On
  * failure the old block is untouched and still owned by the caller; errors
- * as mymap_malloc() and mymap_free().
+ * as mymap_malloc() and mymap_free().  Cost: with a cache serving the
+ * caller, no lock when the block fits already or the cache holds a block
+ * of the new size (then a copy); else the lock once for a resize in
+ * place, and if that fails mymap_malloc(), the copy and mymap_free().
  */
 void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size);
 
 /*
  * As aligned_alloc(): @alignment must be a power of two no larger than the
  * page size (EINVAL otherwise); any @size is accepted.  The space skipped
- * to reach the alignment goes back to the heap as a free block.
+ * to reach the alignment goes back to the heap as a free block.  Cost: as
+ * mymap_malloc() for an @alignment up to 16; above, never from a cache:
+ * the lock once (twice as there when nothing fits).
  */
 void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size);
 
@@ -366,7 +337,9 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
  * damaged, or, if a new block starts at exactly that address, frees the
  * new block: no allocator can tell that apart.  Of two frees of one block
  * at the same moment, from any threads or processes, exactly one
- * succeeds and the other is a double free.
+ * succeeds and the other is a double free.  Cost: no lock when the
+ * caller's cache takes the block (its header checked and marked cached);
+ * else the lock once, merging with free neighbours at once.
  * NULL is accepted and ignored (returns 0).
  */
 int mymap_free(struct mymap_heap *heap, void *ptr);
@@ -409,7 +382,7 @@ void *mymap_ptr(const struct mymap_heap *heap, mymap_off_t off, size_t len);
 
 /*
  * Root slots: MYMAP_ROOT_SLOTS offsets in the heap header, 0 until set,
- * read and changed atomically without the heap lock.
+ * read and changed atomically without the heap lock, in constant time.
  */
 
 /* The offset in @slot (0 if never set); 0 with EINVAL for a bad slot. */
@@ -435,13 +408,15 @@ int mymap_root_cas(struct mymap_heap *heap, unsigned int slot, mymap_off_t *expe
  * two free blocks are neighbours, that every free block is in the free list
  * of its size class and every listed block is free, that the bitmaps match
  * the lists, and that the statistics match the blocks.  Linear in the
- * number of blocks.  Returns 0, or -1 with EUCLEAN (MYMAP_ERR_CORRUPT) and
+ * number of blocks, all under the lock (dead cache owners are looked up
+ * in /proc first, without it).  Returns 0, or -1 with EUCLEAN (MYMAP_ERR_CORRUPT) and
  * mymap_last_message() naming the first problem and its offset.
  */
 int mymap_heap_check(struct mymap_heap *heap);
 
 /*
- * Fills @out under the lock.  Constant time except `largest_free`, which
+ * Fills @out under the lock (taken once, after dead cache owners are
+ * looked up in /proc without it).  Constant time except `largest_free`, which
  * looks through the largest non-empty size class (linear in its length,
  * never more blocks than the arena can hold of that class).  Returns 0,
  * or -1 with EINVAL for a NULL argument, or -1 with EUCLEAN
@@ -463,18 +438,23 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out);
  * Returns 0 when woken (or spuriously), -1 with EAGAIN (the word
  * differed), ETIMEDOUT, EINTR or EINVAL.  Closing a descriptor, the heap's
  * or another, does not end a wait.  Callers re-check their condition, and
- * their peers, after any return.
+ * their peers, after any return.  Cost: one system call (a futex or the
+ * device's ioctl), no heap lock.
  */
 int mymap_wait(struct mymap_heap *heap, const uint32_t *word, uint32_t expected,
 	       uint64_t timeout_ns);
 
-/* Wakes up to @count waiters on @word; returns how many, or -1 with EINVAL. */
+/*
+ * Wakes up to @count waiters on @word; returns how many, or -1 with EINVAL.
+ * Cost: one system call, no heap lock.
+ */
 int mymap_wake(struct mymap_heap *heap, const uint32_t *word, unsigned int count);
 
 /*
  * Process identity, as the heap lock records its owner: nonzero, unique
  * among live and dead processes of one boot (pid and start time).  For
- * structures that must notice a dead peer.
+ * structures that must notice a dead peer.  Reads /proc/self/stat once
+ * per process (again in a forked child); constant time after.
  */
 uint64_t mymap_self_id(void);
 
@@ -482,13 +462,14 @@ uint64_t mymap_self_id(void);
  * 1 if the process @id names is alive, else 0: a zombie is dead, unless it
  * is a process whose main thread alone has ended.  When /proc cannot be
  * read for a passing reason (no descriptor or memory left), 1: a live
- * process must never be taken for dead.
+ * process must never be taken for dead.  Cost: one open and read of
+ * /proc/PID/stat; no heap lock.
  */
 int mymap_id_alive(uint64_t id);
 
 /*
  * Errors.  The last failure in the calling thread; successful calls leave
- * them as they were.
+ * them as they were.  Constant time, no lock; these cannot fail.
  */
 enum mymap_error mymap_last_error(void);
 

@@ -3,6 +3,10 @@
  * mymap_channel.h - channels: processes exchanging messages or bytes
  * through shared memory, with no copy through the kernel.
  *
+ * Errors, unlike mymap.h: the mymap_channel_* functions return a negative
+ * errno and leave errno alone; the mymap_* heap functions set errno and
+ * return NULL or -1 (see "Errors" below and mymap.h's guarantee 8).
+ *
  * A channel is one block of shared memory holding a ring and the
  * identity of the processes attached to it.  It lives either in a libmymap
  * heap, found by name in a small directory (the heap's root slot 0), or

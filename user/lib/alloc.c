@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * alloc.c - allocate, free and resize blocks: the TLSF scheme over unit
- * offsets.
+ * alloc.c - the paths of mymap_malloc(), mymap_free() and their kin: a
+ * request is served by the caller's cache if one serves it (cache.h,
+ * pcache.h), else under the heap lock by the TLSF core (tlsf.h), placed
+ * on the large-block grid where that applies (grid.h).
  *
  * Every operation first checks every header and link it will follow or
  * change (canaries, sizes agreeing with neighbours, links leading to free
  * blocks), and only then changes anything, so damage is reported with the
- * heap as it was.  Header changes go through the journal (heap.h); list
- * and counter changes are rebuilt from the headers after a holder dies.
+ * heap as it was.
  */
 #include <string.h>
 #include <unistd.h>
@@ -37,90 +38,11 @@ __attribute__((cold)) int mm_damaged(struct mymap_heap *h, const char *what, uin
 		       (unsigned long long)at << MM_UNIT_SHIFT);
 }
 
-/*
- * The head of the first non-empty class that fits @units, or 0 if none.
- * Returns -1 if the bitmaps are damaged.
- */
-static mm_inline int64_t find_fit(struct mymap_heap *h, uint32_t units, unsigned int *pfl,
-				  unsigned int *psl)
-{
-	const struct mm_header *hdr = h->hdr;
-	unsigned int fl, sl;
-
-	mm_class_for_request(units, &fl, &sl);
-	uint32_t slmap = hdr->sl_bitmap[fl] & (~0u << sl);
-
-	if (!slmap) {
-		uint64_t flmap = hdr->fl_bitmap & (~0ULL << (fl + 1));
-
-		if (!flmap)
-			return 0;
-		fl = (unsigned int)__builtin_ctzll(flmap);
-		if (fl >= MM_FL_COUNT || !hdr->sl_bitmap[fl])
-			return -1;
-		slmap = hdr->sl_bitmap[fl];
-	}
-	sl = (unsigned int)__builtin_ctz(slmap);
-	if (sl >= MM_SL_COUNT)
-		return -1;
-	*pfl = fl;
-	*psl = sl;
-	return hdr->heads[fl][sl];
-}
-
-/* Whether class (@fl, @sl) is the last, and a block of @size units belongs in it. */
-static inline bool last_class_block(unsigned int fl, unsigned int sl, uint32_t size)
-{
-	unsigned int bfl, bsl;
-
-	mm_class_of(size, &bfl, &bsl);
-	return fl == MM_FL_COUNT - 1 && sl == MM_SL_COUNT - 1 && bfl == fl && bsl == sl;
-}
-
-/*
- * Takes a free block of at least @units off its list; returns its unit
- * offset, 0 if none is large enough (see no_room), -1 (reported) if
- * damaged.
- */
-static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, const char *what)
-{
-	unsigned int fl, sl;
-	int64_t found = find_fit(h, units, &fl, &sl);
-
-	if (mm_unlikely(found <= 0))
-		return found < 0 ? mm_damaged(h, what, 0) : 0;
-	uint32_t at = (uint32_t)found;
-
-	if (mm_unlikely(!mm_free_block_ok(h, at) || mm_links_at(h, at)->prev))
-		return mm_damaged(h, what, at);
-	/*
-	 * Rounding a request up to its class saturates in the last class,
-	 * which therefore may hold only blocks smaller than the request: no
-	 * room, if the block is one of that class.  Anywhere else, damage.
-	 */
-	if (mm_unlikely(mm_block_at(h, at)->size < units))
-		return last_class_block(fl, sl, mm_block_at(h, at)->size) ? 0
-									  : mm_damaged(h, what, at);
-	uint32_t next = mm_links_at(h, at)->next;
-
-	if (mm_unlikely(next && (!mm_in_arena(h, next) || mm_links_at(h, next)->prev != at)))
-		return mm_damaged(h, what, next);
-	h->hdr->heads[fl][sl] = next;
-	if (next)
-		mm_links_at(h, next)->prev = 0;
-	else {
-		h->hdr->sl_bitmap[fl] &= ~(1u << sl);
-		if (!h->hdr->sl_bitmap[fl])
-			h->hdr->fl_bitmap &= ~(1ULL << fl);
-	}
-	return at;
-}
-
 /* take_for_request(): nothing fits, but dead owners' slots may hold room: probe, then ask again. */
 #define PROBE_FIRST (-2)
 
 /*
- * take_free_block() for a request: when nothing fits, the cached blocks go
+ * mm_take_free_block() for a request: when nothing fits, the cached blocks go
  * back to the heap (where they may merge into a fit) - the handle's, the
  * calling thread's slot's and the slots of owners found dead
  * (mm_caches_return) - and the search runs once more.  If it still fails
@@ -132,12 +54,12 @@ static mm_inline int64_t take_free_block(struct mymap_heap *h, uint32_t units, c
 static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, const char *what,
 					  bool may_probe)
 {
-	int64_t at = take_free_block(h, units, what);
+	int64_t at = mm_take_free_block(h, units, what);
 
 	if (mm_likely(at != 0))
 		return at;
 	mm_caches_return(h);
-	at = take_free_block(h, units, what);
+	at = mm_take_free_block(h, units, what);
 	if (at != 0)
 		return at;
 	if (may_probe && mm_pcache_probe_due(h))
@@ -149,161 +71,20 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 }
 
 /*
- * Raises the peak to the bytes in use now, less @cached: the bytes the
- * calling thread's slot holds, which the counters still count as in use.
- */
-static inline void count_peak(struct mm_counters *c, uint64_t cached)
-{
-	uint64_t in_use = c->in_use - cached;
-
-	if (in_use > c->peak_in_use)
-		c->peak_in_use = in_use;
-}
-
-/* Counts a block of @used units handed out (@cached as for count_peak). */
-static inline void count_alloc(struct mm_counters *c, uint32_t used, uint64_t cached)
-{
-	mm_in_use_add(c, (int64_t)mm_usable_of(used));
-	count_peak(c, cached);
-	c->used_blocks++;
-	c->alloc_count++;
-}
-
-/*
- * Carves a used block of @units out of the free block at @at, which is off
- * its list, leaving @gap units before it and whatever remains after it as
- * free blocks.  Returns the used block's unit offset.
- */
-static mm_inline uint32_t carve(struct mymap_heap *h, uint32_t at, uint32_t gap, uint32_t units)
-{
-	const struct mm_block *b = mm_block_at(h, at);
-	uint32_t size = b->size, prev = b->prev;
-	uint32_t used_at = at + gap;
-	uint32_t rest = size - gap - units;
-	uint32_t follow = at + size;
-	struct mm_counters *c = &h->hdr->counters;
-	struct mm_tx tx;
-
-	mm_tx_begin(h, &tx);
-	if (rest < MM_MIN_UNITS) {
-		units += rest;
-		rest = 0;
-	}
-	if (gap)
-		mm_tx_put(h, &tx, at, gap, prev, MM_FREE);
-	mm_tx_put(h, &tx, used_at, units, gap ? gap : prev, MM_USED);
-	if (rest)
-		mm_tx_put(h, &tx, used_at + units, rest, units, MM_FREE);
-	if ((gap || rest) && follow < h->end)
-		mm_tx_put_prev(h, &tx, follow, rest ? rest : units);
-	mm_tx_commit(h, &tx);
-
-	c->free -= mm_usable_of(size);
-	c->free_blocks--;
-	if (gap) {
-		mm_list_insert(h, at, gap);
-		c->free += mm_usable_of(gap);
-		c->free_blocks++;
-	}
-	if (rest) {
-		mm_list_insert(h, used_at + units, rest);
-		c->free += mm_usable_of(rest);
-		c->free_blocks++;
-	}
-	count_alloc(c, units, mm_pcache_bytes(h));
-	return used_at;
-}
-
-/*
- * The large-block grid.  A block's header and the first bytes of its
- * payload, which nearly every caller writes at once, share a page; the
- * rest of a large block is often never written.  Placed tightly, block
- * boundaries fall wherever the sizes requested so far add up to, so on a
- * demand-paged arena a heap of a few large blocks ends up writing (and
- * holding resident) a page in nearly every page it ever spanned.  On the
- * grid, a block of MM_GRID_UNITS or more starts on a multiple of 64 KiB of
- * the arena and ends on one (or at the end of the free block it came
- * from), so boundaries keep to the same few pages.  The price is address
- * space: each such block is rounded up by at most 64 KiB, which
- * mymap_usable_size() reports, and which costs no memory until written.
- * It costs room, though, and as a heap fills room counts: the grid is used
- * only while three quarters of the arena stay free (grid_wanted), so it
- * never takes more than an eighth of the arena, and a heap that fills up
- * places the rest of its large blocks tightly.  A handle on a resident
- * arena (the device, MYMAP_POPULATE) has no page to save, so it places
- * every block tightly (h->grid_from).
- */
-
-/* The first grid line at or after unit offset @at. */
-static inline uint64_t grid_line(uint64_t at)
-{
-	return (at + MM_GRID_UNITS - 1) & ~(uint64_t)(MM_GRID_UNITS - 1);
-}
-
-/* Whether a request of @units goes on the grid: large, on a demand-paged arena, with room to spare.
- */
-static inline bool grid_wanted(const struct mymap_heap *h, uint32_t units)
-{
-	return units >= h->grid_from &&
-	       h->hdr->counters.free >= h->region.size - h->region.size / 4 + mm_usable_of(units) +
-					    ((uint64_t)MM_GRID_UNITS << MM_UNIT_SHIFT);
-}
-
-/* Units a block at @at takes for a request of @units: to a grid line where the grid applies. */
-static inline uint64_t grid_units(const struct mymap_heap *h, uint32_t at, uint32_t units)
-{
-	return grid_wanted(h, units) ? grid_line((uint64_t)at + units) - at : units;
-}
-
-/*
- * Where a block of @units goes in the free block of @size units at @at:
- * *@gap units before it stay free (none, or a minimal block at least, as
- * carve() needs), and it takes *@used units, @units rounded to a grid line
- * or to the free block's end.  False if it does not fit.
- */
-static bool grid_place(uint32_t at, uint32_t size, uint32_t units, uint32_t *gap, uint32_t *used)
-{
-	uint64_t start = grid_line(at), end = (uint64_t)at + size;
-
-	if (start != at && start - at < MM_MIN_UNITS)
-		start += MM_GRID_UNITS;
-	if (start + units > end)
-		return false;
-	uint64_t stop = grid_line(start + units);
-
-	*gap = (uint32_t)(start - at);
-	*used = (uint32_t)((stop < end ? stop : end) - start);
-	return true;
-}
-
-/*
- * Takes a free block for a request of @units (grid_wanted) and says where
- * in it the block goes: on the grid if a free block has room for it there,
- * else tightly, like any other request (the grid never refuses a request
- * that fits).  First the head of the good fit's class; if it has no room
- * on the grid, a block of a class large enough for any gap (at most a grid
- * step and a minimal block); then the good fit, tightly.
+ * Takes a free block for a request of @units (mm_grid_wanted) and says
+ * where in it the block goes: on the grid if a free block has room for it
+ * there, else tightly, like any other request (the grid never refuses a
+ * request that fits).
  */
 static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap, uint32_t *used,
 			     bool may_probe)
 {
-	unsigned int fl, sl;
-	int64_t head = find_fit(h, units, &fl, &sl), at = 0;
-	uint64_t need = (uint64_t)units + MM_GRID_UNITS + MM_MIN_UNITS;
+	int64_t at = mm_grid_take(h, units);
 
-	/* The head's size is read only once its header is known good. */
-	if (head > 0 && mm_free_block_ok(h, (uint32_t)head) &&
-	    grid_place((uint32_t)head, mm_block_at(h, (uint32_t)head)->size, units, gap, used))
-		at = take_free_block(h, units, "mymap_malloc"); /* that head */
-	else if (need <= UINT32_MAX)
-		at = take_free_block(h, (uint32_t)need, "mymap_malloc");
 	if (at == 0)
 		at = take_for_request(h, units, "mymap_malloc", may_probe);
-	if (at > 0 &&
-	    !grid_place((uint32_t)at, mm_block_at(h, (uint32_t)at)->size, units, gap, used)) {
-		*gap = 0;
-		*used = units;
-	}
+	if (at > 0)
+		mm_grid_fit(h, (uint32_t)at, units, gap, used);
 	return at;
 }
 
@@ -337,12 +118,13 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 	void *p = NULL;
 
 	lock_for_change(heap);
-	if (mm_likely(!grid_wanted(heap, units)))
+	if (mm_likely(!mm_grid_wanted(heap, units)))
 		at = take_for_request(heap, units, "mymap_malloc", may_probe);
 	else
 		at = take_for_grid(heap, units, &gap, &used, may_probe);
 	if (mm_likely(at > 0))
-		p = mm_payload_at(heap, carve(heap, (uint32_t)at, gap, used));
+		p = mm_payload_at(
+		    heap, mm_block_split(heap, (uint32_t)at, gap, used, mm_pcache_bytes(heap)));
 	mm_unlock(heap);
 	if (mm_unlikely(at == PROBE_FIRST)) {
 		mm_pcache_probe(heap);
@@ -372,7 +154,7 @@ static mm_inline void *cache_take(struct mymap_heap *h, struct mm_pcache *slot, 
 
 	/* The handle's cache, not a slot: nothing cached counts as in use. */
 	if (p)
-		count_alloc(&h->hdr->counters, units, 0);
+		mm_count_alloc(&h->hdr->counters, units, 0);
 	return p;
 }
 
@@ -467,7 +249,8 @@ static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t si
 
 		if (gap && gap < MM_MIN_UNITS)
 			gap += align_units;
-		p = mm_payload_at(heap, carve(heap, at, gap, units));
+		p = mm_payload_at(heap,
+				  mm_block_split(heap, at, gap, units, mm_pcache_bytes(heap)));
 	}
 	mm_unlock(heap);
 	if (found == PROBE_FIRST) {
@@ -571,57 +354,11 @@ static mm_inline int used_block_ok(struct mymap_heap *h, uint32_t at, const char
 	return bad_block(h, at, what);
 }
 
-/* Checks the physical neighbours of used block @at; fills what free() needs. */
-struct neighbours {
-	uint32_t prev_at, prev_size; /* prev_size 0: not free (or none) */
-	uint32_t next_at, next_size; /* next_size 0: not free (or none) */
-	uint32_t follow;	     /* first block after everything merged */
-};
-
-static mm_inline int check_neighbours(struct mymap_heap *h, uint32_t at, struct neighbours *n,
-				      const char *what)
-{
-	const struct mm_block *b = mm_block_at(h, at);
-	uint32_t size = b->size;
-
-	n->prev_size = n->next_size = 0;
-	n->next_at = at + size;
-	n->follow = n->next_at;
-	if (n->next_at < h->end) {
-		const struct mm_block *nb = mm_block_at(h, n->next_at);
-
-		if (mm_unlikely(!mm_block_ok(h, n->next_at) || nb->prev != size))
-			return mm_damaged(h, what, n->next_at);
-		if (mm_state(nb) == MM_FREE) {
-			if (mm_unlikely(!mm_list_links_ok(h, n->next_at, nb->size)))
-				return mm_damaged(h, what, n->next_at);
-			n->next_size = nb->size;
-			n->follow = n->next_at + nb->size;
-		}
-	}
-	if (b->prev) {
-		if (mm_unlikely(b->prev > at - h->first))
-			return mm_damaged(h, what, at);
-		n->prev_at = at - b->prev;
-		const struct mm_block *pb = mm_block_at(h, n->prev_at);
-
-		if (mm_unlikely(!mm_block_ok(h, n->prev_at) || pb->size != b->prev))
-			return mm_damaged(h, what, n->prev_at);
-		if (mm_state(pb) == MM_FREE) {
-			if (mm_unlikely(!mm_list_links_ok(h, n->prev_at, pb->size)))
-				return mm_damaged(h, what, n->prev_at);
-			n->prev_size = pb->size;
-		}
-	}
-	return 0;
-}
-
 int mm_free_locked(struct mymap_heap *h, uint32_t at)
 {
-	struct neighbours n;
+	struct mm_neighbours n;
 	struct mm_block *b = mm_block_at(h, at);
 	struct mm_counters *c = &h->hdr->counters;
-	struct mm_tx tx;
 
 	/*
 	 * Claimed first: a cache push without the lock may free the same block
@@ -632,75 +369,15 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 
 	if (mm_unlikely(!mm_block_claim(h, at, size)))
 		return bad_block(h, at, "mymap_free");
-	if (mm_unlikely(check_neighbours(h, at, &n, "mymap_free") < 0)) {
+	if (mm_unlikely(mm_free_neighbours(h, at, &n, "mymap_free") < 0)) {
 		mm_change_state(h, at, MM_CACHED, MM_USED);
 		return -1;
 	}
-	uint32_t start = n.prev_size ? n.prev_at : at;
-	uint32_t start_prev = n.prev_size ? mm_block_at(h, n.prev_at)->prev : prev;
-	uint32_t total = size + n.prev_size + n.next_size;
-
-	if (n.next_size)
-		mm_list_remove(h, n.next_at, n.next_size);
-	if (n.prev_size)
-		mm_list_remove(h, n.prev_at, n.prev_size);
-	mm_tx_begin(h, &tx);
-	mm_tx_put(h, &tx, start, total, start_prev, MM_FREE);
-	if (n.prev_size)
-		mm_tx_put_gone(h, &tx, at);
-	if (n.next_size)
-		mm_tx_put_gone(h, &tx, n.next_at);
-	if (n.follow < h->end)
-		mm_tx_put_prev(h, &tx, n.follow, total);
-	mm_tx_commit(h, &tx);
-	mm_list_insert(h, start, total);
-
+	mm_block_merge(h, at, size, prev, &n);
 	mm_in_use_add(c, -(int64_t)mm_usable_of(size));
 	c->used_blocks--;
 	c->free_count++;
-	c->free += mm_usable_of(total) - (n.prev_size ? mm_usable_of(n.prev_size) : 0) -
-		   (n.next_size ? mm_usable_of(n.next_size) : 0);
-	c->free_blocks = c->free_blocks + 1 - (n.prev_size != 0) - (n.next_size != 0);
 	return 0;
-}
-
-void mm_cache_flush(struct mymap_heap *h)
-{
-	struct mm_counters *c = &h->hdr->counters;
-
-	for (unsigned int bin = 0; bin < MM_CACHE_BINS; bin++) {
-		uint32_t at = h->cache.head[bin];
-
-		for (; h->cache.count[bin]; h->cache.count[bin]--) {
-			/* A damaged list is dropped at the damage, as in mm_cache_pop(). */
-			if (!mm_cached_ok(h, at, bin + MM_MIN_UNITS))
-				break;
-			uint32_t next = mm_links_at(h, at)->next;
-
-			mm_change_state(h, at, MM_CACHED, MM_USED);
-			mm_in_use_add(c, (int64_t)mm_usable_of(mm_block_at(h, at)->size));
-			c->used_blocks++;
-			/*
-			 * The cache counted the free already: a merge counts it again.
-			 * A merge refused (damage beside the block) leaves the block
-			 * allocated, and the count as the caller saw it.
-			 */
-			if (mm_free_locked(h, at) == 0)
-				c->free_count--;
-			at = next;
-		}
-		h->cache.count[bin] = 0;
-		h->cache.head[bin] = 0;
-	}
-	h->cache.blocks = 0;
-}
-
-void mm_caches_return(struct mymap_heap *h)
-{
-	if (h->cache.blocks)
-		mm_cache_flush(h);
-	mm_pcache_flush(h);
-	mm_pcache_reap(h);
 }
 
 /* Frees the block at @at through the free lists, under the lock (not inlined: see malloc_locked).
@@ -763,20 +440,20 @@ static inline bool fits_already(uint32_t have, uint32_t units)
  */
 static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 {
-	struct neighbours n;
+	struct mm_neighbours n;
 	struct mm_block *b = mm_block_at(h, at);
 	struct mm_counters *c = &h->hdr->counters;
 	struct mm_tx tx;
 
-	if (check_neighbours(h, at, &n, "mymap_realloc") < 0)
+	if (mm_free_neighbours(h, at, &n, "mymap_realloc") < 0)
 		return -1;
 	uint32_t size = b->size, prev = b->prev;
 	uint32_t avail = size + n.next_size;
 
 	if (units > avail)
 		return 0;
-	/* A large block ends on a grid line if there is room to (see grid_place). */
-	uint64_t want = grid_units(h, at, units);
+	/* A large block ends on a grid line if there is room to (see mm_grid_place). */
+	uint64_t want = mm_grid_units(h, at, units);
 
 	units = want < avail ? (uint32_t)want : avail;
 	if (units == size)
@@ -802,7 +479,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 		mm_list_insert(h, at + used, rest);
 
 	mm_in_use_add(c, (int64_t)mm_usable_of(used) - (int64_t)mm_usable_of(size));
-	count_peak(c, mm_pcache_bytes(h));
+	mm_count_peak(c, mm_pcache_bytes(h));
 	c->free = c->free - (n.next_size ? mm_usable_of(n.next_size) : 0) +
 		  (rest ? mm_usable_of(rest) : 0);
 	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "block_format.h"
 #include "mymap.h"
 #include "robust_lock.h"
 
@@ -22,13 +23,6 @@
 /* Written first by a format in progress, replaced by MM_MAGIC last. */
 #define MM_FORMATTING 0x2e2e2e2e41544d46ULL
 
-#define MM_UNIT_SHIFT 4
-#define MM_UNIT	      (1u << MM_UNIT_SHIFT)
-/* A block is at least a header and the two free-list links. */
-#define MM_MIN_UNITS 2u
-/* 2^32 units of 16 bytes. */
-#define MM_MAX_REGION (1ULL << 36)
-
 /* Second level: each power-of-two range is split into 16 classes. */
 #define MM_SL_SHIFT 4
 #define MM_SL_COUNT (1u << MM_SL_SHIFT)
@@ -36,53 +30,6 @@
 #define MM_SMALL_UNITS MM_SL_COUNT
 /* Level i >= 1 holds blocks of [2^(i+3), 2^(i+4)) units; 2^32 units max. */
 #define MM_FL_COUNT 29u
-
-/* Block states; any other value is not a block start. */
-#define MM_USED 0x44455355u /* "USED" */
-#define MM_FREE 0x45455246u /* "FREE" */
-/* A header that stopped being a block start when its block was merged
- * into a neighbour: kept recognisable so a second free is named. */
-#define MM_GONE 0x454e4f47u /* "GONE" */
-/* Freed into a block cache: the handle's (private heaps, one thread,
- * cache.h) or a thread's slot in the heap header (pcache.h). */
-#define MM_CACHED 0x48434143u /* "CACH" */
-
-/*
- * struct mm_block - the 16 bytes before every payload.
- * @size:  the block's size in units, header included.
- * @prev:  the size in units of the block just before it; 0 for the first.
- * @state: MM_USED, MM_FREE, MM_CACHED or MM_GONE.
- * @check: canary over @size, @state, the block's own offset and the heap's
- *         salt, so a damaged or misplaced header is recognised.  @prev is
- *         left out (a neighbour's change rewrites it alone); it is checked
- *         by finding there a block whose size agrees.
- * @tag:   @state and @check as one word.  A process moves its own cached
- *         blocks between MM_USED and MM_CACHED without the heap lock, so
- *         both change in one store and are read in one load (mm_block_ok);
- *         the lock holder meanwhile writes only @prev of such a block.
- */
-struct mm_block {
-	union {
-		struct {
-			uint32_t size;
-			uint32_t prev;
-		};
-		uint64_t span; /* @size and @prev as one word (mm_header_store) */
-	};
-	union {
-		struct {
-			uint32_t state;
-			uint32_t check;
-		};
-		uint64_t tag;
-	};
-};
-
-/* In the payload of a free block: its neighbours in its class's list. */
-struct mm_links {
-	uint32_t next;
-	uint32_t prev;
-};
 
 /*
  * The journal: every change to block headers is first written here in
@@ -180,39 +127,5 @@ struct mm_header {
 
 	struct mm_pcache pcache[MM_PCACHE_SLOTS];
 };
-
-/* The highest set bit of @x (nonzero), counted from 0. */
-static inline unsigned int mm_fls(uint32_t x)
-{
-	return 31u - (unsigned int)__builtin_clz(x);
-}
-
-/* The class that a free block of @units belongs to. */
-static inline void mm_class_of(uint32_t units, unsigned int *fl, unsigned int *sl)
-{
-	if (units < MM_SMALL_UNITS) {
-		*fl = 0;
-		*sl = units;
-		return;
-	}
-	unsigned int top = mm_fls(units);
-
-	*fl = top - (MM_SL_SHIFT - 1);
-	*sl = (units >> (top - MM_SL_SHIFT)) ^ MM_SL_COUNT;
-}
-
-/*
- * The first class whose every block holds @units: the request rounded up
- * to the next class boundary (good fit: never a search within a list).
- */
-static inline void mm_class_for_request(uint32_t units, unsigned int *fl, unsigned int *sl)
-{
-	if (units >= MM_SMALL_UNITS) {
-		uint32_t round = (1u << (mm_fls(units) - MM_SL_SHIFT)) - 1;
-
-		units = units + round < units ? UINT32_MAX : units + round;
-	}
-	mm_class_of(units, fl, sl);
-}
 
 #endif /* MYMAP_LAYOUT_H */
