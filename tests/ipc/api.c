@@ -20,24 +20,6 @@ static struct mymap_heap *heap;
 static const struct mymap_channel_config messages = {
     .kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 64, .capacity = 4};
 
-static struct mymap_channel *open_ok(const char *name, enum mymap_channel_role role)
-{
-	struct mymap_channel *ch = NULL;
-	int err = mymap_channel_open(heap, name, role, &ch);
-
-	if (err)
-		tap_ok(false, "open %s: %s", name, strerror(-err));
-	return ch;
-}
-
-static uint64_t in_use(void)
-{
-	struct mymap_stats st;
-
-	mymap_heap_stats(heap, &st);
-	return st.in_use;
-}
-
 static void test_names(void)
 {
 	char long_name[MYMAP_CHANNEL_NAME_MAX + 2];
@@ -124,7 +106,7 @@ static void test_places(void)
 	int err, opened = 0;
 
 	mymap_channel_create(heap, "p", &messages);
-	tx = open_ok("p", MYMAP_CHANNEL_SENDER);
+	tx = tap_open_channel(heap, "p", MYMAP_CHANNEL_SENDER);
 	err = mymap_channel_open(heap, "p", MYMAP_CHANNEL_SENDER, &tx2);
 	tap_ok(err == -EBUSY, "a second live sender on a MESSAGES channel is -EBUSY (%d)", err);
 	err = mymap_channel_open(heap, "p", 7, &tx2);
@@ -134,7 +116,7 @@ static void test_places(void)
 	       "list counts the attached endpoints (%u senders, %u receivers)", info.senders,
 	       info.receivers);
 	mymap_channel_close(tx);
-	tx = open_ok("p", MYMAP_CHANNEL_SENDER);
+	tx = tap_open_channel(heap, "p", MYMAP_CHANNEL_SENDER);
 	tap_ok(tx != NULL, "after close, the sender's place is free again");
 	mymap_channel_close(tx);
 	mymap_channel_remove(heap, "p");
@@ -152,16 +134,16 @@ static void test_places(void)
 
 static void test_remove_while_attached(void)
 {
-	uint64_t before = in_use(), during, after;
+	uint64_t before = heap_in_use(heap), during, after;
 	struct mymap_channel *tx, *rx, *again = NULL;
 	char msg[8] = "hello", got[64];
 	ssize_t n;
 	int err;
 
 	mymap_channel_create(heap, "r", &messages);
-	tx = open_ok("r", MYMAP_CHANNEL_SENDER);
-	rx = open_ok("r", MYMAP_CHANNEL_RECEIVER);
-	during = in_use();
+	tx = tap_open_channel(heap, "r", MYMAP_CHANNEL_SENDER);
+	rx = tap_open_channel(heap, "r", MYMAP_CHANNEL_RECEIVER);
+	during = heap_in_use(heap);
 	err = mymap_channel_remove(heap, "r");
 	tap_ok(err == 0, "remove while two endpoints are attached (%d)", err);
 	err = mymap_channel_open(heap, "r", MYMAP_CHANNEL_RECEIVER, &again);
@@ -170,11 +152,11 @@ static void test_remove_while_attached(void)
 	n = mymap_channel_recv(rx, got, sizeof(got), 0);
 	tap_ok(n == sizeof(msg) && memcmp(got, msg, sizeof(msg)) == 0,
 	       "the attached endpoints keep working after the remove (%zd)", n);
-	tap_ok(in_use() == during, "the memory stays while endpoints are attached");
+	tap_ok(heap_in_use(heap) == during, "the memory stays while endpoints are attached");
 	mymap_channel_close(tx);
-	tap_ok(in_use() == during, "...and while one is still attached");
+	tap_ok(heap_in_use(heap) == during, "...and while one is still attached");
 	mymap_channel_close(rx);
-	after = in_use();
+	after = heap_in_use(heap);
 	tap_ok(after < during && after <= before + 4096,
 	       "the last close returns the channel's memory to the heap (%llu -> %llu bytes)",
 	       (unsigned long long)during, (unsigned long long)after);
@@ -198,11 +180,11 @@ static void test_message_errors(void)
 	int err;
 
 	mymap_channel_create(heap, "e", &messages);
-	rx = open_ok("e", MYMAP_CHANNEL_RECEIVER);
+	rx = tap_open_channel(heap, "e", MYMAP_CHANNEL_RECEIVER);
 	n = mymap_channel_recv(rx, big, sizeof(big), 20000000);
 	tap_ok(n == -ETIMEDOUT,
 	       "recv before any sender ever attached waits for one: -ETIMEDOUT (%zd)", n);
-	tx = open_ok("e", MYMAP_CHANNEL_SENDER);
+	tx = tap_open_channel(heap, "e", MYMAP_CHANNEL_SENDER);
 	n = mymap_channel_recv(rx, big, sizeof(big), 0);
 	tap_ok(n == -EAGAIN, "recv with timeout 0 on an empty channel is -EAGAIN (%zd)", n);
 	err = mymap_channel_send(tx, big, 65, 0);
@@ -276,8 +258,8 @@ static void test_stream_errors(void)
 
 	memset(buf, 'z', sizeof(buf));
 	mymap_channel_create(heap, "s", &cfg);
-	w = open_ok("s", MYMAP_CHANNEL_SENDER);
-	r = open_ok("s", MYMAP_CHANNEL_RECEIVER);
+	w = tap_open_channel(heap, "s", MYMAP_CHANNEL_SENDER);
+	r = tap_open_channel(heap, "s", MYMAP_CHANNEL_RECEIVER);
 	n = mymap_channel_write(w, buf, 200, 0);
 	tap_ok(n == 64, "a 200-byte write into a 64-byte stream, no waiting, writes 64 (%zd)", n);
 	n = mymap_channel_write(w, buf, 1, 0);

@@ -150,21 +150,6 @@ static void add(struct trial *t, const void *p, uint8_t width)
 
 #define ADD(t, lvalue) add(t, &(lvalue), sizeof(lvalue))
 
-static uint64_t ring_header_bytes(enum mymap_channel_kind kind)
-{
-	switch (kind) {
-	case MYMAP_CHANNEL_MESSAGES:
-		return sizeof(struct ipc_spsc);
-	case MYMAP_CHANNEL_STREAM:
-		return sizeof(struct ipc_stream);
-	case MYMAP_CHANNEL_MPMC:
-		return sizeof(struct ipc_mpmc);
-	case MYMAP_CHANNEL_PUBSUB:
-		return sizeof(struct ipc_pubsub);
-	}
-	return 0;
-}
-
 static void layout_fields(struct trial *t, struct ipc_channel *c, void *ring)
 {
 	ADD(t, c->magic);
@@ -220,7 +205,7 @@ static void index_fields(struct trial *t, void *ring)
 static void slot_fields(struct trial *t, char *ring, bool states)
 {
 	const struct mymap_channel_config *cfg = &t->kind->cfg;
-	uint64_t hdr = ring_header_bytes(cfg->kind);
+	uint64_t hdr = ipc_ring_header_bytes(cfg->kind);
 
 	if (cfg->kind == MYMAP_CHANNEL_MESSAGES && !states) {
 		uint32_t stride = ipc_slots_stride(

@@ -39,6 +39,27 @@ __attribute__((unused)) static struct mymap_heap *test_heap(const char *backend,
 	return h;
 }
 
+/* An endpoint of channel @name, or NULL after a failing TAP line. */
+__attribute__((unused)) static struct mymap_channel *
+tap_open_channel(struct mymap_heap *heap, const char *name, enum mymap_channel_role role)
+{
+	struct mymap_channel *ch = NULL;
+	int err = mymap_channel_open(heap, name, role, &ch);
+
+	if (err)
+		tap_ok(false, "open %s: %s", name, strerror(-err));
+	return ch;
+}
+
+/* The heap's bytes in use, to see a channel's memory come and go. */
+__attribute__((unused)) static uint64_t heap_in_use(struct mymap_heap *heap)
+{
+	struct mymap_stats st;
+
+	mymap_heap_stats(heap, &st);
+	return st.in_use;
+}
+
 /* ---- Workers: processes sharing the heap by fork, or threads ---- */
 
 typedef void (*worker_fn)(struct mymap_heap *heap, int index, void *arg);

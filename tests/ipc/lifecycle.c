@@ -21,24 +21,6 @@ static struct mymap_heap *heap;
 static const struct mymap_channel_config cfg = {
     .kind = MYMAP_CHANNEL_MESSAGES, .msg_size = 64, .capacity = 8};
 
-static struct mymap_channel *open_end(const char *name, enum mymap_channel_role role)
-{
-	struct mymap_channel *ch = NULL;
-	int err = mymap_channel_open(heap, name, role, &ch);
-
-	if (err)
-		tap_ok(false, "open %s: %s", name, strerror(-err));
-	return ch;
-}
-
-static uint64_t in_use(void)
-{
-	struct mymap_stats st;
-
-	mymap_heap_stats(heap, &st);
-	return st.in_use;
-}
-
 /* A child that opens @name as a sender after @delay_ms, sends "hi" and waits to be killed. */
 static pid_t late_sender(const char *name, unsigned int delay_ms)
 {
@@ -76,7 +58,7 @@ static void test_wait_peer(void)
 	int err;
 
 	mymap_channel_create(heap, "w", &cfg);
-	rx = open_end("w", MYMAP_CHANNEL_RECEIVER);
+	rx = tap_open_channel(heap, "w", MYMAP_CHANNEL_RECEIVER);
 	err = mymap_channel_wait_peer(rx, 0);
 	tap_ok(err == -EAGAIN, "wait_peer with timeout 0 and no sender is -EAGAIN (%d)", err);
 	err = mymap_channel_wait_peer(rx, SHORT_NS);
@@ -101,15 +83,15 @@ static void test_old_exit(void)
 	ssize_t n;
 
 	mymap_channel_create(heap, "o", &cfg);
-	rx = open_end("o", MYMAP_CHANNEL_RECEIVER);
-	tx = open_end("o", MYMAP_CHANNEL_SENDER);
+	rx = tap_open_channel(heap, "o", MYMAP_CHANNEL_RECEIVER);
+	tx = tap_open_channel(heap, "o", MYMAP_CHANNEL_SENDER);
 	mymap_channel_close(tx);
 	n = mymap_channel_recv(rx, buf, sizeof(buf), SHORT_NS);
 	tap_ok(n == -EPIPE, "the receiver sees -EPIPE once its sender closed (%zd)", n);
 
 	/* A receiver that comes after the sender left waits for the next one. */
 	mymap_channel_close(rx);
-	rx2 = open_end("o", MYMAP_CHANNEL_RECEIVER);
+	rx2 = tap_open_channel(heap, "o", MYMAP_CHANNEL_RECEIVER);
 	n = mymap_channel_recv(rx2, buf, sizeof(buf), SHORT_NS);
 	tap_ok(n == -ETIMEDOUT,
 	       "a receiver attached after the sender closed waits, no stale -EPIPE (%zd)", n);
@@ -121,7 +103,7 @@ static void test_old_exit(void)
 	kill_and_reap(child);
 	n = mymap_channel_recv(rx2, buf, sizeof(buf), PATIENCE_NS);
 	tap_ok(n == -ECONNRESET, "that sender killed: -ECONNRESET (%zd)", n);
-	tx = open_end("o", MYMAP_CHANNEL_SENDER);
+	tx = tap_open_channel(heap, "o", MYMAP_CHANNEL_SENDER);
 	n = mymap_channel_recv(rx2, buf, sizeof(buf), 0);
 	tap_ok(n == -EAGAIN,
 	       "once a new sender attaches, the old -ECONNRESET no longer applies (%zd)", n);
@@ -141,22 +123,22 @@ static void test_last_endpoint_killed(void)
 	pid_t child;
 	int err;
 
-	before = in_use();
+	before = heap_in_use(heap);
 	mymap_channel_create(heap, "k", &cfg);
-	during = in_use();
+	during = heap_in_use(heap);
 	child = late_sender("k", 0);
-	ch = open_end("k", MYMAP_CHANNEL_RECEIVER);
+	ch = tap_open_channel(heap, "k", MYMAP_CHANNEL_RECEIVER);
 	err = mymap_channel_wait_peer(ch, PATIENCE_NS);
 	mymap_channel_close(ch);
 	err = err ? err : mymap_channel_remove(heap, "k");
-	tap_ok(err == 0 && in_use() == during,
+	tap_ok(err == 0 && heap_in_use(heap) == during,
 	       "removed while its only endpoint (a child) is attached: memory kept (%d)", err);
 	err = mymap_channel_open(heap, "k", MYMAP_CHANNEL_RECEIVER, &ch);
 	tap_ok(err == -ENOENT, "a removed channel is not found by name (%d)", err);
 	kill_and_reap(child);
 	ch = NULL;
 	err = mymap_channel_open(heap, "none", MYMAP_CHANNEL_RECEIVER, &ch);
-	after = in_use();
+	after = heap_in_use(heap);
 	tap_ok(err == -ENOENT && after < during && after <= before + 4096,
 	       "killed, that last endpoint's channel is freed by the next directory operation "
 	       "(%llu -> %llu bytes)",

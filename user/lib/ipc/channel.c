@@ -40,8 +40,7 @@ static uint32_t usable_places(const struct ipc_layout *l, enum ipc_side_index si
 	return l->config.kind == MYMAP_CHANNEL_PUBSUB && side == IPC_SENDERS ? 1 : l->places;
 }
 
-/* The ring header's size for @kind, a multiple of the cache line. */
-static uint64_t ring_header_bytes(enum mymap_channel_kind kind)
+uint64_t ipc_ring_header_bytes(enum mymap_channel_kind kind)
 {
 	switch (kind) {
 	case MYMAP_CHANNEL_MESSAGES:
@@ -58,7 +57,7 @@ static uint64_t ring_header_bytes(enum mymap_channel_kind kind)
 
 static bool config_valid(const struct mymap_channel_config *cfg)
 {
-	if (!ring_header_bytes(cfg->kind))
+	if (!ipc_ring_header_bytes(cfg->kind))
 		return false;
 	if (!ipc_is_pow2(cfg->capacity) || cfg->capacity > IPC_CAPACITY_MAX)
 		return false;
@@ -88,13 +87,13 @@ size_t mymap_channel_bytes(const struct mymap_channel_config *cfg)
 
 	if (!cfg || !config_valid(cfg))
 		return 0;
-	total = header_bytes() + ring_header_bytes(cfg->kind) + ring_data_bytes(cfg);
+	total = header_bytes() + ipc_ring_header_bytes(cfg->kind) + ring_data_bytes(cfg);
 	return total > SIZE_MAX ? 0 : (size_t)total;
 }
 
 void ipc_channel_format(struct ipc_channel *c, const struct mymap_channel_config *cfg)
 {
-	uint64_t ring_hdr = ring_header_bytes(cfg->kind);
+	uint64_t ring_hdr = ipc_ring_header_bytes(cfg->kind);
 	void *ring;
 
 	memset(c, 0, sizeof(*c));
@@ -223,7 +222,7 @@ static void reclaim_place(struct ipc_channel *c, const struct ipc_layout *l,
 		struct ipc_mpmc_end e;
 
 		ipc_mpmc_view(&e, ipc_channel_ring(c, l), l->config.msg_size, l->config.capacity,
-			      ring_header_bytes(l->config.kind));
+			      ipc_ring_header_bytes(l->config.kind));
 		ipc_mpmc_repair(&e, owner_id(side, place));
 	}
 	ipc_event_cancel(ipc_side_event(c, side), place);
@@ -270,7 +269,7 @@ static int attach_ring(struct mymap_channel *ch)
 {
 	const struct mymap_channel_config *cfg = &ch->layout.config;
 	void *ring = ipc_channel_ring(ch->shm, &ch->layout);
-	uint64_t data_off = ring_header_bytes(cfg->kind);
+	uint64_t data_off = ipc_ring_header_bytes(cfg->kind);
 	int sending = ch->side == IPC_SENDERS;
 
 	switch (cfg->kind) {

@@ -141,6 +141,9 @@ static inline void *ipc_channel_ring(struct ipc_channel *c, const struct ipc_lay
 	return (char *)c + l->ring_off;
 }
 
+/* The ring header's size for @kind, a multiple of the cache line; 0 for no kind. */
+uint64_t ipc_ring_header_bytes(enum mymap_channel_kind kind);
+
 /*
  * Is there a valid channel header at @c of @avail bytes?  Reads every
  * field of the constant part once into @l and checks it there: 0, or
