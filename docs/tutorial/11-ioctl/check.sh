@@ -9,7 +9,7 @@ tap_ok $? "insmod mymap_11.ko succeeds"
 out=$(./info 2>&1)
 tap_ok $? "info asks MYMAP_IOC_INFO and exits 0" "$out"
 tap_eq "$(echo "$out" | grep -v '^session=' | xargs)" \
-	"size=4194304 page_size=4096 abi_version=1 mappings=0 opens=1 unknown_ioctl=ENOTTY" \
+	"size=4194304 page_size=4096 abi_version=2 mappings=0 opens=1 unknown_ioctl=ENOTTY" \
 	"MYMAP_IOC_INFO reports size, page size, ABI and counts; unknown ioctls get ENOTTY"
 first=$(echo "$out" | sed -n 's/^session=//p')
 second=$(./info | sed -n 's/^session=//p')

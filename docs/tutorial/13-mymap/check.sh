@@ -13,8 +13,13 @@ tap_eq "$(cat $sys/size)" $size "sysfs size is the default 4 MiB"
 tap_ok $? "the module has a version in /sys/module/mymap/version" "it is empty"
 
 out=$(./info | grep -v '^session=' | xargs)
-tap_eq "$out" "size=$size page_size=4096 abi_version=1 mappings=0 opens=1 unknown_ioctl=ENOTTY" \
+tap_eq "$out" "size=$size page_size=4096 abi_version=2 mappings=0 opens=1 unknown_ioctl=ENOTTY" \
 	"MYMAP_IOC_INFO reports size, page size, ABI, counts; unknown ioctls get ENOTTY"
+
+# O_APPEND would have every write land at the end of a region that never grows.
+out=$( (exec 4>>/dev/mymap) 2>&1)
+case $out in *"Invalid argument"*) appended=0 ;; *) appended=1 ;; esac
+tap_ok $appended "opening /dev/mymap with O_APPEND is refused with EINVAL" "saw '$out'"
 
 # Step 6's rules, on a region of many pages and chunks.
 tap_eq "$(./maptry --private | head -n1)" "mmap: EINVAL" "MAP_PRIVATE is refused with EINVAL"
