@@ -137,9 +137,7 @@ int ipc_baseline_rate(enum ipc_kernel_path path, size_t size, uint64_t count, st
 		if (i == 0)
 			t0 = bench_now_ns();
 	}
-	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
-	out->messages = count - 1;
-	out->bytes = (count - 1) * size;
+	ipc_rate_since(out, t0, count, size);
 	out->sleeps = 0;
 	close_all(fds, NULL);
 	free(buf);
@@ -286,9 +284,7 @@ int ipc_baseline_ring(size_t size, uint64_t count, uint32_t capacity, struct ipc
 		if (i == 0)
 			t0 = bench_now_ns();
 	}
-	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
-	out->messages = count - 1;
-	out->bytes = (count - 1) * size;
+	ipc_rate_since(out, t0, count, size);
 	out->sleeps = 0;
 	/* The reads must happen: make their sum observable. */
 	__asm__ volatile("" : : "r"(sink) : "memory");

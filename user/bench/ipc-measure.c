@@ -114,6 +114,13 @@ static int receive(struct mymap_channel *ch, unsigned char *dst, size_t size,
 	return mymap_channel_release(ch, &view);
 }
 
+void ipc_rate_since(struct ipc_rate *out, uint64_t t0, uint64_t count, size_t size)
+{
+	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
+	out->messages = count - 1;
+	out->bytes = (count - 1) * size;
+}
+
 int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint32_t spin,
 		     enum ipc_consume consume, struct ipc_rate *out)
 {
@@ -148,9 +155,7 @@ int ipc_measure_rate(struct mymap_heap *heap, size_t size, uint64_t count, uint3
 		if (i == 0)
 			t0 = bench_now_ns();
 	}
-	out->seconds = (double)(bench_now_ns() - t0) / 1e9;
-	out->messages = count - 1;
-	out->bytes = (count - 1) * size;
+	ipc_rate_since(out, t0, count, size);
 	if (ch) {
 		mymap_channel_stats(ch, &st);
 		out->sleeps = st.sleeps;

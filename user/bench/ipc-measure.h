@@ -24,6 +24,13 @@ struct ipc_rate {
 	uint64_t sleeps; /* times the receiver slept */
 };
 
+/*
+ * Fills @out's time, messages and bytes for a run of @count messages of
+ * @size bytes whose clock started at @t0, on receipt of the first: that
+ * one, which includes the start-up, is not counted.
+ */
+void ipc_rate_since(struct ipc_rate *out, uint64_t t0, uint64_t count, size_t size);
+
 /* How a receiver consumes a message. */
 enum ipc_consume {
 	IPC_CONSUME_COPY, /* mymap_channel_recv into a private buffer */
