@@ -100,6 +100,17 @@ found:
 }
 
 /*
+ * @heap's region in *@r and its directory, if it has one: NULL with *@err
+ * 0 when it has none, or the error of looking.
+ */
+static struct ipc_directory *existing_directory(struct mymap_heap *heap, struct ipc_region *r,
+						int *err)
+{
+	*err = ipc_region_of(r, heap);
+	return *err ? NULL : find_directory(r, false, err);
+}
+
+/*
  * Undoes the creations a dead lock holder left half done.  The heap
  * refuses to free an offset that is not one of its blocks, so a damaged
  * entry costs nothing but the entry.
@@ -233,10 +244,7 @@ static int release_removed(struct mymap_heap *heap, struct ipc_channel *c)
 	int err;
 
 	(void)c; /* found again by its entry, which only the lock holder trusts */
-	err = ipc_region_of(&r, heap);
-	if (err)
-		return err;
-	d = find_directory(&r, false, &err);
+	d = existing_directory(heap, &r, &err);
 	if (!d)
 		return err;
 	err = lock_directory(&r, d);
@@ -406,10 +414,7 @@ int mymap_channel_list(struct mymap_heap *heap, struct mymap_channel_info *info,
 
 	if (!heap || (max && !info))
 		return -EINVAL;
-	err = ipc_region_of(&r, heap);
-	if (err)
-		return err;
-	d = find_directory(&r, false, &err);
+	d = existing_directory(heap, &r, &err);
 	if (!d)
 		return err;
 	/*
