@@ -83,7 +83,10 @@ check: deps debug-kernel
 	@matrix=$$(scripts/kernel-paths --matrix) && \
 		$(MAKE) --no-print-directory check-run MATRIX="$$matrix"
 
-DEBUG_KVER = $(shell scripts/kernel-paths --kernel debug 2>/dev/null)
+# Read once, and only by the make that runs the matrix.
+ifneq ($(MATRIX),)
+DEBUG_KVER := $(shell scripts/kernel-paths --kernel debug 2>/dev/null)
+endif
 check-run: all
 	@scripts/run-suites $(filter-out $(MATRIX_SUITES),$(SUITES)) \
 		$(foreach k,$(MATRIX),$(addsuffix @$(k),$(if $(filter $(k),$(DEBUG_KVER)), \
