@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "handle.h"
 #include "layout.h"
 #include "robust_lock.h"
 #include "mymap.h"
@@ -27,6 +29,11 @@
 extern void (*mm_test_hook)(const char *where);
 
 #define SIZE (4u << 20)
+
+static bool stale_self_yes(void)
+{
+	return true;
+}
 
 static void test_identity(void)
 {
@@ -410,12 +417,14 @@ static void test_robust_lock_alone(void)
 	struct mm_lock *l =
 	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct mm_sleep sleep = {.base = (const char *)l, .fd = -1, .shared = true};
-	uint64_t me = mymap_self_id(), child = 0;
+	struct mm_lock_wait wait = {.sleep = &sleep, .limit_ns = MYMAP_LOCK_TIMEOUT_NS};
+	uint64_t me = mymap_self_id(), child = 0, holder = 0;
 	int fds[2], status;
 
 	if (!tap_ok(l != MAP_FAILED && pipe(fds) == 0, "a lock word in shared memory"))
 		return;
-	tap_ok(mm_robust_lock(l, me, &sleep) == 0 && atomic_load(&l->owner) == me,
+	tap_ok(mm_robust_lock(l, me, &wait, &holder) == MM_LOCK_TAKEN &&
+		   atomic_load(&l->owner) == me,
 	       "robust lock: taken uncontended, no takeover reported, the owner is this process");
 	mm_robust_unlock(l, &sleep);
 	tap_ok(atomic_load(&l->owner) == 0, "robust lock: released, the owner word is 0");
@@ -423,28 +432,30 @@ static void test_robust_lock_alone(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		uint64_t id = mymap_self_id();
+		uint64_t id = mymap_self_id(), unused;
 
-		mm_robust_lock(l, id, &sleep);
+		mm_robust_lock(l, id, &wait, &unused);
 		_exit(write(fds[1], &id, sizeof(id)) == sizeof(id) ? 0 : 1);
 	}
 	if (read(fds[0], &child, sizeof(child)) != sizeof(child))
 		child = 0;
 	waitpid(pid, &status, 0);
-	uint64_t dead = mm_robust_lock(l, me, &sleep);
+	int got = mm_robust_lock(l, me, &wait, &holder);
 
-	tap_ok(child && dead == child && atomic_load(&l->owner) == me,
+	tap_ok(child && got == MM_LOCK_TAKEN_OVER && holder == child &&
+		   atomic_load(&l->owner) == me,
 	       "robust lock: a holder that died is taken over, and the taker is told its identity "
 	       "(%#llx, the child was %#llx)",
-	       (unsigned long long)dead, (unsigned long long)child);
+	       (unsigned long long)holder, (unsigned long long)child);
 
 	/* Held here; a child waits, sleeps, and gets it once it is released. */
 	pid = fork();
 	if (pid == 0) {
-		uint64_t taken = mm_robust_lock(l, mymap_self_id(), &sleep);
+		uint64_t unused;
+		int taken = mm_robust_lock(l, mymap_self_id(), &wait, &unused);
 
 		mm_robust_unlock(l, &sleep);
-		_exit(taken == 0 ? 0 : 1);
+		_exit(taken == MM_LOCK_TAKEN ? 0 : 1);
 	}
 	for (int i = 0; i < 1000 && !atomic_load(&l->sleepers); i++)
 		usleep(1000);
@@ -462,10 +473,181 @@ static void test_robust_lock_alone(void)
 	munmap(l, 4096);
 }
 
+/* A child that lives, doing nothing, until killed; its identity in *@id. */
+static pid_t live_child(uint64_t *id)
+{
+	int fds[2];
+	pid_t pid;
+
+	*id = 0;
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		uint64_t mine = mymap_self_id();
+
+		if (write(fds[1], &mine, sizeof(mine)) == sizeof(mine))
+			pause();
+		_exit(0);
+	}
+	if (pid < 0 || read(fds[0], id, sizeof(*id)) != sizeof(*id))
+		*id = 0;
+	close(fds[0]);
+	close(fds[1]);
+	return pid;
+}
+
+static void end_child(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/*
+ * Every wait for the robust lock is bounded, whatever the owner word says:
+ * a live holder that keeps it, an owner word that changes among live
+ * identities without the lock ever coming free, this process's own
+ * identity with no thread of it holding the lock.  The word is shared
+ * memory, and each of these is what a stopped or hostile peer can make.
+ */
+static void test_robust_lock_bounded(void)
+{
+	struct mm_lock *l =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct mm_sleep sleep = {.base = (const char *)l, .fd = -1, .shared = true};
+	const uint64_t limit = 100000000; /* 100 ms */
+	struct mm_lock_wait wait = {.sleep = &sleep, .limit_ns = limit};
+	uint64_t me = mymap_self_id(), a, b, holder = 0;
+	pid_t pa = live_child(&a), pb = live_child(&b);
+
+	if (!tap_ok(l != MAP_FAILED && a && b, "two live children to name as holders")) {
+		end_child(pa);
+		end_child(pb);
+		return;
+	}
+	atomic_store(&l->owner, a);
+	uint64_t t0 = mm_now_ns();
+	int got = mm_robust_lock(l, me, &wait, &holder);
+	uint64_t waited = mm_now_ns() - t0;
+
+	tap_ok(got == -ETIMEDOUT && holder == a && atomic_load(&l->owner) == a && waited >= limit,
+	       "robust lock: a live holder that keeps it ends the wait with -ETIMEDOUT after the "
+	       "limit, naming it, the lock untouched (%d after %llu ms)",
+	       got, (unsigned long long)(waited / 1000000));
+
+	/* A peer alternates two live identities in the word: the total bound ends it. */
+	pid_t churn = fork();
+
+	if (churn == 0) {
+		for (unsigned int i = 0;; i++) {
+			atomic_store(&l->owner, i & 1 ? a : b);
+			usleep(1000);
+		}
+	}
+	t0 = mm_now_ns();
+	got = mm_robust_lock(l, me, &wait, &holder);
+	waited = mm_now_ns() - t0;
+	end_child(churn);
+	tap_ok(got == -ETIMEDOUT && (holder == a || holder == b) &&
+		   waited >= MM_LOCK_LIMIT_ROUNDS * limit,
+	       "robust lock: an owner word changing among live identities, the lock never free, "
+	       "ends the wait with -ETIMEDOUT after %u times the limit (%d after %llu ms)",
+	       MM_LOCK_LIMIT_ROUNDS, got, (unsigned long long)(waited / 1000000));
+
+	/* This process's own identity, no thread of it holding the lock. */
+	atomic_store(&l->owner, me);
+	got = mm_robust_lock(l, me, &wait, &holder);
+	tap_ok(got == -ETIMEDOUT && holder == me,
+	       "robust lock: its own identity, where another thread of the process may hold it, "
+	       "is waited for, within the limit (%d)",
+	       got);
+	wait.self_stale = stale_self_yes;
+	got = mm_robust_lock(l, me, &wait, &holder);
+	tap_ok(got == MM_LOCK_TAKEN_OVER && holder == me && atomic_load(&l->owner) == me,
+	       "robust lock: its own identity that the caller knows no thread holds is taken "
+	       "over (%d)",
+	       got);
+	end_child(pa);
+	end_child(pb);
+	munmap(l, 4096);
+}
+
+/*
+ * A heap whose lock word names a live process that never lets go (a peer
+ * stopped for good, or one that wrote the word on purpose): every call
+ * that needs the lock fails with ETIMEDOUT after MYMAP_LOCK_TIMEOUT_NS and
+ * changes nothing; the heap works again once the word is free.
+ */
+static void test_heap_lock_bounded(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mm_header *hdr = h ? (struct mm_header *)mymap_heap_base(h) : NULL;
+	struct mymap_stats before = {0}, after = {0};
+	uint64_t peer;
+	pid_t pid = live_child(&peer);
+
+	if (!tap_ok(h && peer && mymap_heap_stats(h, &before) == 0, "a memfd heap and a live peer"))
+		goto out;
+	void *kept = mymap_malloc(h, 100000); /* too large for any cache: freed under the lock */
+
+	atomic_store(&hdr->lock.owner, peer);
+	uint64_t t0 = mm_now_ns();
+	void *p = mymap_malloc(h, 100000);
+	int err = errno;
+	uint64_t waited = mm_now_ns() - t0;
+
+	tap_ok(kept && !p && err == ETIMEDOUT && mymap_last_error() == MYMAP_ERR_LOCK_TIMEOUT &&
+		   waited >= MYMAP_LOCK_TIMEOUT_NS,
+	       "heap: with a live peer named in the lock word, mymap_malloc fails with ETIMEDOUT "
+	       "(MYMAP_ERR_LOCK_TIMEOUT) after MYMAP_LOCK_TIMEOUT_NS (%s, %llu ms: %s)",
+	       strerror(err), (unsigned long long)(waited / 1000000), mymap_last_message());
+	/* The rest with a shorter limit: each is the same wait. */
+	h->lock_wait.limit_ns = 50000000;
+	int freed = mymap_free(h, kept);
+
+	err = errno;
+	tap_ok(freed == -1 && err == ETIMEDOUT, "heap: mymap_free fails with ETIMEDOUT (%s)",
+	       strerror(err));
+	tap_ok(mymap_heap_stats(h, &after) == -1 && errno == ETIMEDOUT &&
+		   mymap_heap_check(h) == -1 && errno == ETIMEDOUT &&
+		   mymap_usable_size(h, kept) == 0 && errno == ETIMEDOUT,
+	       "heap: statistics, check and usable size fail with ETIMEDOUT too");
+	tap_ok(atomic_load(&hdr->lock.owner) == peer,
+	       "heap: the lock word still names the peer: nobody took over a live holder");
+	atomic_store(&hdr->lock.owner, 0);
+	tap_ok(mymap_free(h, kept) == 0 && mymap_heap_stats(h, &after) == 0 &&
+		   after.in_use == before.in_use && after.recoveries == before.recoveries &&
+		   mymap_heap_check(h) == 0,
+	       "heap: once the word is free, the kept block frees, the figures are as before and "
+	       "the heap checks clean");
+
+	/* This process's own identity, forged while no thread of it holds the lock. */
+	atomic_store(&hdr->lock.owner, mymap_self_id());
+	p = mymap_malloc(h, 100000);
+	err = errno;
+	tap_ok(!p && err == ETIMEDOUT,
+	       "heap: its own identity forged in the lock word gives ETIMEDOUT, not a hang (%s)",
+	       strerror(err));
+	atomic_store(&hdr->lock.owner, 0);
+	atomic_store(&hdr->lock.owner, peer);
+	err = mymap_close(h) == -1 ? errno : 0;
+	h = NULL;
+	tap_ok(err == ETIMEDOUT,
+	       "heap: mymap_close without the lock closes the handle and says ETIMEDOUT (%s)",
+	       strerror(err));
+out:
+	end_child(pid);
+	mymap_close(h);
+}
+
 int main(void)
 {
 	test_identity();
 	test_robust_lock_alone();
+	test_robust_lock_bounded();
+	test_heap_lock_bounded();
 	test_threads();
 	test_recovery("journal-committed");
 	test_recovery("journal-half-applied");

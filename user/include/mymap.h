@@ -29,8 +29,9 @@
  *     back first.  MYMAP_NOCACHE turns caching off for a handle.
  *  5. Failure: a failing call changes nothing in the heap and returns NULL
  *     or -1 (0 where stated) with errno set; mymap_last_error() gives the
- *     finer reason, mymap_last_message() a line with the values.  Of two
- *     frees of one block at once, exactly one succeeds.
+ *     finer reason, mymap_last_message() a line with the values.  Every
+ *     call that takes the lock may also fail with ETIMEDOUT (guarantee
+ *     7).  Of two frees of one block at once, exactly one succeeds.
  *  6. Damage: bad pointers, and whatever another process wrote into the
  *     region (headers, links, bitmaps, counters, journal, cache slots), are
  *     checked before use: a call gives EINVAL or EUCLEAN, never a crash, a
@@ -42,7 +43,11 @@
  *     process's blocks stay allocated (at most one more, the one it was
  *     allocating); its cached blocks go back to the heap once a lock
  *     holder finds it dead.  Processes sharing a heap share a PID
- *     namespace and /proc; a stopped holder is alive, and is waited for.
+ *     namespace and /proc.  A live holder (stopped, stuck, or an owner
+ *     word forged by a peer) is waited for MYMAP_LOCK_TIMEOUT_NS, ten
+ *     times that in all while the lock changes hands without this
+ *     caller getting it; then the call fails with ETIMEDOUT
+ *     (MYMAP_ERR_LOCK_TIMEOUT) and changes nothing.
  *  8. Errors: the mymap_* functions set errno and return NULL or -1; the
  *     mymap_channel_* functions (mymap_channel.h) return a negative errno.
  */
@@ -64,6 +69,9 @@ typedef uint64_t mymap_off_t;
 
 /* The heap format version stored in the heap header. */
 #define MYMAP_HEAP_VERSION 5
+
+/* The longest wait for the heap lock while one live process holds it (guarantee 7). */
+#define MYMAP_LOCK_TIMEOUT_NS 2000000000ULL
 
 /* Every block's payload is aligned to this many bytes. */
 #define MYMAP_ALIGNMENT 16
@@ -113,23 +121,25 @@ enum mymap_backend {
  */
 enum mymap_error {
 	MYMAP_OK = 0,
-	MYMAP_ERR_ARGUMENT,    /* EINVAL: bad flags, size, alignment or slot */
-	MYMAP_ERR_NOMEM,       /* ENOMEM: no free block is large enough */
-	MYMAP_ERR_FOREIGN,     /* EINVAL: pointer or offset outside this heap */
-	MYMAP_ERR_INTERIOR,    /* EINVAL: inside the heap but not a block start */
-	MYMAP_ERR_DOUBLE_FREE, /* EINVAL: the block is already free */
-	MYMAP_ERR_CORRUPT,     /* EUCLEAN: a header, link or canary is damaged */
-	MYMAP_ERR_NOT_A_HEAP,  /* ENODATA: region holds no heap, no MYMAP_CREATE */
-	MYMAP_ERR_VERSION,     /* EPROTO: heap of another MYMAP_HEAP_VERSION */
-	MYMAP_ERR_SIZE,	       /* ERANGE: region size differs from the recorded
-				* one, or too small/large for a heap */
-	MYMAP_ERR_NO_DEVICE,   /* ENODEV: no mymap device (module not loaded) */
-	MYMAP_ERR_PERMISSION,  /* EACCES: the device node may not be opened */
-	MYMAP_ERR_BUSY,	       /* EBUSY: this process already has a brk heap */
-	MYMAP_ERR_NO_FD,       /* EBADF: the backend has no file descriptor */
-	MYMAP_ERR_SYSTEM,      /* a system call failed; errno is its errno */
-	MYMAP_ERR_UNSEALED,    /* EPERM: a memfd that could change size (not
-				* sealed, and sealing not allowed) */
+	MYMAP_ERR_ARGUMENT,	/* EINVAL: bad flags, size, alignment or slot */
+	MYMAP_ERR_NOMEM,	/* ENOMEM: no free block is large enough */
+	MYMAP_ERR_FOREIGN,	/* EINVAL: pointer or offset outside this heap */
+	MYMAP_ERR_INTERIOR,	/* EINVAL: inside the heap but not a block start */
+	MYMAP_ERR_DOUBLE_FREE,	/* EINVAL: the block is already free */
+	MYMAP_ERR_CORRUPT,	/* EUCLEAN: a header, link or canary is damaged */
+	MYMAP_ERR_NOT_A_HEAP,	/* ENODATA: region holds no heap, no MYMAP_CREATE */
+	MYMAP_ERR_VERSION,	/* EPROTO: heap of another MYMAP_HEAP_VERSION */
+	MYMAP_ERR_SIZE,		/* ERANGE: region size differs from the recorded
+				 * one, or too small/large for a heap */
+	MYMAP_ERR_NO_DEVICE,	/* ENODEV: no mymap device (module not loaded) */
+	MYMAP_ERR_PERMISSION,	/* EACCES: the device node may not be opened */
+	MYMAP_ERR_BUSY,		/* EBUSY: this process already has a brk heap */
+	MYMAP_ERR_NO_FD,	/* EBADF: the backend has no file descriptor */
+	MYMAP_ERR_SYSTEM,	/* a system call failed; errno is its errno */
+	MYMAP_ERR_UNSEALED,	/* EPERM: a memfd that could change size (not
+				 * sealed, and sealing not allowed) */
+	MYMAP_ERR_LOCK_TIMEOUT, /* ETIMEDOUT: a live process kept the heap
+				 * lock MYMAP_LOCK_TIMEOUT_NS (guarantee 7) */
 };
 
 /*
@@ -257,7 +267,10 @@ struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags);
  * Must not be called while another thread uses @heap.  Cost: the lock
  * once, with every block cached through the handle returned (at most 16
  * per cached size and slot), and munmap.
- * NULL is accepted and ignored.  Returns 0, or -1 with errno from munmap.
+ * NULL is accepted and ignored.  Returns 0, or -1 with errno from munmap,
+ * or with ETIMEDOUT when the lock could not be had (guarantee 7): the
+ * handle is closed all the same, and the blocks its threads cached stay
+ * in their slots until a lock holder finds this process dead.
  */
 int mymap_close(struct mymap_heap *heap);
 

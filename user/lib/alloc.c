@@ -92,17 +92,20 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
  * Takes the lock for a call that changes the heap, settling the caches
  * first: a process that has started a second thread empties its handle
  * cache, and on a shared heap a single-threaded one claims its slot.
+ * Returns 0, or -1 as mm_lock().
  */
-static mm_inline void lock_for_change(struct mymap_heap *h)
+static mm_inline int lock_for_change(struct mymap_heap *h)
 {
 	bool claim = mm_pcache_wanted(h);
 
 	if (mm_unlikely(claim))
 		mm_pcache_before_claim(h); /* /proc is read only without the lock */
-	mm_lock(h);
+	if (mm_unlikely(mm_lock(h) < 0))
+		return -1;
 	mm_cache_drain(h);
 	if (mm_unlikely(claim))
 		mm_pcache_claim(h);
+	return 0;
 }
 
 /*
@@ -117,7 +120,8 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 	int64_t at;
 	void *p = NULL;
 
-	lock_for_change(heap);
+	if (mm_unlikely(lock_for_change(heap) < 0))
+		return NULL;
 	if (mm_likely(!mm_grid_wanted(heap, units)))
 		at = take_for_request(heap, units, "mymap_malloc", may_probe);
 	else
@@ -238,7 +242,8 @@ static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t si
 			    : units + align_units + MM_MIN_UNITS;
 	void *p = NULL;
 
-	lock_for_change(heap);
+	if (lock_for_change(heap) < 0)
+		return NULL;
 	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc", may_probe);
 
 	if (found > 0) {
@@ -386,7 +391,8 @@ static __attribute__((noinline)) int free_locked(struct mymap_heap *h, uint32_t 
 {
 	int ret;
 
-	lock_for_change(h);
+	if (mm_unlikely(lock_for_change(h) < 0))
+		return -1;
 	ret = mm_free_locked(h, at);
 	mm_unlock(h);
 	return ret;
@@ -420,7 +426,8 @@ size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
 
 	if (block_of(heap, ptr, &at, "mymap_usable_size") < 0)
 		return 0;
-	mm_lock(heap);
+	if (mm_lock(heap) < 0)
+		return 0;
 	if (used_block_ok(heap, at, "mymap_usable_size") == 0)
 		size = mm_usable_of(mm_block_at(heap, at)->size);
 	mm_unlock(heap);
@@ -523,7 +530,8 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 			return q;
 		}
 	}
-	mm_lock(heap);
+	if (mm_lock(heap) < 0)
+		return NULL;
 	done = used_block_ok(heap, at, "mymap_realloc");
 	if (done == 0) {
 		uint32_t have = mm_block_at(heap, at)->size;

@@ -144,7 +144,8 @@ int mymap_heap_check(struct mymap_heap *heap)
 	if (!heap)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_check: no heap");
 	mm_pcache_probe(heap);
-	mm_lock(heap);
+	if (mm_lock(heap) < 0)
+		return -1;
 	mm_caches_return(heap);
 	ret = check_locked(heap);
 	mm_unlock(heap);

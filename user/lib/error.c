@@ -72,6 +72,9 @@ const char *mymap_strerror(enum mymap_error err)
 	case MYMAP_ERR_UNSEALED:
 		return "the memfd could change size under the heap: it is not sealed and "
 		       "does not allow sealing";
+	case MYMAP_ERR_LOCK_TIMEOUT:
+		return "a live process kept the heap lock too long (stopped, stuck, or a "
+		       "forged lock word)";
 	}
 	return "unknown error";
 }

@@ -28,9 +28,13 @@ void mm_fork_prepare(void)
 	for (struct mymap_heap *h = mm_handles_first(); h; h = h->open_next) {
 		if (h->region.shared)
 			continue;
-		/* With one thread there is nobody to wait for (mm_lock takes nothing). */
-		h->fork_locked = mm_lock_needed(h);
-		mm_lock(h);
+		/*
+		 * With one thread there is nobody to wait for (mm_lock takes
+		 * nothing).  A lock kept past its limit is not taken: the child's
+		 * copy then names this process as its holder, and its calls fail
+		 * with ETIMEDOUT instead of using a half-made change.
+		 */
+		h->fork_locked = mm_lock_needed(h) && mm_lock(h) == 0;
 	}
 }
 

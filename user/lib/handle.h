@@ -34,6 +34,8 @@
  * @region: the backend's mapping.
  * @sleep:  how to sleep on words of the region (wait.h): the heap lock's
  *          waiters and mymap_wait().
+ * @lock_wait: how this handle waits for the heap lock: on @sleep, at most
+ *          MYMAP_LOCK_TIMEOUT_NS for one live holder.
  * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
  * @serial: the handle's number, unique in the process: threads find their
  *          cache slots in the header by it (pcache.h).
@@ -81,6 +83,7 @@ struct mymap_heap {
 	uint64_t end;
 	struct mm_region region;
 	struct mm_sleep sleep;
+	struct mm_lock_wait lock_wait;
 	struct mm_cache cache;
 	uint64_t serial;
 	struct mm_pcache *solo_slot;

@@ -208,6 +208,7 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 				     .fd = r->fd,
 				     .device = r->backend == MYMAP_BACKEND_DEVICE,
 				     .shared = r->shared};
+	h->lock_wait = (struct mm_lock_wait){.sleep = &h->sleep, .limit_ns = MYMAP_LOCK_TIMEOUT_NS};
 	h->base = r->base;
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;
@@ -285,17 +286,23 @@ struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags)
 
 int mymap_close(struct mymap_heap *heap)
 {
-	int ret;
+	int locked, ret;
 
 	if (!heap)
 		return 0;
 	mm_handles_remove(heap);
 	/* What this handle's threads cached goes back to the others, and so do their slots. */
-	mm_lock(heap);
-	mm_pcache_release_handle(heap);
-	mm_unlock(heap);
+	locked = mm_lock(heap);
+	if (locked == 0) {
+		mm_pcache_release_handle(heap);
+		mm_unlock(heap);
+	}
 	ret = mm_region_release(&heap->region);
 	free(heap);
+	if (locked < 0 && ret == 0) {
+		errno = ETIMEDOUT;
+		ret = -1;
+	}
 	return ret;
 }
 

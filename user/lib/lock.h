@@ -7,8 +7,10 @@
 #ifndef MYMAP_LOCK_H
 #define MYMAP_LOCK_H
 
+#include <errno.h>
 #include <sys/single_threaded.h>
 
+#include "error.h"
 #include "heap.h"
 #include "identity.h"
 #include "robust_lock.h"
@@ -24,15 +26,32 @@ static inline bool mm_lock_needed(const struct mymap_heap *h)
 	return h->region.shared || !__libc_single_threaded;
 }
 
-/* Takes the heap lock; after a takeover from a dead holder, repairs the heap first. */
-static inline void mm_lock(struct mymap_heap *h)
+static inline int mm_lock_timed_out(uint64_t holder)
+{
+	return mm_fail(MYMAP_ERR_LOCK_TIMEOUT, ETIMEDOUT,
+		       "heap lock: still held by live process id 0x%llx after the wait's limit",
+		       (unsigned long long)holder);
+}
+
+/*
+ * Takes the heap lock; after a takeover from a dead holder, repairs the
+ * heap first.  Returns 0, or -1 with ETIMEDOUT (MYMAP_ERR_LOCK_TIMEOUT)
+ * when a live holder kept it too long: the lock is then not held.
+ */
+static inline int mm_lock(struct mymap_heap *h)
 {
 	if (!mm_lock_needed(h))
-		return;
-	uint64_t dead = mm_robust_lock(&h->hdr->lock, mm_self_id(), &h->sleep);
+		return 0;
+	uint64_t holder;
+	int got = mm_robust_lock(&h->hdr->lock, mm_self_id(), &h->lock_wait, &holder);
 
-	if (mm_unlikely(dead))
-		mm_recover(h, dead);
+	if (mm_likely(got == MM_LOCK_TAKEN))
+		return 0;
+	if (got == MM_LOCK_TAKEN_OVER) {
+		mm_recover(h, holder);
+		return 0;
+	}
+	return mm_lock_timed_out(holder);
 }
 
 static inline void mm_unlock(struct mymap_heap *h)

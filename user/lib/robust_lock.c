@@ -16,8 +16,12 @@
  * looks whether it is still alive.  An owner whose process has died (or
  * been replaced by another process with its pid) is taken over by
  * compare-and-swap on its identity, so exactly one waiter wins, and
- * returns that identity to its caller.
+ * returns that identity to its caller.  A live holder is waited for only
+ * so long: the owner word is shared memory, and a stopped process or a
+ * peer that writes a live identity there must cost the others an error,
+ * not their progress.
  */
+#include <errno.h>
 #include <sched.h>
 
 #include "clock.h"
@@ -28,10 +32,20 @@
 #define SPIN_ROUNDS  128
 #define YIELD_ROUNDS 4
 
-uint64_t mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_sleep *s)
+/* May the lock, seen held by @cur, be taken over from it? */
+static bool holder_gone(uint64_t cur, uint64_t me, const struct mm_lock_wait *w)
+{
+	if (cur == me)
+		return w->self_stale && w->self_stale();
+	return !mymap_id_alive(cur);
+}
+
+int mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_lock_wait *w,
+			uint64_t *holder)
 {
 	unsigned int rounds = 0;
-	uint64_t watched = 0, since = 0;
+	uint64_t watched = 0, since = 0, looked = 0, first = 0;
+	uint32_t watched_wakes = 0;
 
 	for (;;) {
 		uint64_t cur = atomic_load_explicit(&l->owner, memory_order_relaxed);
@@ -39,7 +53,7 @@ uint64_t mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_sle
 		if (cur == 0) {
 			if (atomic_compare_exchange_weak_explicit(
 				&l->owner, &cur, me, memory_order_acquire, memory_order_relaxed))
-				return 0;
+				return MM_LOCK_TAKEN;
 			continue;
 		}
 		if (rounds < SPIN_ROUNDS) {
@@ -63,18 +77,33 @@ uint64_t mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_sle
 		atomic_store(&l->sleepers, 1);
 		if (atomic_load(&l->owner) != cur)
 			continue;
-		mm_sleep_wait(s, (const uint32_t *)&l->wakes, wakes, MM_LOCK_SLEEP_NS);
+		mm_sleep_wait(w->sleep, (const uint32_t *)&l->wakes, wakes, MM_LOCK_SLEEP_NS);
 
 		uint64_t now = mm_now_ns();
 
-		if (cur != watched) {
+		/*
+		 * The lock has moved on if its owner changed or it was released
+		 * since (threads of one process share an identity); otherwise
+		 * @since is how long one holder has kept it.
+		 */
+		if (!first)
+			first = now;
+		if (cur != watched || wakes != watched_wakes) {
 			watched = cur;
-			since = now;
-		} else if (now - since >= MM_LOCK_SLEEP_NS && cur != me) {
-			since = now;
-			if (atomic_load(&l->owner) == cur && !mymap_id_alive(cur) &&
-			    atomic_compare_exchange_strong(&l->owner, &cur, me))
-				return cur;
+			watched_wakes = wakes;
+			since = looked = now;
+		} else if (now - looked >= MM_LOCK_SLEEP_NS) {
+			looked = now;
+			if (atomic_load(&l->owner) == cur && holder_gone(cur, me, w) &&
+			    atomic_compare_exchange_strong(&l->owner, &cur, me)) {
+				*holder = cur;
+				return MM_LOCK_TAKEN_OVER;
+			}
+		}
+		if (now - since >= w->limit_ns ||
+		    now - first >= MM_LOCK_LIMIT_ROUNDS * w->limit_ns) {
+			*holder = cur;
+			return -ETIMEDOUT;
 		}
 		/* Woken or timed out: spin a little before sleeping again. */
 		rounds = SPIN_ROUNDS - 16;

@@ -42,23 +42,57 @@ struct mm_lock {
  */
 #define MM_LOCK_SLEEP_NS 2000000ULL
 
+/*
+ * A wait also ends when one live holder has kept the lock for @limit_ns
+ * (struct mm_lock_wait), or when the owner has changed but this waiter
+ * has still not had the lock after MM_LOCK_LIMIT_ROUNDS times that: a
+ * holder that is stopped or stuck, or an owner word that another process
+ * writes on purpose, may not hang every process of the region.
+ */
+#define MM_LOCK_LIMIT_ROUNDS 10
+
+/*
+ * struct mm_lock_wait - how one caller waits for a lock.
+ * @sleep:      how to sleep on the lock's wake counter.
+ * @limit_ns:   the longest wait for one live holder (see above).
+ * @self_stale: NULL when an owner word naming this process means that
+ *              another of its threads holds the lock (the heap lock).
+ *              Otherwise it is asked when the word names this process,
+ *              and returns true when no thread of it can be holding the
+ *              lock: the word is then taken over as a dead holder's.
+ */
+struct mm_lock_wait {
+	const struct mm_sleep *sleep;
+	uint64_t limit_ns;
+	bool (*self_stale)(void);
+};
+
+/* What mm_robust_lock() returns, besides -ETIMEDOUT. */
+enum {
+	MM_LOCK_TAKEN = 0,
+	MM_LOCK_TAKEN_OVER = 1,
+};
+
 /* The contended side of mm_robust_lock(). */
-uint64_t mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_sleep *s);
+int mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_lock_wait *w,
+			uint64_t *holder);
 
 /* The releaser's side when someone sleeps: clears the flag, counts a wake, wakes all. */
 void mm_robust_unlock_wake(struct mm_lock *l, const struct mm_sleep *s);
 
 /*
- * Takes @l for process identity @me, waiting as long as its holder lives:
- * spinning, yielding, then sleeping on @l's wake counter through @s, at
- * most MM_LOCK_SLEEP_NS at a time.  A holder seen for that long is looked
- * up (mymap_id_alive(): /proc); a dead one is replaced by compare-and-swap
- * on its identity, so exactly one waiter takes over.  Returns 0, or the
- * identity of the dead holder the lock was taken over from: what it
- * protected may be half changed.  A holder that is alive but stopped is
- * waited for.
+ * Takes @l for process identity @me, waiting while its holder lives:
+ * spinning, yielding, then sleeping on @l's wake counter, at most
+ * MM_LOCK_SLEEP_NS at a time.  A holder seen for that long is looked up
+ * (mymap_id_alive(): /proc); a dead one is replaced by compare-and-swap
+ * on its identity, so exactly one waiter takes over.
+ * Returns MM_LOCK_TAKEN; MM_LOCK_TAKEN_OVER with *@holder set to the dead
+ * holder's identity (what the lock protected may be half changed); or
+ * -ETIMEDOUT with *@holder set to the live holder that kept it, after the
+ * limits of @w: the lock is then not held.
  */
-static inline uint64_t mm_robust_lock(struct mm_lock *l, uint64_t me, const struct mm_sleep *s)
+static inline int mm_robust_lock(struct mm_lock *l, uint64_t me, const struct mm_lock_wait *w,
+				 uint64_t *holder)
 {
 	uint64_t expected = 0;
 
@@ -66,8 +100,8 @@ static inline uint64_t mm_robust_lock(struct mm_lock *l, uint64_t me, const stru
 								     memory_order_acquire,
 								     memory_order_relaxed),
 			     1))
-		return 0;
-	return mm_robust_lock_slow(l, me, s);
+		return MM_LOCK_TAKEN;
+	return mm_robust_lock_slow(l, me, w, holder);
 }
 
 /*

@@ -74,7 +74,8 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	memset(out, 0, sizeof(*out));
 	/* Dead owners' slots are found before the lock, reaped under it. */
 	mm_pcache_probe(heap);
-	mm_lock(heap);
+	if (mm_lock(heap) < 0)
+		return -1;
 	/*
 	 * Cached blocks are free for every purpose but speed: count them as
 	 * such.  This thread's own and dead threads' go back to the heap;
