@@ -506,7 +506,7 @@ static void test_lock_holder(void)
 	at_pair(&messages, &c, &tx, &rx);
 	off = mymap_offset(heap, c);
 	mymap_channel_close(rx);
-	atomic_store(&c->lock.holder, mymap_self_id());
+	atomic_store(&c->lock.owner, mymap_self_id());
 	err = mymap_channel_attach_at(heap, off, MYMAP_CHANNEL_RECEIVER, &rx);
 	tap_ok(err == 0,
 	       "a lock recorded as held by the caller's own process, no thread of which "
@@ -518,7 +518,7 @@ static void test_lock_holder(void)
 	fflush(stdout);
 	child = fork();
 	if (child == 0) {
-		atomic_store(&c->lock.holder, mymap_self_id());
+		atomic_store(&c->lock.owner, mymap_self_id());
 		if (write(ready[1], "x", 1) != 1)
 			_exit(1);
 		pause();

@@ -282,7 +282,9 @@ static void directory_fields(struct trial *t)
 	ADD(t, d->magic);
 	ADD(t, d->version);
 	ADD(t, d->entries);
-	ADD(t, d->lock.holder);
+	ADD(t, d->lock.owner);
+	ADD(t, d->lock.sleepers);
+	ADD(t, d->lock.wakes);
 	ADD(t, d->entry[0].state);
 	ADD(t, d->entry[0].channel);
 	for (int i = 0; i < 8; i++)
@@ -319,7 +321,9 @@ static void collect_fields(struct trial *t)
 		endpoint_fields(t, c, false);
 		break;
 	case CL_LOCK:
-		ADD(t, c->lock.holder);
+		ADD(t, c->lock.owner);
+		ADD(t, c->lock.sleepers);
+		ADD(t, c->lock.wakes);
 		break;
 	case CL_SLEEPERS:
 		ADD(t, c->data.word);
@@ -335,7 +339,9 @@ static void collect_fields(struct trial *t)
 		slot_fields(t, ring, true);
 		endpoint_fields(t, c, true);
 		endpoint_fields(t, c, false);
-		ADD(t, c->lock.holder);
+		ADD(t, c->lock.owner);
+		ADD(t, c->lock.sleepers);
+		ADD(t, c->lock.wakes);
 		ADD(t, c->data.word);
 		ADD(t, c->space.word);
 		break;

@@ -253,12 +253,12 @@ static int reap_side(const struct ipc_region *region, struct ipc_channel *c,
 int ipc_channel_reap(const struct ipc_region *region, struct ipc_channel *c,
 		     const struct ipc_layout *l)
 {
-	int reaped = ipc_lock(&c->lock);
+	int reaped = ipc_lock(&c->lock, region);
 
 	if (reaped < 0)
 		return reaped;
 	reaped = reap_side(region, c, l, IPC_SENDERS) + reap_side(region, c, l, IPC_RECEIVERS);
-	ipc_unlock(&c->lock);
+	ipc_unlock(&c->lock, region);
 	if (reaped)
 		notify_all(region, c);
 	return reaped;
@@ -328,14 +328,14 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 		return -ENOMEM;
 	ch->poll_fd = -1;
 
-	err = ipc_lock(&c->lock);
+	err = ipc_lock(&c->lock, region);
 	if (err < 0) {
 		free(ch);
 		return err;
 	}
 	place = find_place(region, c, l, side);
 	if (place < 0) {
-		ipc_unlock(&c->lock);
+		ipc_unlock(&c->lock, region);
 		free(ch);
 		return place;
 	}
@@ -360,11 +360,11 @@ int ipc_channel_attach(const struct ipc_region *region, struct ipc_channel *c,
 	err = attach_ring(ch);
 	if (err) {
 		leave_place(ch);
-		ipc_unlock(&c->lock);
+		ipc_unlock(&c->lock, region);
 		free(ch);
 		return err;
 	}
-	ipc_unlock(&c->lock);
+	ipc_unlock(&c->lock, region);
 	/* Endpoints waiting for a peer (mymap_channel_wait_peer) look again. */
 	notify_all(region, c);
 	*out = ch;
@@ -383,13 +383,13 @@ static uint32_t live_after_reap(const struct ipc_region *region, struct ipc_chan
 int ipc_channel_mark_removed(const struct ipc_region *region, struct ipc_channel *c,
 			     const struct ipc_layout *l)
 {
-	int unused = ipc_lock(&c->lock);
+	int unused = ipc_lock(&c->lock, region);
 
 	if (unused < 0)
 		return unused;
 	atomic_store_explicit(&c->removed, 1, memory_order_relaxed);
 	unused = live_after_reap(region, c, l) == 0;
-	ipc_unlock(&c->lock);
+	ipc_unlock(&c->lock, region);
 	return unused;
 }
 
@@ -419,7 +419,7 @@ int mymap_channel_close(struct mymap_channel *ch)
 	abandon_loans(ch);
 	ipc_channel_fd_close(ch);
 
-	ret = ipc_lock(&c->lock);
+	ret = ipc_lock(&c->lock, &ch->region);
 	if (ret < 0) {
 		/* The place stays taken; it is reclaimed once this process is gone. */
 		free(ch);
@@ -428,7 +428,7 @@ int mymap_channel_close(struct mymap_channel *ch)
 	leave_place(ch);
 	free_now = atomic_load_explicit(&c->removed, memory_order_relaxed) && ch->free_memory &&
 		   live_after_reap(&ch->region, c, &ch->layout) == 0;
-	ipc_unlock(&c->lock);
+	ipc_unlock(&c->lock, &ch->region);
 
 	ret = 0;
 	if (free_now)

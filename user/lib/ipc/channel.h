@@ -24,10 +24,11 @@
 
 #define IPC_CHANNEL_MAGIC 0x4d4d4348u /* "HCMM" in memory */
 /*
+ * 5: the control lock is the heap's robust lock (owner, sleepers, wakes);
  * 4: lengths carry lap tags, sleepers are bits per place; 3: contended
  * words 128 bytes apart; 2: lengths of large messages apart.
  */
-#define IPC_CHANNEL_VERSION 4u
+#define IPC_CHANNEL_VERSION 5u
 
 enum ipc_side_index {
 	IPC_SENDERS = 0,
@@ -75,7 +76,7 @@ struct ipc_channel {
 	uint32_t reserved;
 	uint64_t ring_off; /* from the start of this struct */
 	uint64_t bytes;	   /* all of it, ring included */
-	struct ipc_lock lock;
+	struct mm_lock lock;
 	_Atomic uint32_t removed; /* unlinked from its directory: free at last close */
 	struct ipc_side side[2];
 	/* Receivers sleep on data, senders on space. */

@@ -1,38 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * control_lock.h - a channel's control lock: a mutex in shared memory that
- * survives the death of its holder.
+ * control_lock.h - a channel's control lock: the heap's robust lock
+ * (robust_lock.h) on a word of the channel or the directory, with the
+ * channels' rules on top.
  *
  * Only the rare, short control operations take it (attach, detach,
- * remove, reclaiming a dead endpoint); messages never do.  The word holds
- * the holder's process identity (mymap_self_id()), 0 when free.  A waiter
- * that finds the holder dead takes the lock over with a compare-and-swap
- * from the dead identity, so exactly one waiter inherits it.  Everything
+ * remove, reclaiming a dead endpoint); messages never do.  A holder that
+ * died is taken over by exactly one waiter, which is told so; everything
  * done under the lock is safe to redo from any point where a holder may
- * have died; the callers keep that rule.
- *
- * Waiting yields and then sleeps briefly rather than using a futex, so it
- * works on every kind of memory; the lock is never held across a blocking
- * call, so waits are short, and a wait longer than IPC_LOCK_TIMEOUT_NS
- * means a holder that is alive but stuck (stopped, or a process writing
- * the word on purpose): the caller gets an error instead of waiting on.
+ * have died, and the callers keep that rule.  A live holder that keeps it
+ * IPC_LOCK_TIMEOUT_NS (stopped, or a process writing the word on purpose)
+ * gives the caller an error instead of a hang.
  *
  * The word is shared memory, so it may name the caller's own process
- * without any of its threads holding the lock (a peer wrote it, or a
- * forged value).  Each process counts the control locks its threads hold:
- * a recorded holder that is this process while none is held here is
- * taken over like a dead one; one held by the calling thread itself is
- * refused with -EDEADLK.
+ * without any of its threads holding the lock (a peer wrote it).  Each
+ * process counts its threads that hold or are taking a control lock: a
+ * word naming this process while the caller is the only such thread is
+ * taken over like a dead holder's.  A lock the calling thread holds
+ * already is refused with -EDEADLK.
  */
 #ifndef MYMAP_IPC_CONTROL_LOCK_H
 #define MYMAP_IPC_CONTROL_LOCK_H
 
-#include <stdatomic.h>
-#include <stdint.h>
-
-struct ipc_lock {
-	_Atomic uint64_t holder;
-};
+#include "../robust_lock.h"
+#include "shm.h"
 
 /* Longest wait for a holder that stays alive (the fuzz target builds with less). */
 #ifndef IPC_LOCK_TIMEOUT_NS
@@ -40,16 +31,16 @@ struct ipc_lock {
 #endif
 
 /*
- * Takes @l.  Returns 0, or 1 when the lock was taken over from a dead
- * holder (or from a record of this process that no thread of it holds);
- * -EDEADLK when the calling thread holds it already, -ETIMEDOUT when a
- * live holder kept it IPC_LOCK_TIMEOUT_NS (mymap_last_message() names the
- * holder).  Acquire ordering: what the previous holder wrote before
- * ipc_unlock() is visible.
+ * Takes @l, a word of the region @r.  Returns 0, or 1 when the lock was
+ * taken over from a dead holder (or from a word naming this process that
+ * no thread of it holds); -EDEADLK when the calling thread holds it
+ * already, -ETIMEDOUT when a live holder kept it (mymap_last_message()
+ * names the holder).  Acquire ordering: what the previous holder wrote
+ * before ipc_unlock() is visible.
  */
-int ipc_lock(struct ipc_lock *l);
+int ipc_lock(struct mm_lock *l, const struct ipc_region *r);
 
-/* Releases @l (release ordering). */
-void ipc_unlock(struct ipc_lock *l);
+/* Releases @l, waking its waiters (release ordering). */
+void ipc_unlock(struct mm_lock *l, const struct ipc_region *r);
 
 #endif /* MYMAP_IPC_CONTROL_LOCK_H */

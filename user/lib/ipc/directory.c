@@ -132,7 +132,7 @@ static void finish_dead_creations(const struct ipc_region *r, struct ipc_directo
 
 static int lock_directory(const struct ipc_region *r, struct ipc_directory *d)
 {
-	int err = ipc_lock(&d->lock);
+	int err = ipc_lock(&d->lock, r);
 
 	if (err == 1)
 		finish_dead_creations(r, d);
@@ -251,7 +251,7 @@ static int release_removed(struct mymap_heap *heap, struct ipc_channel *c)
 	if (err)
 		return err;
 	err = sweep_removed(&r, d);
-	ipc_unlock(&d->lock);
+	ipc_unlock(&d->lock, &r);
 	return err;
 }
 
@@ -271,7 +271,7 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 	if (err)
 		return err;
 	if (lookup(d, name)) {
-		ipc_unlock(&d->lock);
+		ipc_unlock(&d->lock, &r);
 		return -EEXIST;
 	}
 	for (uint32_t i = 0; i < MYMAP_CHANNEL_DIR_ENTRIES && !e; i++)
@@ -279,7 +279,7 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 		    IPC_ENTRY_FREE)
 			e = &d->entry[i];
 	if (!e) {
-		ipc_unlock(&d->lock);
+		ipc_unlock(&d->lock, &r);
 		return -ENOSPC;
 	}
 	e->channel = 0;
@@ -288,13 +288,13 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 	mem = mymap_aligned_alloc(heap, IPC_CACHE_LINE, bytes);
 	if (!mem) {
 		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_relaxed);
-		ipc_unlock(&d->lock);
+		ipc_unlock(&d->lock, &r);
 		return -ENOMEM;
 	}
 	e->channel = ipc_off(&r, mem);
 	ipc_channel_format(mem, cfg);
 	atomic_store_explicit(&e->state, IPC_ENTRY_READY, memory_order_release);
-	ipc_unlock(&d->lock);
+	ipc_unlock(&d->lock, &r);
 	return 0;
 }
 
@@ -330,7 +330,7 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
 	err = named_channel(&r, d, name, &c, &l);
 	if (!err)
 		err = ipc_channel_attach(&r, c, &l, role, out);
-	ipc_unlock(&d->lock);
+	ipc_unlock(&d->lock, &r);
 	if (err)
 		return err;
 	(*out)->heap = heap;
@@ -363,7 +363,7 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 			atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
 		}
 	}
-	ipc_unlock(&d->lock);
+	ipc_unlock(&d->lock, &r);
 	if (!e)
 		return -ENOENT;
 	return unused < 0 ? unused : err;
@@ -383,7 +383,7 @@ int mymap_channel_reclaim(struct mymap_heap *heap, const char *name)
 	err = named_channel(&r, d, name, &c, &l);
 	if (!err)
 		err = ipc_channel_reap(&r, c, &l);
-	ipc_unlock(&d->lock);
+	ipc_unlock(&d->lock, &r);
 	return err;
 }
 

@@ -13,8 +13,9 @@
 #include "control_lock.h"
 #include "mymap_channel.h"
 
-#define IPC_DIR_MAGIC	0x4d4d4452u /* "RDMM" in memory */
-#define IPC_DIR_VERSION 1u
+#define IPC_DIR_MAGIC 0x4d4d4452u /* "RDMM" in memory */
+/* 2: the lock is the heap's robust lock (owner, sleepers, wakes). */
+#define IPC_DIR_VERSION 2u
 
 /*
  * FREE -> CREATING -> READY (create); READY -> FREE (remove, nobody
@@ -42,7 +43,7 @@ struct ipc_directory {
 	uint32_t version;
 	uint32_t entries;
 	uint32_t reserved;
-	struct ipc_lock lock;
+	struct mm_lock lock;
 	struct ipc_dir_entry entry[MYMAP_CHANNEL_DIR_ENTRIES];
 };
 

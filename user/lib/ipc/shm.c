@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <sys/ioctl.h>
 
+#include "../handle.h"
 #include "mymap.h"
 #include "mymap_uapi.h"
 
 int ipc_region_of(struct ipc_region *r, struct mymap_heap *heap)
 {
 	r->heap = heap;
+	r->sleep = &heap->sleep;
 	r->base = mymap_heap_base(heap);
 	r->size = mymap_heap_size(heap);
 	r->dev_fd = -1;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct mymap_heap;
+struct mm_sleep;
 
 /*
  * struct ipc_region - one process's view of a heap's region.
@@ -25,9 +26,12 @@ struct mymap_heap;
  * @size:    bytes mapped.
  * @dev_fd:  the device file for MYMAP_IOC_ALIVE, -1 off the device.
  * @session: that file's session id (MYMAP_IOC_INFO), 0 off the device.
+ * @sleep:   how to sleep on the region's words (the heap's, wait.h): for
+ *           the control locks.
  */
 struct ipc_region {
 	struct mymap_heap *heap;
+	const struct mm_sleep *sleep;
 	char *base;
 	size_t size;
 	int dev_fd;

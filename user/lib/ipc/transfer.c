@@ -93,11 +93,11 @@ int ipc_channel_peer_gone(struct mymap_channel *ch, bool deep)
 	 * two stores would pass for one that has come and gone (-EPIPE on a
 	 * channel whose sender is just arriving).
 	 */
-	gone = ipc_lock(&c->lock);
+	gone = ipc_lock(&c->lock, &ch->region);
 	if (gone < 0)
 		return gone;
 	gone = side_gone(ch);
-	ipc_unlock(&c->lock);
+	ipc_unlock(&c->lock, &ch->region);
 	return gone;
 }
 
