@@ -9,8 +9,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
+#include "../clock.h"
+#include "../cpu.h"
 #include "channel.h"
 #include "corrupt.h"
 
@@ -28,23 +29,6 @@
 
 /* One attempt at an operation: 0 done, -EAGAIN not now, or an error. */
 typedef int (*attempt_fn)(struct mymap_channel *ch, void *arg);
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static enum ipc_side_index other_side(const struct mymap_channel *ch)
 {
@@ -193,7 +177,7 @@ static void unwatch_signals(struct signal_watch *w)
  */
 static int busy_poll(struct mymap_channel *ch, attempt_fn attempt, void *arg, uint64_t deadline)
 {
-	uint64_t start = now_ns(), last_peers = start, last_signals = start;
+	uint64_t start = mm_now_ns(), last_peers = start, last_signals = start;
 	struct signal_watch watch = {0};
 	int ret;
 
@@ -201,13 +185,13 @@ static int busy_poll(struct mymap_channel *ch, attempt_fn attempt, void *arg, ui
 		uint64_t now;
 		int gone;
 
-		cpu_relax();
+		mm_cpu_relax();
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN)
 			break;
 		if (i % SPIN_CLOCK_EVERY)
 			continue;
-		now = now_ns();
+		now = mm_now_ns();
 		if (deadline && now >= deadline) {
 			ret = -ETIMEDOUT;
 			break;
@@ -263,19 +247,19 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 		return ret == -EAGAIN ? gone : ret;
 	}
 	if (timeout_ns > 0)
-		deadline = now_ns() + (uint64_t)timeout_ns;
+		deadline = mm_now_ns() + (uint64_t)timeout_ns;
 	if (spin == MYMAP_CHANNEL_SPIN_FOREVER)
 		return busy_poll(ch, attempt, arg, deadline);
 
 	if (spin && waits_beside_peer(ch))
 		spin = 0;
 	for (uint32_t i = 1; i <= spin; i++) {
-		cpu_relax();
+		mm_cpu_relax();
 		ret = attempt(ch, arg);
 		if (ret != -EAGAIN)
 			return ret;
 		/* A short timeout ends within the spin, whatever an attempt costs. */
-		if (deadline && i % SPIN_CLOCK_EVERY == 0 && now_ns() >= deadline)
+		if (deadline && i % SPIN_CLOCK_EVERY == 0 && mm_now_ns() >= deadline)
 			return -ETIMEDOUT;
 	}
 	/*
@@ -303,7 +287,7 @@ static int wait_for(struct mymap_channel *ch, attempt_fn attempt, void *arg, int
 			return ret == -EAGAIN ? gone : ret;
 		}
 		if (deadline) {
-			uint64_t now = now_ns();
+			uint64_t now = mm_now_ns();
 
 			if (now >= deadline)
 				return -ETIMEDOUT;
@@ -350,7 +334,7 @@ int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns)
 	ipc_channel_fd_disarm(ch);
 	ev = ipc_side_event(ch->shm, ch->side);
 	if (timeout_ns > 0)
-		deadline = now_ns() + (uint64_t)timeout_ns;
+		deadline = mm_now_ns() + (uint64_t)timeout_ns;
 	for (;;) {
 		uint64_t slice = MYMAP_CHANNEL_LIVENESS_NS;
 		uint32_t ticket;
@@ -366,7 +350,7 @@ int mymap_channel_wait_peer(struct mymap_channel *ch, int64_t timeout_ns)
 			return attached ? 0 : -EAGAIN;
 		}
 		if (deadline) {
-			uint64_t now = now_ns();
+			uint64_t now = mm_now_ns();
 
 			if (now >= deadline) {
 				ipc_event_cancel(ev, ch->place);
