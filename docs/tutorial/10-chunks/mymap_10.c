@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mymap_10.c - the device's memory becomes a region of any size, set at
- * load, made of kmalloc'd chunks that are mapped and read chunk by chunk.
+ * mymap_10.c - the region grows past what one kmalloc can give: it is made
+ * of kmalloc'd chunks, mapped and read chunk by chunk.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,7 +45,7 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 /* The bytes a freshly loaded device shows at offset 0. */
 static const u8 mymap_seed[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 
-/* insmod mymap_10.ko size=BYTES; read-only once loaded. */
+/* insmod mymap_09.ko size=BYTES; read-only once loaded. */
 static unsigned long size = 4UL << 20;
 module_param(size, ulong, 0444);
 MODULE_PARM_DESC(size, "region size in bytes, rounded up to whole pages (default 4 MiB)");
@@ -398,4 +398,4 @@ module_init(mymap_init);
 module_exit(mymap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mymap tutorial step 10: a region of many pages");
+MODULE_DESCRIPTION("mymap tutorial step 10: a region in chunks");
