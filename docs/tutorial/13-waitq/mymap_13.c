@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mymap_10.c - with on_demand=1 the region is mapped one page at a time,
- * from a page fault handler, instead of all at once by remap_pfn_range().
+ * mymap_13.c - MYMAP_IOC_WAIT and MYMAP_IOC_WAKE let processes sleep until
+ * a word of the region changes, with a lock that loses no wake-up.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/init.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -17,11 +20,16 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
+
+#include "mymap_uapi.h"
 
 /*
  * Since 6.3 vma->vm_flags is read-only: flags change through
@@ -50,7 +58,7 @@ static unsigned long size = 4UL << 20;
 module_param(size, ulong, 0444);
 MODULE_PARM_DESC(size, "region size in bytes, rounded up to whole pages (default 4 MiB)");
 
-/* insmod mymap_10.ko on_demand=1: map at the first touch of each page. */
+/* insmod mymap_11.ko on_demand=1: map at the first touch of each page. */
 static bool on_demand;
 module_param(on_demand, bool, 0444);
 MODULE_PARM_DESC(on_demand, "map each page at its first access, from .fault (default 0: all at mmap)");
@@ -72,6 +80,31 @@ struct mymap_region {
 };
 
 static struct mymap_region mymap_region;
+
+/*
+ * struct mymap_waiter - one sleeping MYMAP_IOC_WAIT, on its own stack.
+ * @node:   in mymap_waiters while queued.
+ * @offset: the word it waits on.
+ * @task:   the sleeper.
+ * @result: 1 while asleep; 0 once woken, set under mymap_wait_lock by
+ *          the waker that dequeues it.
+ */
+struct mymap_waiter {
+	struct list_head node;
+	u64 offset;
+	struct task_struct *task;
+	int result;
+};
+
+/*
+ * The sleepers, oldest first.  The lock orders a waiter's check of its
+ * word against every wake: a waiter compares and queues itself under it,
+ * and a waker, which stores to the word before it asks for the wake,
+ * dequeues under it.  Either the waiter saw the new value, or it was
+ * queued before the waker looked: no wake-up is lost.
+ */
+static DEFINE_SPINLOCK(mymap_wait_lock);
+static LIST_HEAD(mymap_waiters);
 
 static size_t chunk_len(const struct mymap_region *region, unsigned int i)
 {
@@ -102,12 +135,32 @@ static atomic_t mymap_opens = ATOMIC_INIT(0);
 /* Live mappings (VMAs) of the device, in all processes. */
 static atomic_t mymap_mappings = ATOMIC_INIT(0);
 
+/* The last session number handed out; the first open gets 1. */
+static atomic64_t mymap_last_session = ATOMIC64_INIT(0);
+
+/*
+ * struct mymap_file - what the driver keeps per open file, in
+ * file->private_data from open to release.
+ * @session: this open file's number, unique while the module is loaded.
+ */
+struct mymap_file {
+	u64 session;
+};
+
 /*
  * misc_open() calls this after pointing file->private_data at the
- * miscdevice.  Nothing here can fail.
+ * miscdevice, which this driver does not need and replaces with its own
+ * structure.  Fails with -ENOMEM, leaving nothing behind.
  */
 static int mymap_open(struct inode *inode, struct file *file)
 {
+	struct mymap_file *mf;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mf->session = atomic64_inc_return(&mymap_last_session);
+	file->private_data = mf;
 	atomic_inc(&mymap_opens);
 	return 0;
 }
@@ -116,6 +169,7 @@ static int mymap_open(struct inode *inode, struct file *file)
 static int mymap_release(struct inode *inode, struct file *file)
 {
 	atomic_dec(&mymap_opens);
+	kfree(file->private_data);
 	return 0;
 }
 
@@ -271,12 +325,152 @@ static int mymap_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * The 32-bit word at @offset, or NULL if @offset is misaligned or outside
+ * the region.  An aligned word never straddles chunks: chunks are pages.
+ */
+static u32 *region_word(const struct mymap_region *region, u64 offset)
+{
+	size_t len;
+
+	if (!IS_ALIGNED(offset, sizeof(u32)) || offset >= region->size)
+		return NULL;
+	return region_at(region, offset, offset + sizeof(u32), &len);
+}
+
+/*
+ * Sleeps while the word holds arg.expected, until a wake, the timeout or
+ * a signal.  flags and peer must be 0: the project's driver adds peers.
+ */
+static long ioctl_wait(void __user *argp)
+{
+	struct mymap_waiter w = { .task = current, .result = 1 };
+	ktime_t expires, *until = NULL;	/* NULL: no timeout */
+	struct mymap_wait arg;
+	long result = 0;
+	u32 *word;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	word = region_word(&mymap_region, arg.offset);
+	if (!word || arg.flags || arg.peer)
+		return -EINVAL;
+	w.offset = arg.offset;
+	if (arg.timeout_ns) {
+		expires = ktime_add_safe(ktime_get(),
+					 ns_to_ktime(min_t(u64, arg.timeout_ns,
+							   KTIME_MAX)));
+		until = &expires;
+	}
+
+	spin_lock(&mymap_wait_lock);
+	if (READ_ONCE(*word) != arg.expected) {
+		spin_unlock(&mymap_wait_lock);
+		return -EAGAIN;
+	}
+	list_add_tail(&w.node, &mymap_waiters);
+	/* Before unlocking: a wake from now on finds us asleep or about to. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	spin_unlock(&mymap_wait_lock);
+
+	for (;;) {
+		if (READ_ONCE(w.result) != 1)
+			break;
+		/* EINTR if a handler runs; a stop/continue restarts the wait. */
+		if (signal_pending(current)) {
+			result = -ERESTARTNOHAND;
+			break;
+		}
+		if (!schedule_hrtimeout(until, HRTIMER_MODE_ABS)) {
+			result = -ETIMEDOUT;
+			break;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+
+	/*
+	 * Leave the queue under the lock: a wake that raced with the signal
+	 * or the timeout still counts, and a waker never touches w after
+	 * this, so w may go when this function returns.
+	 */
+	spin_lock(&mymap_wait_lock);
+	if (w.result == 1)
+		list_del(&w.node);
+	else
+		result = w.result;
+	spin_unlock(&mymap_wait_lock);
+	return result;
+}
+
+/* Wakes at most arg.count waiters on the word, oldest first; how many. */
+static long ioctl_wake(void __user *argp)
+{
+	struct mymap_waiter *w, *next;
+	struct mymap_wake arg;
+	long woken = 0;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (!region_word(&mymap_region, arg.offset) || arg.flags)
+		return -EINVAL;
+
+	spin_lock(&mymap_wait_lock);
+	list_for_each_entry_safe(w, next, &mymap_waiters, node) {
+		if (woken == arg.count)
+			break;
+		if (w->offset != arg.offset)
+			continue;
+		/* The waiter cannot leave before we unlock: w stays valid. */
+		list_del(&w->node);
+		WRITE_ONCE(w->result, 0);
+		wake_up_process(w->task);
+		woken++;
+	}
+	spin_unlock(&mymap_wait_lock);
+	return woken;
+}
+
+static long ioctl_info(struct file *file, void __user *argp)
+{
+	const struct mymap_file *mf = file->private_data;
+	struct mymap_info info = {
+		.size = mymap_region.size,
+		.page_size = PAGE_SIZE,
+		.abi_version = MYMAP_ABI_VERSION,
+		.mappings = atomic_read(&mymap_mappings),
+		.opens = atomic_read(&mymap_opens),
+		.session = mf->session,
+	};
+
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+/* Each number of mymap_uapi.h; any other is not an ioctl of this file. */
+static long mymap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case MYMAP_IOC_INFO:
+		return ioctl_info(file, argp);
+	case MYMAP_IOC_WAIT:
+		return ioctl_wait(argp);
+	case MYMAP_IOC_WAKE:
+		return ioctl_wake(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
 static const struct file_operations mymap_fops = {
 	.owner = THIS_MODULE,
 	.open = mymap_open,
 	.release = mymap_release,
 	.read = mymap_read,
 	.mmap = mymap_mmap,
+	.unlocked_ioctl = mymap_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
 /* /sys/class/misc/mymap/size: the device's size in bytes. */
@@ -433,4 +627,4 @@ module_init(mymap_init);
 module_exit(mymap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mymap tutorial step 10: mapping on demand from a fault handler");
+MODULE_DESCRIPTION("mymap tutorial step 13: waiting on a word of the region");

@@ -88,7 +88,7 @@ static int pair(int fd, __u64 offset, int store)
 		printf("wait: %s\n", outcome(wait_word(fd, offset, now, 10000)));
 		_exit(fflush(stdout) ? 1 : 0);
 	}
-	/* Store, then wake: the order a waker must keep (see mymap_12.c). */
+	/* Store, then wake: the order a waker must keep (see mymap_13.c). */
 	if (store)
 		__atomic_store_n(word, now + 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < 10000; i++) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mymap_11.c - each open file gets a structure of its own, and the device
+ * mymap_12.c - each open file gets a structure of its own, and the device
  * answers the MYMAP_IOC_INFO ioctl of the project's uapi header with it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -52,7 +52,7 @@ static unsigned long size = 4UL << 20;
 module_param(size, ulong, 0444);
 MODULE_PARM_DESC(size, "region size in bytes, rounded up to whole pages (default 4 MiB)");
 
-/* insmod mymap_10.ko on_demand=1: map at the first touch of each page. */
+/* insmod mymap_11.ko on_demand=1: map at the first touch of each page. */
 static bool on_demand;
 module_param(on_demand, bool, 0444);
 MODULE_PARM_DESC(on_demand, "map each page at its first access, from .fault (default 0: all at mmap)");
@@ -486,4 +486,4 @@ module_init(mymap_init);
 module_exit(mymap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mymap tutorial step 11: private data per open file, and an ioctl");
+MODULE_DESCRIPTION("mymap tutorial step 12: private data per open file, and an ioctl");

@@ -1,10 +1,10 @@
-# check.sh - step 12: MYMAP_IOC_WAIT sleeps only while the word holds the
+# check.sh - step 13: MYMAP_IOC_WAIT sleeps only while the word holds the
 # expected value and ends on a wake or its timeout; MYMAP_IOC_WAKE wakes a
 # child waiting on the word; a store then a wake is never lost.
 . ./tap.sh
 
-insmod ./mymap_12.ko
-tap_ok $? "insmod mymap_12.ko succeeds"
+insmod ./mymap_13.ko
+tap_ok $? "insmod mymap_13.ko succeeds"
 
 # The word at offset 16 is 0, the one at 0 holds the seed bytes 0..3.
 tap_eq "$(./waitwake wait 16 7 5000)" "wait: EAGAIN" \
@@ -26,7 +26,7 @@ for i in 1 2 3 4 5; do
 	tap_ok $status "store then wake, run $i: the child is woken or sees the store ($out)" "$out"
 done
 
-rmmod mymap_12
-tap_ok $? "rmmod mymap_12 succeeds"
+rmmod mymap_13
+tap_ok $? "rmmod mymap_13 succeeds"
 
 tap_done

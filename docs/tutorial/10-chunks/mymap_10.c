@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mymap_09.c - the device's memory becomes a region of any size, set at
- * load, made of kmalloc'd chunks that are mapped and read chunk by chunk.
+ * mymap_10.c - the region grows past what one kmalloc can give: it is made
+ * of kmalloc'd chunks, mapped and read chunk by chunk.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -398,4 +398,4 @@ module_init(mymap_init);
 module_exit(mymap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mymap tutorial step 9: a region of many pages");
+MODULE_DESCRIPTION("mymap tutorial step 10: a region in chunks");

@@ -1,6 +1,6 @@
-# check.sh - step 13: the project's own module, loaded by scripts/vm-run with
+# check.sh - step 14: the project's own module, loaded by scripts/vm-run with
 # its default size (4 MiB), passes the checks of every earlier step.
-# uses: 05-mmap/seed 06-checks/maptry 08-lifetime/hold 11-ioctl/info
+# uses: 05-mmap/seed 06-checks/maptry 08-lifetime/hold 12-ioctl/info
 . ./tap.sh
 
 sys=/sys/class/misc/mymap

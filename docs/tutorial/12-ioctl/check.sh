@@ -1,10 +1,10 @@
-# check.sh - step 11: MYMAP_IOC_INFO answers with the device's sizes and
+# check.sh - step 12: MYMAP_IOC_INFO answers with the device's sizes and
 # counts and the asking file's own session; unknown numbers get ENOTTY.
 # uses: 08-lifetime/hold
 . ./tap.sh
 
-insmod ./mymap_11.ko
-tap_ok $? "insmod mymap_11.ko succeeds"
+insmod ./mymap_12.ko
+tap_ok $? "insmod mymap_12.ko succeeds"
 
 out=$(./info 2>&1)
 tap_ok $? "info asks MYMAP_IOC_INFO and exits 0" "$out"
@@ -30,7 +30,7 @@ exec 3>&-
 wait $pid
 tap_ok $? "hold unmaps and exits 0"
 
-rmmod mymap_11
-tap_ok $? "rmmod mymap_11 succeeds"
+rmmod mymap_12
+tap_ok $? "rmmod mymap_12 succeeds"
 
 tap_done

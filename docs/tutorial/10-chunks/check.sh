@@ -1,23 +1,25 @@
-# check.sh - step 9: a region of 8 MiB and one page, in three chunks (two of
-# 4 MiB from the page allocator, one page from a slab), read and mapped
-# across its chunk boundaries, and a size parameter checked at insmod.
+# check.sh - step 10: a region of 8 MiB and one page, more than one kmalloc
+# gives, in three chunks (two of 4 MiB from the page allocator, one page
+# from a slab), read and mapped across its chunk boundaries; a size of more
+# than half of RAM refused at insmod.
 # uses: 05-mmap/seed 06-checks/maptry
 . ./tap.sh
 
 sys=/sys/class/misc/mymap
 mib4=$((4 << 20))
 
-insmod ./mymap_09.ko size=0 2>/dev/null
-tap_ok $((!$?)) "insmod with size=0 is refused" "it loaded"
-dmesg | grep -q 'size=0: the region needs at least one page'
-tap_ok $? "the kernel log says why size=0 was refused" "$(dmesg | tail -n 3)"
+tib=$((1 << 40))
+insmod ./mymap_10.ko size=$tib 2>/dev/null
+tap_ok $((!$?)) "insmod with size=1 TiB is refused" "it loaded"
+dmesg | grep -q "size=$tib is more than half of RAM"
+tap_ok $? "the kernel log says why 1 TiB was refused" "$(dmesg | tail -n 3)"
 
 # One byte more than 8 MiB: rounded up to a whole page.
-insmod ./mymap_09.ko size=$((2 * mib4 + 1))
-tap_ok $? "insmod mymap_09.ko size=8 MiB + 1 succeeds"
+insmod ./mymap_10.ko size=$((2 * mib4 + 1))
+tap_ok $? "insmod mymap_10.ko size=8 MiB + 1 succeeds"
 size=$((2 * mib4 + 4096))
 tap_eq "$(cat $sys/size)" $size "size is rounded up to whole pages (8 MiB + 4096)"
-tap_eq "$(cat /sys/module/mymap_09/parameters/size)" $((2 * mib4 + 1)) \
+tap_eq "$(cat /sys/module/mymap_10/parameters/size)" $((2 * mib4 + 1)) \
 	"the parameter shows the size asked for"
 dmesg | grep -q "ready: $size bytes in 3 chunks"
 tap_ok $? "the region is 3 chunks: 4 MiB, 4 MiB, one page" "$(dmesg | tail -n 1)"
@@ -44,7 +46,7 @@ tap_eq "$(./maptry --offset $((size - 4096)) --length 8192 | head -n1)" "mmap: E
 tap_eq "$(./maptry --offset 0x7ffffffffffff000 | head -n1)" "mmap: EINVAL" \
 	"a huge offset is refused with EINVAL"
 
-rmmod mymap_09
-tap_ok $? "rmmod mymap_09 succeeds"
+rmmod mymap_10
+tap_ok $? "rmmod mymap_10 succeeds"
 
 tap_done

@@ -1,4 +1,4 @@
-# check.sh - step 10: the same 4 MiB region mapped at mmap() time and on
+# check.sh - step 11: the same 4 MiB region mapped at mmap() time and on
 # demand; the page faults of touching every page counted both ways, the
 # times printed, and the mapping made on demand holding the same bytes.
 # uses: 05-mmap/seed 06-checks/maptry
@@ -8,18 +8,18 @@ pages=1024
 # field NAME: the value of NAME=... in $out, touchpages' line.
 field() { echo "$out" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-insmod ./mymap_10.ko
-tap_ok $? "insmod mymap_10.ko (mapped at mmap) succeeds"
+insmod ./mymap_11.ko
+tap_ok $? "insmod mymap_11.ko (mapped at mmap) succeeds"
 out=$(./touchpages 2>&1)
 tap_ok $? "touchpages maps and touches the region" "$out"
 echo "remap_pfn_range at mmap: $out"
 tap_eq "$(field pages)" $pages "the region is $pages pages"
 tap_eq "$(field touch_faults)" 0 "remap_pfn_range: touching all $pages pages takes no page fault"
-rmmod mymap_10
-tap_ok $? "rmmod mymap_10 succeeds"
+rmmod mymap_11
+tap_ok $? "rmmod mymap_11 succeeds"
 
-insmod ./mymap_10.ko on_demand=1
-tap_ok $? "insmod mymap_10.ko on_demand=1 succeeds"
+insmod ./mymap_11.ko on_demand=1
+tap_ok $? "insmod mymap_11.ko on_demand=1 succeeds"
 out=$(./touchpages 2>&1)
 tap_ok $? "touchpages maps and touches the region" "$out"
 echo "vmf_insert_pfn on demand: $out"
@@ -34,7 +34,7 @@ tap_eq "$(od -An -tu1 -j $(((pages - 1) * 4096)) -N1 /dev/mymap | xargs)" 7 \
 	"read(2) sees the write made through the mapping"
 tap_eq "$(./maptry --private | head -n1)" "mmap: EINVAL" "step 6's rules still hold: MAP_PRIVATE is refused"
 
-rmmod mymap_10
-tap_ok $? "rmmod mymap_10 succeeds"
+rmmod mymap_11
+tap_ok $? "rmmod mymap_11 succeeds"
 
 tap_done
