@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ipc-affinity.c - the caller on one CPU, its forked peer on another. */
+/* ipc-affinity.c - the caller on one CPU, its forked peers on others. */
 #include "ipc-affinity.h"
 
 #include <errno.h>
@@ -16,6 +16,8 @@
  */
 static bool chosen;
 static int cpu_of[2] = {-1, -1}; /* [0] the caller, [1] the peer */
+static int others[CPU_SETSIZE];	 /* every allowed CPU but the caller's, from cpu_of[1] */
+static int nr_others;
 static char description[96];
 
 static void choose(void)
@@ -29,11 +31,16 @@ static void choose(void)
 			 strerror(errno));
 		return;
 	}
-	for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			cpu_of[found++] = cpu;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set)) {
+			if (found < 2)
+				cpu_of[found] = cpu;
+			if (found++ > 0)
+				others[nr_others++] = cpu;
+		}
 	if (found < 2) {
 		cpu_of[0] = cpu_of[1] = -1;
+		nr_others = 0;
 		snprintf(description, sizeof(description),
 			 "not pinned: fewer than two CPUs allowed");
 		return;
@@ -54,10 +61,11 @@ static void pin(int cpu)
 		snprintf(description, sizeof(description), "not pinned: sched_setaffinity: %s",
 			 strerror(errno));
 		cpu_of[0] = cpu_of[1] = -1;
+		nr_others = 0;
 	}
 }
 
-pid_t ipc_fork_pinned(void)
+pid_t ipc_fork_pinned_nth(unsigned int nth)
 {
 	pid_t pid;
 
@@ -66,9 +74,21 @@ pid_t ipc_fork_pinned(void)
 	pin(cpu_of[0]);
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0)
-		pin(cpu_of[1]);
+	if (pid == 0 && nr_others > 0)
+		pin(others[nth % (unsigned int)nr_others]);
 	return pid;
+}
+
+pid_t ipc_fork_pinned(void)
+{
+	return ipc_fork_pinned_nth(0);
+}
+
+unsigned int ipc_peer_cpus(void)
+{
+	if (!chosen)
+		choose();
+	return (unsigned int)nr_others;
 }
 
 const char *ipc_affinity_describe(void)

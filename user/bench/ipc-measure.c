@@ -305,7 +305,7 @@ int ipc_measure_pubsub(struct mymap_heap *heap, size_t size, uint64_t count, uns
 	if (!err && !pub)
 		err = -ENOMEM;
 	for (; !err && started < subs; started++) {
-		pids[started] = ipc_fork_pinned();
+		pids[started] = ipc_fork_pinned_nth(started);
 		if (pids[started] < 0)
 			err = -errno;
 		else if (pids[started] == 0)
