@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -555,6 +556,30 @@ static void test_robust_lock_bounded(void)
 	       "robust lock: an owner word changing among live identities, the lock never free, "
 	       "ends the wait with -ETIMEDOUT after %u times the limit (%d after %llu ms)",
 	       MM_LOCK_LIMIT_ROUNDS, got, (unsigned long long)(waited / 1000000));
+
+	/* A holder at work past the limit, saying so, then releasing: the wait goes on. */
+	pid_t busy = fork();
+
+	if (busy == 0) {
+		atomic_store(&l->owner, a);
+		for (int i = 0; i < 30; i++) {
+			usleep(10000);
+			mm_robust_lock_busy(l);
+		}
+		mm_robust_unlock(l, &sleep);
+		_exit(0);
+	}
+	while (atomic_load(&l->owner) != a)
+		sched_yield();
+	t0 = mm_now_ns();
+	got = mm_robust_lock(l, me, &wait, &holder);
+	waited = mm_now_ns() - t0;
+	waitpid(busy, NULL, 0);
+	tap_ok(got == MM_LOCK_TAKEN && atomic_load(&l->owner) == me && waited >= 2 * limit,
+	       "robust lock: a holder that signals it is at work is waited for past the limit "
+	       "for one holder, and the lock taken once released (%d after %llu ms)",
+	       got, (unsigned long long)(waited / 1000000));
+	mm_robust_unlock(l, &sleep);
 
 	/* This process's own identity, no thread of it holding the lock. */
 	atomic_store(&l->owner, me);

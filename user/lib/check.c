@@ -16,6 +16,13 @@
 #include "lock.h"
 #include "pcache.h"
 
+/*
+ * Blocks a walk under the lock visits between two signs of life to the
+ * lock's waiters (mm_robust_lock_busy): a walk of a large heap may take
+ * longer than a waiter's limit for one holder.
+ */
+#define BUSY_EVERY 65536
+
 /* What a walk of the block chain found. */
 struct chain_totals {
 	uint64_t in_use, free, used_blocks, free_blocks;
@@ -40,9 +47,12 @@ static int walk_chain(struct mymap_heap *h, struct chain_totals *t, bool strict,
 	bool prev_free = false;
 
 	memset(t, 0, sizeof(*t));
-	while (at < h->end) {
+	for (uint64_t seen = 1; at < h->end; seen++) {
 		const struct mm_block *b = mm_block_at(h, at);
 		uint32_t state = mm_state(b);
+
+		if (seen % BUSY_EVERY == 0)
+			mm_robust_lock_busy(&h->hdr->lock);
 
 		if (at > h->last || !mm_block_ok(h, at))
 			return bad("block header damaged", at);
@@ -89,6 +99,8 @@ static int check_list(struct mymap_heap *h, unsigned int fl, unsigned int sl, ui
 			return bad("free list back link broken", at);
 		if (++*count > limit)
 			return bad("free lists hold more blocks than the heap (a cycle?)", at);
+		if (*count % BUSY_EVERY == 0)
+			mm_robust_lock_busy(&h->hdr->lock);
 		prev = at;
 		at = mm_links_at(h, at)->next;
 	}

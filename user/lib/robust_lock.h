@@ -119,6 +119,16 @@ static inline void mm_robust_unlock(struct mm_lock *l, const struct mm_sleep *s)
 }
 
 /*
+ * Tells @l's waiters that its holder is at work (a walk of the whole heap
+ * under the lock): they count it as progress, as a release, and do not
+ * give up at their limit for one holder; their limit in all still holds.
+ */
+static inline void mm_robust_lock_busy(struct mm_lock *l)
+{
+	atomic_fetch_add_explicit(&l->wakes, 1, memory_order_relaxed);
+}
+
+/*
  * Takes @l for @me if it comes free within about @ns nanoseconds,
  * spinning and yielding, never sleeping and never taking over from a dead
  * holder; false if it did not.  For a caller that must not wait on a
