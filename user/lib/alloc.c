@@ -2,7 +2,7 @@
 /*
  * alloc.c - the paths of mymap_malloc(), mymap_free() and their kin: a
  * request is served by the caller's cache if one serves it (cache.h,
- * pcache.h), else under the heap lock by the TLSF core (tlsf.h), placed
+ * tcache.h), else under the heap lock by the TLSF core (tlsf.h), placed
  * on the large-block grid where that applies (grid.h).
  *
  * Every operation first checks every header and link it will follow or
@@ -17,7 +17,7 @@
 #include "error.h"
 #include "heap.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 /* Units for a request of @size bytes: header plus payload, rounded up. */
 static inline uint32_t units_for(size_t size)
@@ -47,7 +47,7 @@ __attribute__((cold)) int mm_damaged(struct mymap_heap *h, const char *what, uin
  * calling thread's slot's and the slots of owners found dead
  * (mm_caches_return) - and the search runs once more.  If it still fails
  * and a look for dead owners is due (and @may_probe: not the request's
- * second try), PROBE_FIRST: the caller unlocks, probes (mm_pcache_probe
+ * second try), PROBE_FIRST: the caller unlocks, probes (mm_tcache_probe
  * reads /proc, never under the lock) and asks again.  A request that
  * still fails is counted and reported.
  */
@@ -62,7 +62,7 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 	at = mm_take_free_block(h, units, what);
 	if (at != 0)
 		return at;
-	if (may_probe && mm_pcache_probe_due(h))
+	if (may_probe && mm_tcache_probe_due(h))
 		return PROBE_FIRST;
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
@@ -96,15 +96,15 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
  */
 static mm_inline int lock_for_change(struct mymap_heap *h)
 {
-	bool claim = mm_pcache_wanted(h);
+	bool claim = mm_tcache_wanted(h);
 
 	if (mm_unlikely(claim))
-		mm_pcache_before_claim(h); /* /proc is read only without the lock */
+		mm_tcache_before_claim(h); /* /proc is read only without the lock */
 	if (mm_unlikely(mm_lock(h) < 0))
 		return -1;
 	mm_cache_drain(h);
 	if (mm_unlikely(claim))
-		mm_pcache_claim(h);
+		mm_tcache_claim(h);
 	return 0;
 }
 
@@ -128,10 +128,10 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 		at = take_for_grid(heap, units, &gap, &used, may_probe);
 	if (mm_likely(at > 0))
 		p = mm_payload_at(
-		    heap, mm_block_split(heap, (uint32_t)at, gap, used, mm_pcache_bytes(heap)));
+		    heap, mm_block_split(heap, (uint32_t)at, gap, used, mm_tcache_bytes(heap)));
 	mm_unlock(heap);
 	if (mm_unlikely(at == PROBE_FIRST)) {
-		mm_pcache_probe(heap);
+		mm_tcache_probe(heap);
 		return malloc_locked(heap, units, false);
 	}
 	return p;
@@ -142,17 +142,17 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
  * thread's slot, or NULL where the handle's own cache serves.  The two
  * never serve the same heap at once.
  */
-static mm_inline bool cache_serving(struct mymap_heap *h, struct mm_pcache **slot)
+static mm_inline bool cache_serving(struct mymap_heap *h, struct mm_tcache **slot)
 {
 	*slot = NULL;
-	return mm_cache_usable(h) || (*slot = mm_pcache_mine(h)) != NULL;
+	return mm_cache_usable(h) || (*slot = mm_tcache_mine(h)) != NULL;
 }
 
 /* A cached block of @units made live, from @slot or the handle's cache (cache_serving), or NULL. */
-static mm_inline void *cache_take(struct mymap_heap *h, struct mm_pcache *slot, uint32_t units)
+static mm_inline void *cache_take(struct mymap_heap *h, struct mm_tcache *slot, uint32_t units)
 {
 	if (slot)
-		return mm_pcache_pop(h, slot, units);
+		return mm_tcache_pop(h, slot, units);
 
 	void *p = mm_cache_pop(h, units);
 
@@ -163,9 +163,9 @@ static mm_inline void *cache_take(struct mymap_heap *h, struct mm_pcache *slot, 
 }
 
 /* Caches the live block at @at in @slot or the handle's cache; false if there is no room. */
-static mm_inline bool cache_give(struct mymap_heap *h, struct mm_pcache *slot, uint32_t at)
+static mm_inline bool cache_give(struct mymap_heap *h, struct mm_tcache *slot, uint32_t at)
 {
-	return slot ? mm_pcache_push(h, slot, at) : mm_cache_push(h, at);
+	return slot ? mm_tcache_push(h, slot, at) : mm_cache_push(h, at);
 }
 
 /*
@@ -187,27 +187,27 @@ static __attribute__((noinline, hot)) void *malloc_cached(struct mymap_heap *hea
 
 /* malloc_slot() after it found its list damaged: drops it, then the free lists serve. */
 static __attribute__((noinline, cold)) void *
-malloc_slot_damaged(struct mymap_heap *heap, struct mm_pcache *slot, uint32_t units)
+malloc_slot_damaged(struct mymap_heap *heap, struct mm_tcache *slot, uint32_t units)
 {
-	mm_pcache_drop_list(heap, slot, units - MM_MIN_UNITS);
+	mm_tcache_drop_list(heap, slot, units - MM_MIN_UNITS);
 	return malloc_locked(heap, units, true);
 }
 
 /* cache_take() with @slot known, every way out a tail call: no register is saved. */
 static __attribute__((noinline, hot)) void *malloc_slot(struct mymap_heap *heap,
-							struct mm_pcache *slot, uint32_t units)
+							struct mm_tcache *slot, uint32_t units)
 {
-	uint32_t at = mm_pcache_head(heap, slot, units);
+	uint32_t at = mm_tcache_head(heap, slot, units);
 
-	if (mm_likely(at != 0 && at != MM_PCACHE_DAMAGED))
-		return mm_pcache_take(heap, slot, units, at);
+	if (mm_likely(at != 0 && at != MM_TCACHE_DAMAGED))
+		return mm_tcache_take(heap, slot, units, at);
 	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units, true);
 }
 
 __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
-	struct mm_pcache *slot;
+	struct mm_tcache *slot;
 
 	if (!cache_serving(heap, &slot))
 		return malloc_locked(heap, units, true);
@@ -255,11 +255,11 @@ static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t si
 		if (gap && gap < MM_MIN_UNITS)
 			gap += align_units;
 		p = mm_payload_at(heap,
-				  mm_block_split(heap, at, gap, units, mm_pcache_bytes(heap)));
+				  mm_block_split(heap, at, gap, units, mm_tcache_bytes(heap)));
 	}
 	mm_unlock(heap);
 	if (found == PROBE_FIRST) {
-		mm_pcache_probe(heap);
+		mm_tcache_probe(heap);
 		return aligned_locked(heap, alignment, size, false);
 	}
 	return p;
@@ -406,14 +406,14 @@ __attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 		return 0;
 	if (block_of(heap, ptr, &at, "mymap_free") < 0)
 		return -1;
-	struct mm_pcache *slot;
+	struct mm_tcache *slot;
 
 	/* cache_serving() and cache_give(), spelt out: each branch then knows its cache. */
 	if (mm_cache_usable(heap)) {
 		if (is_live(heap, at) && mm_cache_push(heap, at))
 			return 0;
-	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
-		if (mm_pcache_push(heap, slot, at))
+	} else if ((slot = mm_tcache_mine(heap)) != NULL) {
+		if (mm_tcache_push(heap, slot, at))
 			return 0;
 	}
 	return free_locked(heap, at);
@@ -486,7 +486,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 		mm_list_insert(h, at + used, rest);
 
 	mm_in_use_add(c, (int64_t)mm_usable_of(used) - (int64_t)mm_usable_of(size));
-	mm_count_peak(c, mm_pcache_bytes(h));
+	mm_count_peak(c, mm_tcache_bytes(h));
 	c->free = c->free - (n.next_size ? mm_usable_of(n.next_size) : 0) +
 		  (rest ? mm_usable_of(rest) : 0);
 	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);
@@ -513,7 +513,7 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	 * the new size takes the contents, with no lock taken and no
 	 * neighbour looked at.
 	 */
-	struct mm_pcache *slot;
+	struct mm_tcache *slot;
 
 	if (cache_serving(heap, &slot) && is_live(heap, at)) {
 		uint32_t have = mm_block_at(heap, at)->size;

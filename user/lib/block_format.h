@@ -25,7 +25,7 @@
  * into a neighbour: kept recognisable so a second free is named. */
 #define MM_GONE 0x454e4f47u /* "GONE" */
 /* Freed into a block cache: the handle's (private heaps, one thread,
- * cache.h) or a thread's slot in the heap header (pcache.h). */
+ * cache.h) or a thread's slot in the heap header (tcache.h). */
 #define MM_CACHED 0x48434143u /* "CACH" */
 
 /*

@@ -2,11 +2,11 @@
 /*
  * cache.c - returning cached blocks to the heap: the handle's cache
  * (cache.h), and with it the calling thread's slot and dead owners' slots
- * (pcache.h), for a caller about to look at the whole heap or to refuse a
+ * (tcache.h), for a caller about to look at the whole heap or to refuse a
  * request.
  */
 #include "cache.h"
-#include "pcache.h"
+#include "tcache.h"
 
 void mm_cache_flush(struct mymap_heap *h)
 {
@@ -43,6 +43,6 @@ void mm_caches_return(struct mymap_heap *h)
 {
 	if (h->cache.blocks)
 		mm_cache_flush(h);
-	mm_pcache_flush(h);
-	mm_pcache_reap(h);
+	mm_tcache_flush(h);
+	mm_tcache_reap(h);
 }

@@ -13,7 +13,7 @@
  * return every cached block to the heap first (mm_cache_flush), so nothing
  * outside the handle ever sees the cache.  Shared heaps, and private ones
  * once the process has threads, cache in slots of the heap header instead
- * (pcache.h): a block hidden in one handle would be lost to the others.
+ * (tcache.h): a block hidden in one handle would be lost to the others.
  * Like glibc's tcache, a free into the cache checks the block itself but
  * not its neighbours; mm_cache_flush() merges it, and reports damage
  * beside it then.

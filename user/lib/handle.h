@@ -18,8 +18,8 @@
 #define mm_inline      inline __attribute__((always_inline))
 
 /* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
-#define MM_CACHE_BINS  MM_PCACHE_BINS
-#define MM_CACHE_DEPTH MM_PCACHE_DEPTH
+#define MM_CACHE_BINS  MM_TCACHE_BINS
+#define MM_CACHE_DEPTH MM_TCACHE_DEPTH
 
 /*
  * struct mymap_heap - one process's view of a heap.
@@ -38,10 +38,10 @@
  *          MYMAP_LOCK_TIMEOUT_NS for one live holder.
  * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
  * @serial: the handle's number, unique in the process: threads find their
- *          cache slots in the header by it (pcache.h).
+ *          cache slots in the header by it (tcache.h).
  * @solo_slot: the cache slot the process's one thread claimed, while it has
  *          only one; its owner word says whether it is still the process's.
- * @pcache_wait: slow calls left before claiming a slot is tried again
+ * @tcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
  * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
  * @own_cache: neither shared nor @nocache, so the handle's own cache
@@ -61,8 +61,8 @@
  * @open_next, @open_prev: the list of the process's open handles (handles.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
  * @dead:   per cache slot of the header, an owner this process found dead
- *          by reading /proc without the lock (mm_pcache_probe), for the
- *          lock holder to reap (mm_pcache_reap): no /proc read ever
+ *          by reading /proc without the lock (mm_tcache_probe), for the
+ *          lock holder to reap (mm_tcache_reap): no /proc read ever
  *          stalls every process on the heap.
  * @probed_ns: when this handle last probed (mm_now_ns).
  * @probe_asap: a claim found every slot taken: probe before the next
@@ -86,8 +86,8 @@ struct mymap_heap {
 	struct mm_lock_wait lock_wait;
 	struct mm_cache cache;
 	uint64_t serial;
-	struct mm_pcache *solo_slot;
-	uint32_t pcache_wait;
+	struct mm_tcache *solo_slot;
+	uint32_t tcache_wait;
 	bool nocache;
 	bool own_cache;
 	uint32_t grid_from;
@@ -96,7 +96,7 @@ struct mymap_heap {
 	uint64_t last;
 	struct mymap_heap *open_next, *open_prev;
 	bool fork_locked;
-	_Atomic uint64_t dead[MM_PCACHE_SLOTS];
+	_Atomic uint64_t dead[MM_TCACHE_SLOTS];
 	_Atomic uint64_t probed_ns;
 	_Atomic bool probe_asap;
 };

@@ -16,7 +16,7 @@
 #include "heap.h"
 #include "identity.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 void (*mm_test_hook)(const char *where);
 
@@ -294,7 +294,7 @@ int mymap_close(struct mymap_heap *heap)
 	/* What this handle's threads cached goes back to the others, and so do their slots. */
 	locked = mm_lock(heap);
 	if (locked == 0) {
-		mm_pcache_release_handle(heap);
+		mm_tcache_release_handle(heap);
 		mm_unlock(heap);
 	}
 	ret = mm_region_release(&heap->region);

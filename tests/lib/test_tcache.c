@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_pcache.c - the per-thread block cache in the heap header: cached
+ * test_tcache.c - the per-thread block cache in the heap header: cached
  * blocks stay visible to every process (statistics, checks, double free),
  * a killed process's cached blocks come back to the heap (found dead by a
  * check, or by the recovery of the lock it held), a forked child never
@@ -31,7 +31,7 @@
 #include "identity.h"
 #include "layout.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -48,20 +48,20 @@ static const struct mm_header *header(struct mymap_heap *h)
 }
 
 /* The cache slot @id owns in @h, or NULL. */
-static const struct mm_pcache *slot_of(struct mymap_heap *h, uint64_t id)
+static const struct mm_tcache *slot_of(struct mymap_heap *h, uint64_t id)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
-		if (atomic_load(&header(h)->pcache[i].owner) == id)
-			return &header(h)->pcache[i];
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++)
+		if (atomic_load(&header(h)->tcache[i].owner) == id)
+			return &header(h)->tcache[i];
 	return NULL;
 }
 
 static uint32_t cached_blocks(struct mymap_heap *h, uint64_t id)
 {
-	const struct mm_pcache *s = slot_of(h, id);
+	const struct mm_tcache *s = slot_of(h, id);
 	uint32_t blocks = 0;
 
-	for (unsigned int bin = 0; s && bin < MM_PCACHE_BINS; bin++)
+	for (unsigned int bin = 0; s && bin < MM_TCACHE_BINS; bin++)
 		blocks += s->count[bin];
 	return blocks;
 }
@@ -254,8 +254,8 @@ static pid_t spawn_cacher(struct mymap_heap *h, enum stop stop)
 /* The identity of the process @pid (the library's format: start time << 22 | pid). */
 static uint64_t id_of(struct mymap_heap *h, pid_t pid)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		uint64_t id = atomic_load(&header(h)->pcache[i].owner);
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		uint64_t id = atomic_load(&header(h)->tcache[i].owner);
 
 		if ((id & ((1u << 22) - 1)) == (uint64_t)pid)
 			return id;
@@ -387,11 +387,11 @@ static unsigned int other_thread_slots(struct mymap_heap *h)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		uint64_t owner = atomic_load(&header(h)->pcache[i].owner);
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		uint64_t owner = atomic_load(&header(h)->tcache[i].owner);
 
 		if (owner && owner != mm_thread_id() &&
-		    header(h)->pcache[i].process == mymap_self_id())
+		    header(h)->tcache[i].process == mymap_self_id())
 			n++;
 	}
 	return n;
@@ -839,7 +839,7 @@ static void test_seq_after_death_in_change(void)
 
 	if (pid == 0) {
 		mymap_free(h, mymap_malloc(h, PAYLOAD));
-		struct mm_pcache *s = (struct mm_pcache *)slot_of(h, mymap_self_id());
+		struct mm_tcache *s = (struct mm_tcache *)slot_of(h, mymap_self_id());
 
 		/* Dies between the two stores of a change: the number is left odd. */
 		if (s)
@@ -849,7 +849,7 @@ static void test_seq_after_death_in_change(void)
 	tap_ok(child_failures(pid) == 0, "a child cached a block and died inside a change");
 	mymap_heap_stats(h, &st); /* reaps the dead child's slot */
 	mymap_free(h, mymap_malloc(h, PAYLOAD));
-	const struct mm_pcache *s = slot_of(h, mymap_self_id());
+	const struct mm_tcache *s = slot_of(h, mymap_self_id());
 
 	tap_ok(s && !(atomic_load(&s->seq) & 1),
 	       "after the reap and a new claim the slot's sequence number is even at rest (%u)",
@@ -1028,13 +1028,13 @@ static void fill(struct mymap_heap *h, size_t size)
 static void test_refusal_probes(void)
 {
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
-	pthread_t t[MM_PCACHE_SLOTS - 2];
+	pthread_t t[MM_TCACHE_SLOTS - 2];
 	int ready[2], status;
 	char c;
 
 	if (!tap_ok(h != NULL && pipe(ready) == 0, "memfd heap for the refusal test"))
 		return;
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS - 2; i++)
 		pthread_create(&t[i], NULL, hold_slot, h);
 	pid_t pid = fork();
 
@@ -1080,14 +1080,14 @@ static void test_refusal_probes(void)
 	proc_heap = NULL;
 	tap_ok(proc_opens_locked == 0,
 	       "no file in /proc was opened with the heap lock held (%u were)", proc_opens_locked);
-	tap_ok(opens <= (MM_PCACHE_SLOTS - 1) * (1 + elapsed / MM_PROBE_INTERVAL_NS),
+	tap_ok(opens <= (MM_TCACHE_SLOTS - 1) * (1 + elapsed / MM_PROBE_INTERVAL_NS),
 	       "%u refused requests with %u live threads holding slots opened %u files in /proc "
 	       "in %.1f ms: a look at each slot at most once per %llu ms",
-	       refusals, MM_PCACHE_SLOTS - 2, opens, (double)elapsed / 1e6,
+	       refusals, MM_TCACHE_SLOTS - 2, opens, (double)elapsed / 1e6,
 	       MM_PROBE_INTERVAL_NS / 1000000);
 	tap_diag("a refused request took %.0f ns on average", (double)elapsed / refusals);
 	atomic_store(&slots_released, true);
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS - 2; i++)
 		pthread_join(t[i], NULL);
 	close(ready[0]);
 	close(ready[1]);
