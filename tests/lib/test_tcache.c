@@ -999,6 +999,7 @@ int open(const char *path, int flags, ...)
 }
 
 static atomic_bool slots_released;
+static _Atomic unsigned int slots_held;
 
 /* Claims a slot (a block cached) and keeps it until told to end. */
 static void *hold_slot(void *arg)
@@ -1007,6 +1008,7 @@ static void *hold_slot(void *arg)
 
 	mymap_free(h, mymap_malloc(h, PAYLOAD));
 	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	atomic_fetch_add(&slots_held, 1);
 	while (!atomic_load(&slots_released))
 		usleep(1000);
 	return NULL;
@@ -1052,6 +1054,13 @@ static void test_refusal_probes(void)
 	}
 	if (read(ready[0], &c, 1) != 1)
 		pid = -1;
+	/*
+	 * The lock is the process's: a holder's thread still at its first
+	 * calls would make the main thread's probes look as if made under it.
+	 */
+	for (uint64_t until = mm_now_ns() + 2000000000ULL;
+	     atomic_load(&slots_held) < MM_TCACHE_SLOTS - 2 && mm_now_ns() < until;)
+		usleep(1000);
 	fill(h, 4000);
 	fill(h, 1000);
 	fill(h, 16);
