@@ -200,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		heap = uncached_heap;
 	}
-	/* The handle's cache refers to the old format: empty it by a check first. */
+	/* Blocks cached in the old format go back first; the format gives out new slots. */
 	mymap_heap_check(heap);
 	mm_format(heap);
 	base = mymap_heap_base(heap);

@@ -129,6 +129,58 @@ static void test_own_cache(void)
 	mymap_close(h);
 }
 
+/*
+ * A private heap in a process with one thread caches in a slot of its
+ * header too, as its sole user: the block is named cached, statistics
+ * and checks see it back in the heap, and a forked child, whose copy
+ * holds the parent's slot, caches in a slot of its own.
+ */
+static void test_private_sole_slot(void)
+{
+	struct mymap_heap *h = mymap_open_anon(SIZE, 0);
+	struct mymap_stats st;
+
+	if (!tap_ok(h != NULL, "private anon heap for the sole-slot test"))
+		return;
+	void *a = mymap_malloc(h, PAYLOAD);
+
+	mymap_free(h, a);
+	tap_ok(cached_blocks(h, mymap_self_id()) == 1,
+	       "private heap, one thread: a freed small block waits in the process's slot in the "
+	       "heap header (saw %u)",
+	       cached_blocks(h, mymap_self_id()));
+	tap_ok(mymap_malloc(h, PAYLOAD) == a && cached_blocks(h, mymap_self_id()) == 0,
+	       "it serves the next request of its size");
+	tap_ok(mymap_free(h, a) == 0 && mymap_free(h, a) == -1 &&
+		   mymap_last_error() == MYMAP_ERR_DOUBLE_FREE,
+	       "a second free of the cached block is a double free (%s)", mymap_last_message());
+	tap_ok(mymap_heap_stats(h, &st) == 0 && st.in_use == 0 && st.used_blocks == 0 &&
+		   st.alloc_count == 2 && st.free_count == 2 &&
+		   cached_blocks(h, mymap_self_id()) == 0,
+	       "statistics take the block back first (in use %llu, %llu allocs, %llu frees)",
+	       (unsigned long long)st.in_use, (unsigned long long)st.alloc_count,
+	       (unsigned long long)st.free_count);
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int failed = 0;
+
+		mymap_free(h, mymap_malloc(h, PAYLOAD));
+		if (cached_blocks(h, mymap_self_id()) != 1)
+			failed |= 1;
+		if (mymap_heap_check(h) != 0 || mymap_heap_stats(h, &st) != 0 || st.in_use != 0)
+			failed |= 2;
+		_exit(failed);
+	}
+	int failed = child_failures(pid);
+
+	tap_ok(!(failed & 1), "a forked child caches in a slot of its own");
+	tap_ok(!(failed & 2), "its copy checks clean, its parent's slot taken back");
+	tap_ok(cached_blocks(h, mymap_self_id()) == 1, "the parent's slot is untouched");
+	mymap_close(h);
+}
+
 /* In a child: reports through its exit status which checks failed (a bit each). */
 static int peer_view(struct mymap_heap *h, uint64_t owner, void *cached, size_t live_usable)
 {
@@ -1165,6 +1217,7 @@ static void test_identity_without_descriptors(void)
 int main(void)
 {
 	test_own_cache();
+	test_private_sole_slot();
 	test_identity_without_descriptors();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();

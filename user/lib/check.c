@@ -12,7 +12,6 @@
 
 #include "error.h"
 #include "heap.h"
-#include "cache.h"
 #include "lock.h"
 #include "tcache.h"
 
@@ -146,7 +145,7 @@ int mymap_heap_check(struct mymap_heap *heap)
 	mm_tcache_probe(heap);
 	if (mm_lock(heap) < 0)
 		return -1;
-	mm_caches_return(heap);
+	mm_tcache_return(heap);
 	ret = check_locked(heap);
 	mm_unlock(heap);
 	if (ret < 0)

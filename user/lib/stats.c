@@ -8,7 +8,6 @@
 
 #include "error.h"
 #include "heap.h"
-#include "cache.h"
 #include "lock.h"
 #include "tcache.h"
 
@@ -83,7 +82,7 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	 */
 	struct mm_tcache_totals cached;
 
-	mm_caches_return(heap);
+	mm_tcache_return(heap);
 	mm_tcache_totals(heap, &cached);
 	const struct mm_header *hdr = heap->hdr;
 	const struct mm_counters *c = &hdr->counters;

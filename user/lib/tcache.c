@@ -106,15 +106,24 @@ static void release_slot(struct mymap_heap *h, struct mm_tcache *s)
 	c->free_count += frees;
 	if (peak > c->peak_in_use)
 		c->peak_in_use = peak;
+	if (mm_tcache_solo(h) == s)
+		__atomic_store_n(&h->solo_slot, NULL, __ATOMIC_RELAXED);
 	atomic_store_explicit(&s->owner, 0, memory_order_release);
 }
 
 void mm_tcache_flush(struct mymap_heap *h)
 {
-	struct mm_tcache *s = mm_tcache_mine(h);
+	bool sole;
+	struct mm_tcache *s = mm_tcache_mine(h, &sole);
 
 	if (s && s->bytes)
 		empty_slot(h, s);
+}
+
+void mm_tcache_return(struct mymap_heap *h)
+{
+	mm_tcache_flush(h);
+	mm_tcache_reap(h);
 }
 
 /*
@@ -289,7 +298,7 @@ static void remember(struct mymap_heap *h, struct mm_tcache *s)
 	t->handle = h->serial;
 	t->slot = s;
 	if (__libc_single_threaded)
-		h->solo_slot = s;
+		__atomic_store_n(&h->solo_slot, s, __ATOMIC_RELAXED);
 	if (exit_key_made)
 		pthread_setspecific(exit_key, t);
 }
@@ -323,7 +332,9 @@ void mm_tcache_claim(struct mymap_heap *h)
 {
 	uint64_t me = mm_thread_id();
 
-	if (mm_tcache_mine(h))
+	bool sole;
+
+	if (mm_tcache_mine(h, &sole))
 		return;
 	if (h->tcache_wait) {
 		h->tcache_wait--;

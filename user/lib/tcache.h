@@ -2,21 +2,26 @@
 /*
  * tcache.h - the thread cache: small freed blocks kept for the next
  * request of their size, in a per-thread slot that lives in the heap
- * header: on shared heaps, and on private heaps in a process with more
- * than one thread.
+ * header, on every backend and kind of heap.
  *
  * A shared heap would pay the lock and the journal on every call, and the
  * threads of one process would fight over the lock and the header; the
- * slot lets a thread skip both for churn of blocks up to 1 KiB, as the
- * private cache (cache.h) does for a process with one thread, while
- * everything stays where the other threads and processes can see it:
+ * slot lets a thread skip both for churn of blocks up to 1 KiB, as
+ * glibc's tcache does, while everything stays where the other threads and
+ * processes can see it:
  *
  * - a thread claims a slot for a handle by swapping its identity
  *   (mm_thread_id()) into the slot's owner word; from then on only that
  *   thread changes the slot, with plain stores, without the heap lock.
  *   The thread finds its slot again through a small table in its own
- *   thread-local storage, keyed by the handle's number.  A forked child's
- *   thread has another identity and claims a slot of its own.
+ *   thread-local storage, keyed by the handle's number; a process that
+ *   has never had a second thread, through the handle  (mm_tcache_mine).
+ *   A forked child's thread has another identity and claims a slot of its
+ *   own.
+ * - a private heap (anon without MYMAP_SHARED, brk) in a process with one
+ *   thread has one user, and its header is private memory: nobody else
+ *   can read the slot, so its one thread changes it without the sequence
+ *   number and keeps as many blocks as the lists hold.
  * - a cached block stays in the block chain with the state MM_CACHED
  *   (state and canary change in one store, mm_change_state), so a second
  *   free is named by anyone and neighbours never merge with it; the lock
@@ -47,11 +52,14 @@
 
 #include <sys/single_threaded.h>
 
-#include "cache.h"
 #include "heap.h"
 #include "identity.h"
 
-/* A thread keeps at most this share of the region in its cache. */
+/*
+ * A thread keeps at most this share of the region in its cache, where
+ * others could use the blocks: the sole user of a private heap gets its
+ * blocks back whenever a request finds no room.
+ */
 #define MM_TCACHE_SHARE 16
 
 /*
@@ -77,6 +85,14 @@ void mm_tcache_claim(struct mymap_heap *h);
 
 /* Under the lock: returns every block of the calling thread's slot to the heap. */
 void mm_tcache_flush(struct mymap_heap *h);
+
+/*
+ * Under the lock, before statistics or a check, or to serve a request
+ * that found no room: returns to the heap what the calling thread's slot
+ * holds, and the slots of dead threads (mm_tcache_reap).  Live threads'
+ * slots stay.
+ */
+void mm_tcache_return(struct mymap_heap *h);
 
 /*
  * Without the lock: reads in /proc whether the owner of each slot claimed
@@ -126,14 +142,35 @@ struct mm_tcache_totals {
 void mm_tcache_totals(struct mymap_heap *h, struct mm_tcache_totals *t);
 
 /*
- * The calling thread's slot for @h, else NULL.  A process that has never
- * had a second thread finds it in the handle, without thread-local
- * storage (its one thread has the process's identity); the table serves
- * the rest.
+ * Whether the caller is the only user of @h's slots: a private heap that
+ * caches, in a process with one thread.  Its slot (mm_tcache_solo) is then
+ * changed without the sequence number and not held to MM_TCACHE_SHARE.
  */
-static mm_inline struct mm_tcache *mm_tcache_mine(const struct mymap_heap *h)
+static mm_inline bool mm_tcache_sole(const struct mymap_heap *h)
 {
-	struct mm_tcache *s = h->solo_slot;
+	return h->private_tcache && __libc_single_threaded;
+}
+
+/*
+ * The slot the process's one thread claimed through @h, or NULL.  The
+ * handle forgets it when it is given up and in a forked child, so the
+ * sole user of a private heap needs no owner check.
+ */
+static mm_inline struct mm_tcache *mm_tcache_solo(const struct mymap_heap *h)
+{
+	return __atomic_load_n(&h->solo_slot, __ATOMIC_RELAXED);
+}
+
+/*
+ * The calling thread's slot for @h, else NULL, for a caller that is not
+ * its sole user: found by the identity in its owner word.  A process that
+ * has never had a second thread finds it in the handle, without
+ * thread-local storage (its one thread has the process's identity); the
+ * table serves the rest.
+ */
+static mm_inline struct mm_tcache *mm_tcache_owned(const struct mymap_heap *h)
+{
+	struct mm_tcache *s = mm_tcache_solo(h);
 
 	/*
 	 * An identity not computed yet owns no slot: a thread that has never
@@ -156,23 +193,31 @@ static mm_inline struct mm_tcache *mm_tcache_mine(const struct mymap_heap *h)
 	return NULL;
 }
 
+/* The calling thread's slot for @h, else NULL; *@sole: mm_tcache_sole(). */
+static mm_inline struct mm_tcache *mm_tcache_mine(const struct mymap_heap *h, bool *sole)
+{
+	*sole = mm_tcache_sole(h);
+	return *sole ? mm_tcache_solo(h) : mm_tcache_owned(h);
+}
+
 /* The bytes the calling thread's slot holds (0 without one): the heap counts them as in use. */
 static mm_inline uint64_t mm_tcache_bytes(const struct mymap_heap *h)
 {
-	const struct mm_tcache *s = mm_tcache_mine(h);
+	bool sole;
+	const struct mm_tcache *s = mm_tcache_mine(h, &sole);
 
 	return s ? s->bytes : 0;
 }
 
 /*
  * Whether a locked call should claim a slot for the calling thread: it
- * has none, and neither is the handle without slots (MYMAP_NOCACHE) nor
- * does the handle's own cache serve (a private heap in a process with one
- * thread, cache.h).
+ * has none, and the handle caches (not MYMAP_NOCACHE).
  */
 static mm_inline bool mm_tcache_wanted(const struct mymap_heap *h)
 {
-	return !h->nocache && !mm_cache_usable(h) && !mm_tcache_mine(h);
+	bool sole;
+
+	return !h->nocache && !mm_tcache_mine(h, &sole);
 }
 
 /*
@@ -209,68 +254,86 @@ static mm_inline void mm_tcache_end(struct mm_tcache *s, uint32_t seq)
  */
 #define mm_tcache_set(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELEASE)
 
-/* mm_tcache_head() of a damaged list: never a block's offset (blocks end below 2^32 units). */
-#define MM_TCACHE_DAMAGED UINT32_MAX
-
 /*
- * The head of slot @s's list of blocks of @units, if it can be popped: an
- * intact cached block of that size, with the slot's counts agreeing.  0 if
- * the list is empty or @units not a cached size; MM_TCACHE_DAMAGED if the
- * list is damaged in the region, for the caller to drop
- * (mm_tcache_drop_list) and never follow.  Separate from the pop itself,
- * so that a caller can drop the list in a function of its own: a call on
- * the fast path would make it save registers on every request.
+ * Adds @delta to a slot field: as mm_tcache_set(), or for the slot's sole
+ * user (mm_tcache_sole), which has no reader to order for, a plain add.
  */
-static mm_inline uint32_t mm_tcache_head(struct mymap_heap *h, struct mm_tcache *s, uint32_t units)
+#define mm_tcache_add(sole, field, delta)                                                          \
+	do {                                                                                       \
+		if (sole)                                                                          \
+			(field) += (delta);                                                        \
+		else                                                                               \
+			mm_tcache_set(field, (field) + (delta));                                   \
+	} while (0)
+
+/* The head of slot @s's list of blocks of @units; 0 if it is empty or @units not a cached size. */
+static mm_inline uint32_t mm_tcache_head(const struct mm_tcache *s, uint32_t units)
 {
 	uint32_t bin = units - MM_MIN_UNITS;
 
-	if (bin >= MM_TCACHE_BINS)
-		return 0;
-	uint32_t at = s->head[bin];
-
-	if (!at)
-		return 0;
-	if (mm_unlikely(!mm_cached_block_ok(h, at, units) || s->bytes < mm_usable_of(units) ||
-			!s->count[bin]))
-		return MM_TCACHE_DAMAGED;
-	return at;
+	return bin < MM_TCACHE_BINS ? s->head[bin] : 0;
 }
 
-/* Pops @at, the head mm_tcache_head() gave for @units, and makes it live again. */
+/*
+ * Whether @at, the head of slot @s's list of blocks of @units, can be
+ * popped: an intact cached block of that size, and where others can write
+ * the header (not @sole, as for mm_tcache_take), the slot's counts
+ * agreeing.  If not, the caller drops the list (mm_tcache_drop_list) and
+ * never follows it.  Separate from the pop itself, so that a caller can
+ * drop the list in a function of its own: a call on the fast path would
+ * make it save registers on every request.
+ */
+static mm_inline bool mm_tcache_head_ok(const struct mymap_heap *h, const struct mm_tcache *s,
+					uint32_t units, uint32_t at, bool sole)
+{
+	return mm_likely(mm_cached_block_ok(h, at, units)) &&
+	       (sole || (s->bytes >= mm_usable_of(units) && s->count[units - MM_MIN_UNITS]));
+}
+
+/*
+ * Pops @at, the head mm_tcache_head_ok() accepted for @units, and makes it
+ * live again; @sole: the caller is the slot's only user (mm_tcache_sole).
+ */
 static mm_inline void *mm_tcache_take(struct mymap_heap *h, struct mm_tcache *s, uint32_t units,
-				      uint32_t at)
+				      uint32_t at, bool sole)
 {
 	uint32_t bin = units - MM_MIN_UNITS;
 	uint64_t usable = mm_usable_of(units);
 	uint32_t next = mm_links_at(h, at)->next;
-	uint32_t seq = mm_tcache_begin(s);
+	uint32_t seq = sole ? 0 : mm_tcache_begin(s);
 
 	mm_change_state(h, at, MM_CACHED, MM_USED);
 	__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
-	mm_tcache_set(s->count[bin], s->count[bin] - 1);
-	mm_tcache_set(s->bytes, s->bytes - usable);
-	mm_tcache_set(s->allocs, s->allocs + 1);
+	mm_tcache_add(sole, s->count[bin], -1);
+	mm_tcache_add(sole, s->bytes, -usable);
 	/* In use now: the heap's figure, less what the cache holds. */
 	uint64_t in_use = __atomic_load_n(&h->hdr->counters.in_use, __ATOMIC_RELAXED) - s->bytes;
 
 	if (in_use > s->peak)
 		mm_tcache_set(s->peak, in_use);
-	mm_tcache_end(s, seq);
+	/* Apart from @bytes: the sole user's two adds would otherwise be made one vector add. */
+	mm_tcache_add(sole, s->allocs, 1);
+	if (!sole)
+		mm_tcache_end(s, seq);
 	return mm_payload_at(h, at);
 }
 
-/* A cached block of exactly @units from slot @s, made live again, or NULL; a damaged list is
- * dropped. */
-static mm_inline void *mm_tcache_pop(struct mymap_heap *h, struct mm_tcache *s, uint32_t units)
+/*
+ * A cached block of exactly @units from slot @s, made live again, or NULL;
+ * a damaged list is dropped.  @sole as for mm_tcache_take().
+ */
+static mm_inline void *mm_tcache_pop(struct mymap_heap *h, struct mm_tcache *s, uint32_t units,
+				     bool sole)
 {
-	uint32_t at = mm_tcache_head(h, s, units);
+	uint32_t at = mm_tcache_head(s, units);
 
-	if (mm_unlikely(at == MM_TCACHE_DAMAGED)) {
+	if (!at)
+		return NULL;
+	if (mm_unlikely(!mm_tcache_head_ok(h, s, units, at, sole))) {
 		mm_tcache_drop_list(h, s, units - MM_MIN_UNITS);
 		return NULL;
 	}
-	return at ? mm_tcache_take(h, s, units, at) : NULL;
+	return mm_tcache_take(h, s, units, at, sole);
 }
 
 /*
@@ -281,9 +344,11 @@ static mm_inline void *mm_tcache_pop(struct mymap_heap *h, struct mm_tcache *s, 
  * this path or the locked one, finds it cached and reports a double free.
  * Its neighbours are not looked at (each would be a likely cache miss on
  * every free): a damaged one is found when the block goes back to the
- * heap, as with the private cache (cache.h).
+ * heap.  @sole as for mm_tcache_take(); @live: the caller has checked
+ * that the block is live (is_live, alloc.c).
  */
-static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, uint32_t at)
+static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, uint32_t at,
+				     bool sole, bool live)
 {
 	/* Read once, atomically: a racing locked free of the block may rewrite it. */
 	uint32_t size = __atomic_load_n(&mm_block_at(h, at)->size, __ATOMIC_RELAXED);
@@ -291,16 +356,22 @@ static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, 
 	uint64_t usable = mm_usable_of(size);
 
 	if (bin >= MM_TCACHE_BINS || s->count[bin] >= MM_TCACHE_DEPTH ||
-	    s->bytes + usable > h->region.size / MM_TCACHE_SHARE || !mm_block_claim(h, at, size))
+	    (!sole && s->bytes + usable > h->region.size / MM_TCACHE_SHARE))
 		return false;
-	uint32_t seq = mm_tcache_begin(s);
+	/* Nobody else can free it: checked live, and the caller is the sole user. */
+	if (sole && live)
+		mm_change_state(h, at, MM_USED, MM_CACHED);
+	else if (!mm_block_claim(h, at, size))
+		return false;
+	uint32_t seq = sole ? 0 : mm_tcache_begin(s);
 
 	mm_links_at(h, at)->next = s->head[bin];
 	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
-	mm_tcache_set(s->count[bin], s->count[bin] + 1);
-	mm_tcache_set(s->bytes, s->bytes + usable);
-	mm_tcache_set(s->frees, s->frees + 1);
-	mm_tcache_end(s, seq);
+	mm_tcache_add(sole, s->count[bin], 1);
+	mm_tcache_add(sole, s->bytes, usable);
+	mm_tcache_add(sole, s->frees, 1);
+	if (!sole)
+		mm_tcache_end(s, seq);
 	return true;
 }
 
