@@ -348,7 +348,7 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	 */
 	uint32_t size = b->size, prev = b->prev; /* only lock holders change them */
 
-	if (mm_unlikely(!mm_block_claim(h, at, size)))
+	if (mm_unlikely(!mm_block_claim(h, at, size, false)))
 		return bad_block(h, at, "mymap_free");
 	if (mm_unlikely(mm_free_neighbours(h, at, &n, "mymap_free") < 0)) {
 		mm_change_state(h, at, MM_CACHED, MM_USED);

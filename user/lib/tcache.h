@@ -15,7 +15,7 @@
  *   thread changes the slot, with plain stores, without the heap lock.
  *   The thread finds its slot again through a small table in its own
  *   thread-local storage, keyed by the handle's number; a process that
- *   has never had a second thread, through the handle  (mm_tcache_mine).
+ *   has never had a second thread, through the handle (mm_tcache_solo).
  *   A forked child's thread has another identity and claims a slot of its
  *   own.
  * - a private heap (anon without MYMAP_SHARED, brk) in a process with one
@@ -361,7 +361,7 @@ static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, 
 	/* Nobody else can free it: checked live, and the caller is the sole user. */
 	if (sole && live)
 		mm_change_state(h, at, MM_USED, MM_CACHED);
-	else if (!mm_block_claim(h, at, size))
+	else if (!mm_block_claim(h, at, size, sole))
 		return false;
 	uint32_t seq = sole ? 0 : mm_tcache_begin(s);
 
