@@ -4,13 +4,13 @@
  * operations, some of which damage the heap on purpose.
  *
  * Every input starts from a freshly formatted heap, shared (memfd, with
- * its cache slots), private (anon, with its block cache) or shared without
- * a cache (MYMAP_NOCACHE: every free merges at once) as its first byte
- * says.  The heap must never
- * crash or touch memory outside its region (ASan, UBSan watch), whatever
- * the damage; as long as an input has damaged nothing, every operation
- * must succeed or fail with ENOMEM, block contents must survive, and
- * mymap_heap_check() and the statistics must agree at the end.
+ * its cache slots), private (anon, its one thread its slot's sole user)
+ * or shared without a cache (MYMAP_NOCACHE: every free merges at once) as
+ * its first byte says.  The heap must never crash or touch memory outside
+ * its region (ASan, UBSan watch), whatever the damage; as long as an
+ * input has damaged nothing, every operation must succeed or fail with
+ * ENOMEM, block contents must survive, and mymap_heap_check() and the
+ * statistics must agree at the end.
  *
  * Operations (one byte of opcode, then arguments):
  *   0 malloc SIZE16   1 calloc SIZE16   2 aligned SHIFT SIZE16
