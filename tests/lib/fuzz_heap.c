@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,8 +183,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		guarded_shared = guarded_open(GUARDED_SHARED, HEAP_SIZE);
 		guarded_private = guarded_open(GUARDED_PRIVATE, HEAP_SIZE);
 		if (!shared_heap || !private_heap || !uncached_heap || !guarded_shared ||
-		    !guarded_private)
+		    !guarded_private) {
+			fprintf(stderr, "fuzz_heap: cannot open the heaps (%s%s%s%s%s): %s\n",
+				shared_heap ? "" : " shared", private_heap ? "" : " private",
+				uncached_heap ? "" : " uncached",
+				guarded_shared ? "" : " guarded shared",
+				guarded_private ? "" : " guarded private", mymap_last_message());
 			abort();
+		}
 	}
 	/* The first byte picks the heap, or a region image. */
 	unsigned int first = take(&in, 1);
