@@ -4,13 +4,13 @@
  * operations, some of which damage the heap on purpose.
  *
  * Every input starts from a freshly formatted heap, shared (memfd, with
- * its cache slots), private (anon, with its block cache) or shared without
- * a cache (MYMAP_NOCACHE: every free merges at once) as its first byte
- * says.  The heap must never
- * crash or touch memory outside its region (ASan, UBSan watch), whatever
- * the damage; as long as an input has damaged nothing, every operation
- * must succeed or fail with ENOMEM, block contents must survive, and
- * mymap_heap_check() and the statistics must agree at the end.
+ * its cache slots), private (anon, its one thread its slot's sole user)
+ * or shared without a cache (MYMAP_NOCACHE: every free merges at once) as
+ * its first byte says.  The heap must never crash or touch memory outside
+ * its region (ASan, UBSan watch), whatever the damage; as long as an
+ * input has damaged nothing, every operation must succeed or fail with
+ * ENOMEM, block contents must survive, and mymap_heap_check() and the
+ * statistics must agree at the end.
  *
  * Operations (one byte of opcode, then arguments):
  *   0 malloc SIZE16   1 calloc SIZE16   2 aligned SHIFT SIZE16
@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,8 +183,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		guarded_shared = guarded_open(GUARDED_SHARED, HEAP_SIZE);
 		guarded_private = guarded_open(GUARDED_PRIVATE, HEAP_SIZE);
 		if (!shared_heap || !private_heap || !uncached_heap || !guarded_shared ||
-		    !guarded_private)
+		    !guarded_private) {
+			fprintf(stderr, "fuzz_heap: cannot open the heaps (%s%s%s%s%s): %s\n",
+				shared_heap ? "" : " shared", private_heap ? "" : " private",
+				uncached_heap ? "" : " uncached",
+				guarded_shared ? "" : " guarded shared",
+				guarded_private ? "" : " guarded private", mymap_last_message());
 			abort();
+		}
 	}
 	/* The first byte picks the heap, or a region image. */
 	unsigned int first = take(&in, 1);
@@ -200,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		heap = uncached_heap;
 	}
-	/* The handle's cache refers to the old format: empty it by a check first. */
+	/* Blocks cached in the old format go back first; the format gives out new slots. */
 	mymap_heap_check(heap);
 	mm_format(heap);
 	base = mymap_heap_base(heap);

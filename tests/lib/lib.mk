@@ -20,7 +20,7 @@ $(LIB_TEST_DIR)/example_list_so: $(OBJ)/tests/lib/example_list.o $(BUILD)/lib/li
 
 # Tests that reach into the heap's layout (user/lib/layout.h).
 $(OBJ)/tests/lib/test_lock.o $(SAN)/obj/tests/lib/test_lock.o \
-$(OBJ)/tests/lib/test_pcache.o $(SAN)/obj/tests/lib/test_pcache.o \
+$(OBJ)/tests/lib/test_tcache.o $(SAN)/obj/tests/lib/test_tcache.o \
 $(OBJ)/tests/lib/test_damage.o $(SAN)/obj/tests/lib/test_damage.o: CFLAGS += -Iuser/lib
 
 $(LIB_TEST_SAN_DIR)/%: $(SAN)/obj/tests/lib/%.o $(SAN)/lib/libmymap.a
@@ -45,9 +45,9 @@ suite-lib-model: $(LIB_TEST_DIR)/test_model $(LIB_TEST_SAN_DIR)/test_model
 # The tests where threads share a heap (the lock, the per-thread caches)
 # also run under ThreadSanitizer, with the library built for it as in
 # tests/ipc/ipc.mk.
-LIB_TSAN_TESTS := test_lock test_pcache
+LIB_TSAN_TESTS := test_lock test_tcache
 LIB_TSAN_DIR := $(BUILD)/tsan/lib
-$(BUILD)/tsan/obj/tests/lib/test_lock.o $(BUILD)/tsan/obj/tests/lib/test_pcache.o: \
+$(BUILD)/tsan/obj/tests/lib/test_lock.o $(BUILD)/tsan/obj/tests/lib/test_tcache.o: \
 	CFLAGS += -Iuser/lib
 $(LIB_TSAN_DIR)/%: $(BUILD)/tsan/obj/tests/lib/%.o \
 		$(patsubst %.c,$(BUILD)/tsan/obj/%.o,$(shell find user/lib -name '*.c' | sort))
@@ -55,7 +55,7 @@ $(LIB_TSAN_DIR)/%: $(BUILD)/tsan/obj/tests/lib/%.o \
 	$(CC) $(CFLAGS) -fsanitize=thread -o $@ $^ $(LIB_LDLIBS) -lpthread
 
 # Unit tests of the library's parts, plain and under the sanitizers.
-LIB_UNIT_TESTS := test_heap test_errors test_damage test_lock test_pcache
+LIB_UNIT_TESTS := test_heap test_errors test_damage test_lock test_tcache
 SUITES += lib
 SUITE_HELP_lib := libmymap's unit tests, plain, under ASan and TSan, and the shared library (host)
 .PHONY: suite-lib

@@ -362,7 +362,7 @@ static void damage_journal(struct victim *v, uint64_t arg)
 /* The victim's own cache slot (memfd only), or a dead owner's with its fields damaged. */
 static void damage_slot(struct victim *v, uint64_t arg)
 {
-	struct mm_pcache *s = &v->hdr->pcache[0];
+	struct mm_tcache *s = &v->hdr->tcache[0];
 	unsigned int field = (unsigned int)(arg % 10), vi = (unsigned int)(arg / 10 % EDGE_VALUES);
 	uint64_t value = edge_value(v, v->freed_small, vi);
 	uint32_t bin = hdr_at(v, v->freed_small)->size - MM_MIN_UNITS;
@@ -399,8 +399,8 @@ static void damage_slot(struct victim *v, uint64_t arg)
 		s->count[bin] = (uint8_t)(value ? value : 255);
 		break;
 	default:
-		s->head[vi % MM_PCACHE_BINS] = (uint32_t)value;
-		s->count[vi % MM_PCACHE_BINS] = 16;
+		s->head[vi % MM_TCACHE_BINS] = (uint32_t)value;
+		s->count[vi % MM_TCACHE_BINS] = 16;
 		break;
 	}
 }

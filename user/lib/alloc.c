@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * alloc.c - the paths of mymap_malloc(), mymap_free() and their kin: a
- * request is served by the caller's cache if one serves it (cache.h,
- * pcache.h), else under the heap lock by the TLSF core (tlsf.h), placed
+ * request is served by the calling thread's cache slot if it has one
+ * (tcache.h), else under the heap lock by the TLSF core (tlsf.h), placed
  * on the large-block grid where that applies (grid.h).
  *
  * Every operation first checks every header and link it will follow or
@@ -13,11 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
 #include "error.h"
 #include "heap.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 /* Units for a request of @size bytes: header plus payload, rounded up. */
 static inline uint32_t units_for(size_t size)
@@ -43,11 +42,11 @@ __attribute__((cold)) int mm_damaged(struct mymap_heap *h, const char *what, uin
 
 /*
  * mm_take_free_block() for a request: when nothing fits, the cached blocks go
- * back to the heap (where they may merge into a fit) - the handle's, the
- * calling thread's slot's and the slots of owners found dead
- * (mm_caches_return) - and the search runs once more.  If it still fails
+ * back to the heap (where they may merge into a fit) - the calling
+ * thread's slot's and the slots of owners found dead (mm_tcache_return) -
+ * and the search runs once more.  If it still fails
  * and a look for dead owners is due (and @may_probe: not the request's
- * second try), PROBE_FIRST: the caller unlocks, probes (mm_pcache_probe
+ * second try), PROBE_FIRST: the caller unlocks, probes (mm_tcache_probe
  * reads /proc, never under the lock) and asks again.  A request that
  * still fails is counted and reported.
  */
@@ -58,11 +57,11 @@ static mm_inline int64_t take_for_request(struct mymap_heap *h, uint32_t units, 
 
 	if (mm_likely(at != 0))
 		return at;
-	mm_caches_return(h);
+	mm_tcache_return(h);
 	at = mm_take_free_block(h, units, what);
 	if (at != 0)
 		return at;
-	if (may_probe && mm_pcache_probe_due(h))
+	if (may_probe && mm_tcache_probe_due(h))
 		return PROBE_FIRST;
 	h->hdr->counters.failed_count++;
 	mm_fail(MYMAP_ERR_NOMEM, ENOMEM, "%s: no free block of %llu bytes", what,
@@ -89,22 +88,20 @@ static int64_t take_for_grid(struct mymap_heap *h, uint32_t units, uint32_t *gap
 }
 
 /*
- * Takes the lock for a call that changes the heap, settling the caches
- * first: a process that has started a second thread empties its handle
- * cache, and on a shared heap a single-threaded one claims its slot.
- * Returns 0, or -1 as mm_lock().
+ * Takes the lock for a call that changes the heap, and claims a cache
+ * slot for the calling thread if it has none.  Returns 0, or -1 as
+ * mm_lock().
  */
 static mm_inline int lock_for_change(struct mymap_heap *h)
 {
-	bool claim = mm_pcache_wanted(h);
+	bool claim = mm_tcache_wanted(h);
 
 	if (mm_unlikely(claim))
-		mm_pcache_before_claim(h); /* /proc is read only without the lock */
+		mm_tcache_before_claim(h); /* /proc is read only without the lock */
 	if (mm_unlikely(mm_lock(h) < 0))
 		return -1;
-	mm_cache_drain(h);
 	if (mm_unlikely(claim))
-		mm_pcache_claim(h);
+		mm_tcache_claim(h);
 	return 0;
 }
 
@@ -128,44 +125,37 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 		at = take_for_grid(heap, units, &gap, &used, may_probe);
 	if (mm_likely(at > 0))
 		p = mm_payload_at(
-		    heap, mm_block_split(heap, (uint32_t)at, gap, used, mm_pcache_bytes(heap)));
+		    heap, mm_block_split(heap, (uint32_t)at, gap, used, mm_tcache_bytes(heap)));
 	mm_unlock(heap);
 	if (mm_unlikely(at == PROBE_FIRST)) {
-		mm_pcache_probe(heap);
+		mm_tcache_probe(heap);
 		return malloc_locked(heap, units, false);
 	}
 	return p;
 }
 
+/* malloc_slot() after it found its list damaged: drops it, then the free lists serve. */
+static __attribute__((noinline, cold)) void *
+malloc_slot_damaged(struct mymap_heap *heap, struct mm_tcache *slot, uint32_t units)
+{
+	mm_tcache_drop_list(heap, slot, units - MM_MIN_UNITS);
+	return malloc_locked(heap, units, true);
+}
+
 /*
- * Whether a cache serves the caller, and which: *@slot is the calling
- * thread's slot, or NULL where the handle's own cache serves.  The two
- * never serve the same heap at once.
+ * A request from the calling thread's @slot (@sole: mm_tcache_sole), every
+ * way out a tail call: no register is saved.
  */
-static mm_inline bool cache_serving(struct mymap_heap *h, struct mm_pcache **slot)
+static mm_inline void *malloc_slot(struct mymap_heap *heap, struct mm_tcache *slot, uint32_t units,
+				   bool sole)
 {
-	*slot = NULL;
-	return mm_cache_usable(h) || (*slot = mm_pcache_mine(h)) != NULL;
-}
+	uint32_t at = mm_tcache_head(slot, units);
 
-/* A cached block of @units made live, from @slot or the handle's cache (cache_serving), or NULL. */
-static mm_inline void *cache_take(struct mymap_heap *h, struct mm_pcache *slot, uint32_t units)
-{
-	if (slot)
-		return mm_pcache_pop(h, slot, units);
-
-	void *p = mm_cache_pop(h, units);
-
-	/* The handle's cache, not a slot: nothing cached counts as in use. */
-	if (p)
-		mm_count_alloc(&h->hdr->counters, units, 0);
-	return p;
-}
-
-/* Caches the live block at @at in @slot or the handle's cache; false if there is no room. */
-static mm_inline bool cache_give(struct mymap_heap *h, struct mm_pcache *slot, uint32_t at)
-{
-	return slot ? mm_pcache_push(h, slot, at) : mm_cache_push(h, at);
+	if (mm_unlikely(!at))
+		return malloc_locked(heap, units, true);
+	if (mm_likely(mm_tcache_head_ok(heap, slot, units, at, sole)))
+		return mm_tcache_take(heap, slot, units, at, sole);
+	return malloc_slot_damaged(heap, slot, units);
 }
 
 /*
@@ -174,44 +164,30 @@ static mm_inline bool cache_give(struct mymap_heap *h, struct mm_pcache *slot, u
  * both paths it saved five on every call.  (mymap_free() gained nothing
  * from the same split.)  They, mymap_malloc() and mymap_free() are marked
  * hot, which puts them side by side in .text.hot: a program's churn runs
- * in one page of the library.  QEMU's TCG chains translated code only
- * within a page, and there this took churn from 91 to 82 ns on a private
- * heap and from 96 to 93 on a shared one, in one VM run with glibc at 91.
+ * in one page of the library.
  */
-static __attribute__((noinline, hot)) void *malloc_cached(struct mymap_heap *heap, uint32_t units)
+static __attribute__((noinline, hot)) void *malloc_sole(struct mymap_heap *heap, uint32_t units)
 {
-	void *p = cache_take(heap, NULL, units);
+	struct mm_tcache *slot = mm_tcache_solo(heap);
 
-	return p ? p : malloc_locked(heap, units, true);
+	return slot ? malloc_slot(heap, slot, units, true) : malloc_locked(heap, units, true);
 }
 
-/* malloc_slot() after it found its list damaged: drops it, then the free lists serve. */
-static __attribute__((noinline, cold)) void *
-malloc_slot_damaged(struct mymap_heap *heap, struct mm_pcache *slot, uint32_t units)
+static __attribute__((noinline, hot)) void *
+malloc_shared_slot(struct mymap_heap *heap, struct mm_tcache *slot, uint32_t units)
 {
-	mm_pcache_drop_list(heap, slot, units - MM_MIN_UNITS);
-	return malloc_locked(heap, units, true);
-}
-
-/* cache_take() with @slot known, every way out a tail call: no register is saved. */
-static __attribute__((noinline, hot)) void *malloc_slot(struct mymap_heap *heap,
-							struct mm_pcache *slot, uint32_t units)
-{
-	uint32_t at = mm_pcache_head(heap, slot, units);
-
-	if (mm_likely(at != 0 && at != MM_PCACHE_DAMAGED))
-		return mm_pcache_take(heap, slot, units, at);
-	return at ? malloc_slot_damaged(heap, slot, units) : malloc_locked(heap, units, true);
+	return malloc_slot(heap, slot, units, false);
 }
 
 __attribute__((hot)) void *mymap_malloc(struct mymap_heap *heap, size_t size)
 {
 	uint32_t units = units_for(size);
-	struct mm_pcache *slot;
+	struct mm_tcache *slot;
 
-	if (!cache_serving(heap, &slot))
-		return malloc_locked(heap, units, true);
-	return slot ? malloc_slot(heap, slot, units) : malloc_cached(heap, units);
+	if (mm_tcache_sole(heap))
+		return malloc_sole(heap, units);
+	slot = mm_tcache_owned(heap);
+	return slot ? malloc_shared_slot(heap, slot, units) : malloc_locked(heap, units, true);
 }
 
 void *mymap_calloc(struct mymap_heap *heap, size_t n, size_t size)
@@ -255,11 +231,11 @@ static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t si
 		if (gap && gap < MM_MIN_UNITS)
 			gap += align_units;
 		p = mm_payload_at(heap,
-				  mm_block_split(heap, at, gap, units, mm_pcache_bytes(heap)));
+				  mm_block_split(heap, at, gap, units, mm_tcache_bytes(heap)));
 	}
 	mm_unlock(heap);
 	if (found == PROBE_FIRST) {
-		mm_pcache_probe(heap);
+		mm_tcache_probe(heap);
 		return aligned_locked(heap, alignment, size, false);
 	}
 	return p;
@@ -372,7 +348,7 @@ int mm_free_locked(struct mymap_heap *h, uint32_t at)
 	 */
 	uint32_t size = b->size, prev = b->prev; /* only lock holders change them */
 
-	if (mm_unlikely(!mm_block_claim(h, at, size)))
+	if (mm_unlikely(!mm_block_claim(h, at, size, false)))
 		return bad_block(h, at, "mymap_free");
 	if (mm_unlikely(mm_free_neighbours(h, at, &n, "mymap_free") < 0)) {
 		mm_change_state(h, at, MM_CACHED, MM_USED);
@@ -406,16 +382,13 @@ __attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 		return 0;
 	if (block_of(heap, ptr, &at, "mymap_free") < 0)
 		return -1;
-	struct mm_pcache *slot;
+	bool sole;
+	struct mm_tcache *slot = mm_tcache_mine(heap, &sole);
 
-	/* cache_serving() and cache_give(), spelt out: each branch then knows its cache. */
-	if (mm_cache_usable(heap)) {
-		if (is_live(heap, at) && mm_cache_push(heap, at))
-			return 0;
-	} else if ((slot = mm_pcache_mine(heap)) != NULL) {
-		if (mm_pcache_push(heap, slot, at))
-			return 0;
-	}
+	/* Each branch knows whether it is the slot's sole user. */
+	if (slot && (sole ? mm_tcache_push(heap, slot, at, true, false)
+			  : mm_tcache_push(heap, slot, at, false, false)))
+		return 0;
 	return free_locked(heap, at);
 }
 
@@ -486,7 +459,7 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
 		mm_list_insert(h, at + used, rest);
 
 	mm_in_use_add(c, (int64_t)mm_usable_of(used) - (int64_t)mm_usable_of(size));
-	mm_count_peak(c, mm_pcache_bytes(h));
+	mm_count_peak(c, mm_tcache_bytes(h));
 	c->free = c->free - (n.next_size ? mm_usable_of(n.next_size) : 0) +
 		  (rest ? mm_usable_of(rest) : 0);
 	c->free_blocks = c->free_blocks - (n.next_size != 0) + (rest != 0);
@@ -509,23 +482,24 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	if (block_of(heap, ptr, &at, "mymap_realloc") < 0)
 		return NULL;
 	/*
-	 * With a cache: a block that already fits stays, and a cached block of
-	 * the new size takes the contents, with no lock taken and no
+	 * With a cache slot: a block that already fits stays, and a cached
+	 * block of the new size takes the contents, with no lock taken and no
 	 * neighbour looked at.
 	 */
-	struct mm_pcache *slot;
+	bool sole;
+	struct mm_tcache *slot = mm_tcache_mine(heap, &sole);
 
-	if (cache_serving(heap, &slot) && is_live(heap, at)) {
+	if (slot && is_live(heap, at)) {
 		uint32_t have = mm_block_at(heap, at)->size;
 
 		if (fits_already(have, units))
 			return ptr;
-		void *q = cache_take(heap, slot, units);
+		void *q = mm_tcache_pop(heap, slot, units, sole);
 
 		if (q) {
 			memmove(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			/* Still live: checked above, and only this thread changes it now. */
-			if (!cache_give(heap, slot, at))
+			if (!mm_tcache_push(heap, slot, at, sole, true))
 				free_locked(heap, at);
 			return q;
 		}

@@ -140,8 +140,12 @@ static mm_inline bool mm_block_is(const struct mymap_heap *h, uint32_t at, uint3
  * may rewrite it).  The winner goes on to cache the block or, under the
  * lock, to free it; a free cut short after the claim leaves the block
  * allocated, in state MM_CACHED, as any block of a dead process.
+ * @alone: nobody else can free the block meanwhile (the sole user of a
+ * private heap, tcache.h), so a compare and a store do, without the cost
+ * of a locked instruction.
  */
-static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at, uint32_t size)
+static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at, uint32_t size,
+				     bool alone)
 {
 	struct mm_block *b = mm_block_at(h, at);
 	uint32_t check = mm_check_of(h->salt, at, size, MM_USED);
@@ -149,8 +153,15 @@ static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at, ui
 	struct mm_block cached = {.state = MM_CACHED,
 				  .check = check ^ mm_state_key(MM_USED) ^ mm_state_key(MM_CACHED)};
 
-	return mm_fits(h, at, size) &&
-	       __atomic_compare_exchange_n(&b->tag, &live.tag, cached.tag, false, __ATOMIC_ACQ_REL,
+	if (!mm_fits(h, at, size))
+		return false;
+	if (alone) {
+		if (__atomic_load_n(&b->tag, __ATOMIC_RELAXED) != live.tag)
+			return false;
+		__atomic_store_n(&b->tag, cached.tag, __ATOMIC_RELAXED);
+		return true;
+	}
+	return __atomic_compare_exchange_n(&b->tag, &live.tag, cached.tag, false, __ATOMIC_ACQ_REL,
 					   __ATOMIC_RELAXED);
 }
 

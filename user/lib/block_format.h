@@ -24,8 +24,7 @@
 /* A header that stopped being a block start when its block was merged
  * into a neighbour: kept recognisable so a second free is named. */
 #define MM_GONE 0x454e4f47u /* "GONE" */
-/* Freed into a block cache: the handle's (private heaps, one thread,
- * cache.h) or a thread's slot in the heap header (pcache.h). */
+/* Freed into a thread's cache slot in the heap header (tcache.h). */
 #define MM_CACHED 0x48434143u /* "CACH" */
 
 /*

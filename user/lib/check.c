@@ -12,9 +12,8 @@
 
 #include "error.h"
 #include "heap.h"
-#include "cache.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 /*
  * Blocks a walk under the lock visits between two signs of life to the
@@ -155,10 +154,10 @@ int mymap_heap_check(struct mymap_heap *heap)
 
 	if (!heap)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_check: no heap");
-	mm_pcache_probe(heap);
+	mm_tcache_probe(heap);
 	if (mm_lock(heap) < 0)
 		return -1;
-	mm_caches_return(heap);
+	mm_tcache_return(heap);
 	ret = check_locked(heap);
 	mm_unlock(heap);
 	if (ret < 0)
@@ -220,5 +219,5 @@ void mm_recover(struct mymap_heap *h, uint64_t dead)
 	 * The dead holder's threads' cache slots come back too (no /proc read
 	 * under the lock: other dead owners wait for a probe).
 	 */
-	mm_pcache_reap_process(h, dead);
+	mm_tcache_reap_process(h, dead);
 }

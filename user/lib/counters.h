@@ -13,7 +13,7 @@
 
 /*
  * Adds @delta to the bytes in use.  Changed only under the lock, but read
- * without it when a cache slot serves a request (its peak, pcache.h): one
+ * without it when a cache slot serves a request (its peak, tcache.h): one
  * store the reader sees whole.
  */
 static inline void mm_in_use_add(struct mm_counters *c, int64_t delta)

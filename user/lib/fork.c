@@ -48,14 +48,19 @@ void mm_fork_parent(void)
 	mm_handles_unlock();
 }
 
-/* The child's copy names the parent as the holder: nobody holds it here. */
+/*
+ * The child's copy names the parent as the holder: nobody holds it here.
+ * Its thread has an identity of its own, and owns no cache slot yet.
+ */
 void mm_fork_child(void)
 {
-	for (struct mymap_heap *h = mm_handles_first(); h; h = h->open_next)
+	for (struct mymap_heap *h = mm_handles_first(); h; h = h->open_next) {
+		__atomic_store_n(&h->solo_slot, NULL, __ATOMIC_RELAXED);
 		if (h->fork_locked) {
 			h->fork_locked = false;
 			atomic_store_explicit(&h->hdr->lock.sleepers, 0, memory_order_relaxed);
 			atomic_store_explicit(&h->hdr->lock.owner, 0, memory_order_release);
 		}
+	}
 	mm_handles_unlock();
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * handle.h - struct mymap_heap, one process's view of a heap: its copies
- * of the header's checked constants, its mapping, and its caches.
+ * of the header's checked constants, its mapping, and how it finds its
+ * thread cache.
  */
 #ifndef MYMAP_HANDLE_H
 #define MYMAP_HANDLE_H
@@ -16,10 +17,6 @@
 #define mm_likely(x)   __builtin_expect(!!(x), 1)
 #define mm_unlikely(x) __builtin_expect(!!(x), 0)
 #define mm_inline      inline __attribute__((always_inline))
-
-/* As the slots in the header (layout.h): blocks of 2 .. 65 units, up to 1 KiB usable. */
-#define MM_CACHE_BINS  MM_PCACHE_BINS
-#define MM_CACHE_DEPTH MM_PCACHE_DEPTH
 
 /*
  * struct mymap_heap - one process's view of a heap.
@@ -36,17 +33,17 @@
  *          waiters and mymap_wait().
  * @lock_wait: how this handle waits for the heap lock: on @sleep, at most
  *          MYMAP_LOCK_TIMEOUT_NS for one live holder.
- * @cache:  small freed blocks kept for reuse (private heaps, cache.h).
  * @serial: the handle's number, unique in the process: threads find their
- *          cache slots in the header by it (pcache.h).
+ *          cache slots in the header by it (tcache.h).
  * @solo_slot: the cache slot the process's one thread claimed, while it has
- *          only one; its owner word says whether it is still the process's.
- * @pcache_wait: slow calls left before claiming a slot is tried again
+ *          only one (tcache.h: mm_tcache_solo); cleared when the slot is
+ *          given up and in a forked child.
+ * @tcache_wait: slow calls left before claiming a slot is tried again
  *          after every slot was found taken.
  * @nocache: MYMAP_NOCACHE: every free goes back to the heap at once.
- * @own_cache: neither shared nor @nocache, so the handle's own cache
- *          serves while the process has one thread (cache.h): one byte
- *          for the fast paths to test.
+ * @private_tcache: neither shared nor @nocache, so while the process has
+ *          one thread it is the sole user of the slots (mm_tcache_sole):
+ *          one byte for the fast paths to test.
  * @grid_from: the units from which a request is placed on the large-block
  *          grid (alloc.c); UINT32_MAX where this handle finds its arena
  *          resident (the device, or opened with MYMAP_POPULATE), so no page
@@ -61,20 +58,13 @@
  * @open_next, @open_prev: the list of the process's open handles (handles.c).
  * @fork_locked: fork.c took this heap's lock for a fork in progress.
  * @dead:   per cache slot of the header, an owner this process found dead
- *          by reading /proc without the lock (mm_pcache_probe), for the
- *          lock holder to reap (mm_pcache_reap): no /proc read ever
+ *          by reading /proc without the lock (mm_tcache_probe), for the
+ *          lock holder to reap (mm_tcache_reap): no /proc read ever
  *          stalls every process on the heap.
  * @probed_ns: when this handle last probed (mm_now_ns).
  * @probe_asap: a claim found every slot taken: probe before the next
  *          locked call.
  */
-/* Per size, a list of cached blocks linked through their first payload word. */
-struct mm_cache {
-	uint32_t blocks;
-	uint8_t count[MM_CACHE_BINS];
-	uint32_t head[MM_CACHE_BINS];
-};
-
 struct mymap_heap {
 	char *base;
 	struct mm_header *hdr;
@@ -84,19 +74,18 @@ struct mymap_heap {
 	struct mm_region region;
 	struct mm_sleep sleep;
 	struct mm_lock_wait lock_wait;
-	struct mm_cache cache;
 	uint64_t serial;
-	struct mm_pcache *solo_slot;
-	uint32_t pcache_wait;
+	struct mm_tcache *solo_slot;
+	uint32_t tcache_wait;
 	bool nocache;
-	bool own_cache;
+	bool private_tcache;
 	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;
 	uint64_t last;
 	struct mymap_heap *open_next, *open_prev;
 	bool fork_locked;
-	_Atomic uint64_t dead[MM_PCACHE_SLOTS];
+	_Atomic uint64_t dead[MM_TCACHE_SLOTS];
 	_Atomic uint64_t probed_ns;
 	_Atomic bool probe_asap;
 };

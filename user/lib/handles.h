@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * handles.h - the process's open heap handles, for what must reach every
- * one of them: a fork (fork.c) and a thread's exit (pcache.c).
+ * one of them: a fork (fork.c) and a thread's exit (tcache.c).
  */
 #ifndef MYMAP_HANDLES_H
 #define MYMAP_HANDLES_H

@@ -16,7 +16,7 @@
 #include "heap.h"
 #include "identity.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 void (*mm_test_hook)(const char *where);
 
@@ -28,7 +28,7 @@ void (*mm_test_hook)(const char *where);
  * first: mm_cached_block_ok() checks a cached block's place and extent in
  * one compare, end - first - units, which must not wrap.
  */
-_Static_assert(MM_MIN_REGION / MM_UNIT - HEADER_BYTES / MM_UNIT > MM_CACHE_BINS + MM_MIN_UNITS,
+_Static_assert(MM_MIN_REGION / MM_UNIT - HEADER_BYTES / MM_UNIT > MM_TCACHE_BINS + MM_MIN_UNITS,
 	       "the smallest region leaves room past the header for any cached size");
 
 /* How long an opener waits for another process's format to finish. */
@@ -72,6 +72,8 @@ void mm_format(struct mymap_heap *h)
 	uint64_t owner = atomic_load(&hdr->lock.owner);
 
 	memset((char *)hdr + sizeof(hdr->magic), 0, HEADER_BYTES - sizeof(hdr->magic));
+	/* The cache slots are new: this handle has claimed none of them. */
+	__atomic_store_n(&h->solo_slot, NULL, __ATOMIC_RELAXED);
 	/* Still the formatter's until the end, so a waiter can tell if it died. */
 	atomic_store(&hdr->lock.owner, owner);
 	hdr->version = MYMAP_HEAP_VERSION;
@@ -212,7 +214,7 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->base = r->base;
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;
-	h->own_cache = !h->region.shared && !h->nocache;
+	h->private_tcache = !h->region.shared && !h->nocache;
 	h->grid_from = r->backend == MYMAP_BACKEND_DEVICE || (flags & MYMAP_POPULATE)
 			   ? UINT32_MAX
 			   : MM_GRID_UNITS;
@@ -294,7 +296,7 @@ int mymap_close(struct mymap_heap *heap)
 	/* What this handle's threads cached goes back to the others, and so do their slots. */
 	locked = mm_lock(heap);
 	if (locked == 0) {
-		mm_pcache_release_handle(heap);
+		mm_tcache_release_handle(heap);
 		mm_unlock(heap);
 	}
 	ret = mm_region_release(&heap->region);

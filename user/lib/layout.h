@@ -65,7 +65,7 @@ struct mm_counters {
 };
 
 /*
- * The thread caches (pcache.h): a thread claims a slot for one handle by
+ * The thread caches (tcache.h): a thread claims a slot for one handle by
  * swapping its identity into @owner, and from then on only it changes the
  * slot, without the heap lock, until it closes the handle or is found dead
  * (then the lock holder returns the slot's blocks to the heap).
@@ -84,11 +84,11 @@ struct mm_counters {
  *         yet in the heap counters.
  * @peak:  the highest in-use figure a request served by the cache made.
  */
-#define MM_PCACHE_SLOTS 8
-#define MM_PCACHE_BINS	64
-#define MM_PCACHE_DEPTH 16
+#define MM_TCACHE_SLOTS 8
+#define MM_TCACHE_BINS	64
+#define MM_TCACHE_DEPTH 16
 
-struct mm_pcache {
+struct mm_tcache {
 	_Atomic uint64_t owner;
 	uint64_t process;
 	uint64_t handle;
@@ -98,8 +98,8 @@ struct mm_pcache {
 	uint64_t allocs;
 	uint64_t frees;
 	uint64_t peak;
-	uint32_t head[MM_PCACHE_BINS];
-	uint8_t count[MM_PCACHE_BINS];
+	uint32_t head[MM_TCACHE_BINS];
+	uint8_t count[MM_TCACHE_BINS];
 } __attribute__((aligned(64)));
 
 /*
@@ -125,7 +125,7 @@ struct mm_header {
 	uint32_t sl_bitmap[MM_FL_COUNT];
 	uint32_t heads[MM_FL_COUNT][MM_SL_COUNT];
 
-	struct mm_pcache pcache[MM_PCACHE_SLOTS];
+	struct mm_tcache tcache[MM_TCACHE_SLOTS];
 };
 
 #endif /* MYMAP_LAYOUT_H */

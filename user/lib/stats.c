@@ -8,9 +8,8 @@
 
 #include "error.h"
 #include "heap.h"
-#include "cache.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 /* The smallest block of class (@fl, @sl), in units (the inverse of
  * mm_class_of). */
@@ -73,7 +72,7 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 		return mm_fail(MYMAP_ERR_ARGUMENT, EINVAL, "mymap_heap_stats: NULL argument");
 	memset(out, 0, sizeof(*out));
 	/* Dead owners' slots are found before the lock, reaped under it. */
-	mm_pcache_probe(heap);
+	mm_tcache_probe(heap);
 	if (mm_lock(heap) < 0)
 		return -1;
 	/*
@@ -81,10 +80,10 @@ int mymap_heap_stats(struct mymap_heap *heap, struct mymap_stats *out)
 	 * such.  This thread's own and dead threads' go back to the heap;
 	 * those in live threads' slots are moved from in use to free here.
 	 */
-	struct mm_pcache_totals cached;
+	struct mm_tcache_totals cached;
 
-	mm_caches_return(heap);
-	mm_pcache_totals(heap, &cached);
+	mm_tcache_return(heap);
+	mm_tcache_totals(heap, &cached);
 	const struct mm_header *hdr = heap->hdr;
 	const struct mm_counters *c = &hdr->counters;
 	int64_t largest = largest_free_units(heap);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pcache.c - the per-thread cache slots in the heap header (pcache.h):
+ * tcache.c - the thread cache's slots in the heap header (tcache.h):
  * claiming a slot, returning a slot's blocks to the heap, reaping the
  * slots of dead threads and processes, and reading every slot's counters
  * for the statistics.
@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "handles.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 
 _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
     __attribute__((tls_model("initial-exec")));
@@ -19,8 +19,8 @@ _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
 /* Slow calls to let pass before trying again to claim, once every slot was taken. */
 #define CLAIM_BACKOFF 1024
 
-/* A list holds at most MM_PCACHE_DEPTH blocks; one more step allows a death mid-push. */
-#define LIST_STEPS (MM_PCACHE_DEPTH + 1)
+/* A list holds at most MM_TCACHE_DEPTH blocks; one more step allows a death mid-push. */
+#define LIST_STEPS (MM_TCACHE_DEPTH + 1)
 
 /*
  * Returns every block in slot @s's lists to the heap; the caller holds the
@@ -28,12 +28,12 @@ _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
  * cached, or (its owner died between the two stores of a push or a pop)
  * used but never handed out; anything else is damage, counted and left.
  */
-static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
+static void empty_slot(struct mymap_heap *h, struct mm_tcache *s)
 {
 	struct mm_counters *c = &h->hdr->counters;
-	uint32_t seq = mm_pcache_begin(s);
+	uint32_t seq = mm_tcache_begin(s);
 
-	for (uint32_t bin = 0; bin < MM_PCACHE_BINS; bin++) {
+	for (uint32_t bin = 0; bin < MM_TCACHE_BINS; bin++) {
 		uint32_t at = __atomic_load_n(&s->head[bin], __ATOMIC_ACQUIRE);
 		uint32_t units = bin + MM_MIN_UNITS;
 
@@ -55,37 +55,37 @@ static void empty_slot(struct mymap_heap *h, struct mm_pcache *s)
 			mm_change_state(h, at, mm_state(b), MM_USED);
 			__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
 			if (s->count[bin])
-				mm_pcache_set(s->count[bin], s->count[bin] - 1);
+				mm_tcache_set(s->count[bin], s->count[bin] - 1);
 			if (s->bytes >= mm_usable_of(units))
-				mm_pcache_set(s->bytes, s->bytes - mm_usable_of(units));
+				mm_tcache_set(s->bytes, s->bytes - mm_usable_of(units));
 			/* The slot counted this free already. */
 			if (mm_free_locked(h, at) == 0)
 				c->free_count--;
 			at = next;
 		}
 		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-		mm_pcache_set(s->count[bin], 0);
+		mm_tcache_set(s->count[bin], 0);
 	}
 	/* Every block is back (or, damaged, lost to the cache): nothing is cached. */
-	mm_pcache_set(s->bytes, 0);
-	mm_pcache_end(s, seq);
+	mm_tcache_set(s->bytes, 0);
+	mm_tcache_end(s, seq);
 }
 
-void mm_pcache_drop_list(struct mymap_heap *h, struct mm_pcache *s, uint32_t bin)
+void mm_tcache_drop_list(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin)
 {
 	uint64_t lost = s->count[bin] * mm_usable_of(bin + MM_MIN_UNITS);
 	uint32_t seq;
 
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
-	seq = mm_pcache_begin(s);
+	seq = mm_tcache_begin(s);
 	__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-	mm_pcache_set(s->count[bin], 0);
-	mm_pcache_set(s->bytes, s->bytes > lost ? s->bytes - lost : 0);
-	mm_pcache_end(s, seq);
+	mm_tcache_set(s->count[bin], 0);
+	mm_tcache_set(s->bytes, s->bytes > lost ? s->bytes - lost : 0);
+	mm_tcache_end(s, seq);
 }
 
 /* Empties slot @s, moves its counters to the heap's and frees it. */
-static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
+static void release_slot(struct mymap_heap *h, struct mm_tcache *s)
 {
 	struct mm_counters *c = &h->hdr->counters;
 
@@ -97,41 +97,50 @@ static void release_slot(struct mymap_heap *h, struct mm_pcache *s)
 	allocs = s->allocs;
 	frees = s->frees;
 	peak = s->peak;
-	seq = mm_pcache_begin(s);
-	mm_pcache_set(s->allocs, 0);
-	mm_pcache_set(s->frees, 0);
-	mm_pcache_set(s->peak, 0);
-	mm_pcache_end(s, seq);
+	seq = mm_tcache_begin(s);
+	mm_tcache_set(s->allocs, 0);
+	mm_tcache_set(s->frees, 0);
+	mm_tcache_set(s->peak, 0);
+	mm_tcache_end(s, seq);
 	c->alloc_count += allocs;
 	c->free_count += frees;
 	if (peak > c->peak_in_use)
 		c->peak_in_use = peak;
+	if (mm_tcache_solo(h) == s)
+		__atomic_store_n(&h->solo_slot, NULL, __ATOMIC_RELAXED);
 	atomic_store_explicit(&s->owner, 0, memory_order_release);
 }
 
-void mm_pcache_flush(struct mymap_heap *h)
+void mm_tcache_flush(struct mymap_heap *h)
 {
-	struct mm_pcache *s = mm_pcache_mine(h);
+	bool sole;
+	struct mm_tcache *s = mm_tcache_mine(h, &sole);
 
 	if (s && s->bytes)
 		empty_slot(h, s);
+}
+
+void mm_tcache_return(struct mymap_heap *h)
+{
+	mm_tcache_flush(h);
+	mm_tcache_reap(h);
 }
 
 /*
  * Whether slot @s is claimed, by this process, through handle @h; the
  * caller holds the lock (@process and @handle are read only under it).
  */
-static bool claimed_through(const struct mymap_heap *h, const struct mm_pcache *s)
+static bool claimed_through(const struct mymap_heap *h, const struct mm_tcache *s)
 {
 	return atomic_load_explicit(&s->owner, memory_order_acquire) &&
 	       s->process == mm_self_id() && s->handle == h->serial;
 }
 
-void mm_pcache_release_handle(struct mymap_heap *h)
+void mm_tcache_release_handle(struct mymap_heap *h)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
-		if (claimed_through(h, &h->hdr->pcache[i]))
-			release_slot(h, &h->hdr->pcache[i]);
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++)
+		if (claimed_through(h, &h->hdr->tcache[i]))
+			release_slot(h, &h->hdr->tcache[i]);
 }
 
 /*
@@ -141,19 +150,19 @@ void mm_pcache_release_handle(struct mymap_heap *h)
  */
 static bool orphaned(const struct mymap_heap *h, unsigned int i, uint64_t owner)
 {
-	const struct mm_pcache *s = &h->hdr->pcache[i];
+	const struct mm_tcache *s = &h->hdr->tcache[i];
 
 	return owner == atomic_load_explicit(&h->dead[i], memory_order_relaxed) ||
 	       (!h->region.shared && s->process != mm_self_id());
 }
 
-void mm_pcache_reap(struct mymap_heap *h)
+void mm_tcache_reap(struct mymap_heap *h)
 {
 	/* Not computed here, under the lock (/proc): a thread without one owns no slot. */
 	uint64_t me = mm_thread_id_known();
 
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		struct mm_pcache *s = &h->hdr->pcache[i];
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		struct mm_tcache *s = &h->hdr->tcache[i];
 		uint64_t owner = atomic_load_explicit(&s->owner, memory_order_acquire);
 
 		if (owner && owner != me && orphaned(h, i, owner))
@@ -161,10 +170,10 @@ void mm_pcache_reap(struct mymap_heap *h)
 	}
 }
 
-void mm_pcache_reap_process(struct mymap_heap *h, uint64_t dead)
+void mm_tcache_reap_process(struct mymap_heap *h, uint64_t dead)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		struct mm_pcache *s = &h->hdr->pcache[i];
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		struct mm_tcache *s = &h->hdr->tcache[i];
 
 		if (atomic_load_explicit(&s->owner, memory_order_acquire) && s->process == dead)
 			release_slot(h, s);
@@ -176,16 +185,16 @@ void mm_pcache_reap_process(struct mymap_heap *h, uint64_t dead)
  * it), so what a probe notes stays true until the slot changes owner: the
  * reaper compares the owner it finds with the one noted.
  */
-unsigned int mm_pcache_probe(struct mymap_heap *h)
+unsigned int mm_tcache_probe(struct mymap_heap *h)
 {
 	uint64_t me = mm_thread_id();
 	unsigned int found = 0;
 
 	atomic_store_explicit(&h->probe_asap, false, memory_order_relaxed);
 	atomic_store_explicit(&h->probed_ns, mm_now_ns(), memory_order_relaxed);
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
 		uint64_t owner =
-		    atomic_load_explicit(&h->hdr->pcache[i].owner, memory_order_relaxed);
+		    atomic_load_explicit(&h->hdr->tcache[i].owner, memory_order_relaxed);
 
 		if (!owner || owner == me ||
 		    owner == atomic_load_explicit(&h->dead[i], memory_order_relaxed))
@@ -198,14 +207,14 @@ unsigned int mm_pcache_probe(struct mymap_heap *h)
 	return found;
 }
 
-bool mm_pcache_probe_due(struct mymap_heap *h)
+bool mm_tcache_probe_due(struct mymap_heap *h)
 {
 	uint64_t me = mm_thread_id_known();
 	bool unknown = false;
 
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS && !unknown; i++) {
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS && !unknown; i++) {
 		uint64_t owner =
-		    atomic_load_explicit(&h->hdr->pcache[i].owner, memory_order_relaxed);
+		    atomic_load_explicit(&h->hdr->tcache[i].owner, memory_order_relaxed);
 
 		unknown = owner && owner != me &&
 			  owner != atomic_load_explicit(&h->dead[i], memory_order_relaxed);
@@ -238,8 +247,8 @@ static void give_back_at_exit(void *unused)
 	for (struct mymap_heap *h = mm_handles_first(); h; h = h->open_next) {
 		bool locked = false;
 
-		for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-			struct mm_pcache *s = &h->hdr->pcache[i];
+		for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+			struct mm_tcache *s = &h->hdr->tcache[i];
 
 			if (atomic_load_explicit(&s->owner, memory_order_acquire) != me)
 				continue;
@@ -282,14 +291,14 @@ __attribute__((destructor)) static void delete_exit_key(void)
  * Points the calling thread's table at slot @s for @h, and the handle too
  * while it can, and has the thread give its slots back when it ends.
  */
-static void remember(struct mymap_heap *h, struct mm_pcache *s)
+static void remember(struct mymap_heap *h, struct mm_tcache *s)
 {
 	struct mm_tls_slot *t = &mm_tls_slots[h->serial % MM_TLS_SLOTS];
 
 	t->handle = h->serial;
 	t->slot = s;
 	if (__libc_single_threaded)
-		h->solo_slot = s;
+		__atomic_store_n(&h->solo_slot, s, __ATOMIC_RELAXED);
 	if (exit_key_made)
 		pthread_setspecific(exit_key, t);
 }
@@ -297,8 +306,8 @@ static void remember(struct mymap_heap *h, struct mm_pcache *s)
 /* Takes a free slot for the calling thread and @h; false if every slot is taken. */
 static bool take_free_slot(struct mymap_heap *h, uint64_t me)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		struct mm_pcache *s = &h->hdr->pcache[i];
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		struct mm_tcache *s = &h->hdr->tcache[i];
 		uint64_t owner = 0;
 
 		if (atomic_compare_exchange_strong(&s->owner, &owner, me)) {
@@ -312,26 +321,28 @@ static bool take_free_slot(struct mymap_heap *h, uint64_t me)
 	return false;
 }
 
-void mm_pcache_before_claim(struct mymap_heap *h)
+void mm_tcache_before_claim(struct mymap_heap *h)
 {
 	mm_thread_id();
 	if (atomic_load_explicit(&h->probe_asap, memory_order_relaxed))
-		mm_pcache_probe(h);
+		mm_tcache_probe(h);
 }
 
-void mm_pcache_claim(struct mymap_heap *h)
+void mm_tcache_claim(struct mymap_heap *h)
 {
 	uint64_t me = mm_thread_id();
 
-	if (mm_pcache_mine(h))
+	bool sole;
+
+	if (mm_tcache_mine(h, &sole))
 		return;
-	if (h->pcache_wait) {
-		h->pcache_wait--;
+	if (h->tcache_wait) {
+		h->tcache_wait--;
 		return;
 	}
 	/* This thread may hold a slot for the handle already, out of its table. */
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		struct mm_pcache *s = &h->hdr->pcache[i];
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		struct mm_tcache *s = &h->hdr->tcache[i];
 
 		if (atomic_load_explicit(&s->owner, memory_order_relaxed) == me &&
 		    claimed_through(h, s)) {
@@ -341,11 +352,11 @@ void mm_pcache_claim(struct mymap_heap *h)
 	}
 	if (take_free_slot(h, me))
 		return;
-	mm_pcache_reap(h);
+	mm_tcache_reap(h);
 	if (take_free_slot(h, me))
 		return;
 	/* The next locked call looks for dead owners first, without the lock. */
-	h->pcache_wait = CLAIM_BACKOFF;
+	h->tcache_wait = CLAIM_BACKOFF;
 	atomic_store_explicit(&h->probe_asap, true, memory_order_relaxed);
 }
 
@@ -354,14 +365,14 @@ void mm_pcache_claim(struct mymap_heap *h)
  * them.  An owner stopped mid-change (or a damaged sequence number) must
  * not hold the reader forever: after enough tries the last reading counts.
  */
-static void read_slot(const struct mm_pcache *s, struct mm_pcache_totals *t)
+static void read_slot(const struct mm_tcache *s, struct mm_tcache_totals *t)
 {
 	for (int tries = 0; tries < 1000; tries++) {
 		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
 
 		/* Acquire loads: the second look at the number cannot move before them. */
 		t->blocks = 0;
-		for (unsigned int bin = 0; bin < MM_PCACHE_BINS; bin++)
+		for (unsigned int bin = 0; bin < MM_TCACHE_BINS; bin++)
 			t->blocks += __atomic_load_n(&s->count[bin], __ATOMIC_ACQUIRE);
 		t->bytes = __atomic_load_n(&s->bytes, __ATOMIC_ACQUIRE);
 		t->allocs = __atomic_load_n(&s->allocs, __ATOMIC_ACQUIRE);
@@ -372,12 +383,12 @@ static void read_slot(const struct mm_pcache *s, struct mm_pcache_totals *t)
 	}
 }
 
-void mm_pcache_totals(struct mymap_heap *h, struct mm_pcache_totals *t)
+void mm_tcache_totals(struct mymap_heap *h, struct mm_tcache_totals *t)
 {
 	memset(t, 0, sizeof(*t));
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		const struct mm_pcache *s = &h->hdr->pcache[i];
-		struct mm_pcache_totals one;
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		const struct mm_tcache *s = &h->hdr->tcache[i];
+		struct mm_tcache_totals one;
 
 		if (!atomic_load_explicit(&s->owner, memory_order_acquire))
 			continue;

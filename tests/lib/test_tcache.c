@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_pcache.c - the per-thread block cache in the heap header: cached
+ * test_tcache.c - the per-thread block cache in the heap header: cached
  * blocks stay visible to every process (statistics, checks, double free),
  * a killed process's cached blocks come back to the heap (found dead by a
  * check, or by the recovery of the lock it held), a forked child never
@@ -31,7 +31,7 @@
 #include "identity.h"
 #include "layout.h"
 #include "lock.h"
-#include "pcache.h"
+#include "tcache.h"
 #include "mymap.h"
 #include "tap.h"
 
@@ -48,20 +48,20 @@ static const struct mm_header *header(struct mymap_heap *h)
 }
 
 /* The cache slot @id owns in @h, or NULL. */
-static const struct mm_pcache *slot_of(struct mymap_heap *h, uint64_t id)
+static const struct mm_tcache *slot_of(struct mymap_heap *h, uint64_t id)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++)
-		if (atomic_load(&header(h)->pcache[i].owner) == id)
-			return &header(h)->pcache[i];
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++)
+		if (atomic_load(&header(h)->tcache[i].owner) == id)
+			return &header(h)->tcache[i];
 	return NULL;
 }
 
 static uint32_t cached_blocks(struct mymap_heap *h, uint64_t id)
 {
-	const struct mm_pcache *s = slot_of(h, id);
+	const struct mm_tcache *s = slot_of(h, id);
 	uint32_t blocks = 0;
 
-	for (unsigned int bin = 0; s && bin < MM_PCACHE_BINS; bin++)
+	for (unsigned int bin = 0; s && bin < MM_TCACHE_BINS; bin++)
 		blocks += s->count[bin];
 	return blocks;
 }
@@ -126,6 +126,58 @@ static void test_own_cache(void)
 	       "the heap when a request finds no room",
 	       n, SIZE - SIZE / 8);
 	mymap_free(h, big);
+	mymap_close(h);
+}
+
+/*
+ * A private heap in a process with one thread caches in a slot of its
+ * header too, as its sole user: the block is named cached, statistics
+ * and checks see it back in the heap, and a forked child, whose copy
+ * holds the parent's slot, caches in a slot of its own.
+ */
+static void test_private_sole_slot(void)
+{
+	struct mymap_heap *h = mymap_open_anon(SIZE, 0);
+	struct mymap_stats st;
+
+	if (!tap_ok(h != NULL, "private anon heap for the sole-slot test"))
+		return;
+	void *a = mymap_malloc(h, PAYLOAD);
+
+	mymap_free(h, a);
+	tap_ok(cached_blocks(h, mymap_self_id()) == 1,
+	       "private heap, one thread: a freed small block waits in the process's slot in the "
+	       "heap header (saw %u)",
+	       cached_blocks(h, mymap_self_id()));
+	tap_ok(mymap_malloc(h, PAYLOAD) == a && cached_blocks(h, mymap_self_id()) == 0,
+	       "it serves the next request of its size");
+	tap_ok(mymap_free(h, a) == 0 && mymap_free(h, a) == -1 &&
+		   mymap_last_error() == MYMAP_ERR_DOUBLE_FREE,
+	       "a second free of the cached block is a double free (%s)", mymap_last_message());
+	tap_ok(mymap_heap_stats(h, &st) == 0 && st.in_use == 0 && st.used_blocks == 0 &&
+		   st.alloc_count == 2 && st.free_count == 2 &&
+		   cached_blocks(h, mymap_self_id()) == 0,
+	       "statistics take the block back first (in use %llu, %llu allocs, %llu frees)",
+	       (unsigned long long)st.in_use, (unsigned long long)st.alloc_count,
+	       (unsigned long long)st.free_count);
+	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int failed = 0;
+
+		mymap_free(h, mymap_malloc(h, PAYLOAD));
+		if (cached_blocks(h, mymap_self_id()) != 1)
+			failed |= 1;
+		if (mymap_heap_check(h) != 0 || mymap_heap_stats(h, &st) != 0 || st.in_use != 0)
+			failed |= 2;
+		_exit(failed);
+	}
+	int failed = child_failures(pid);
+
+	tap_ok(!(failed & 1), "a forked child caches in a slot of its own");
+	tap_ok(!(failed & 2), "its copy checks clean, its parent's slot taken back");
+	tap_ok(cached_blocks(h, mymap_self_id()) == 1, "the parent's slot is untouched");
 	mymap_close(h);
 }
 
@@ -254,8 +306,8 @@ static pid_t spawn_cacher(struct mymap_heap *h, enum stop stop)
 /* The identity of the process @pid (the library's format: start time << 22 | pid). */
 static uint64_t id_of(struct mymap_heap *h, pid_t pid)
 {
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		uint64_t id = atomic_load(&header(h)->pcache[i].owner);
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		uint64_t id = atomic_load(&header(h)->tcache[i].owner);
 
 		if ((id & ((1u << 22) - 1)) == (uint64_t)pid)
 			return id;
@@ -387,11 +439,11 @@ static unsigned int other_thread_slots(struct mymap_heap *h)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS; i++) {
-		uint64_t owner = atomic_load(&header(h)->pcache[i].owner);
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++) {
+		uint64_t owner = atomic_load(&header(h)->tcache[i].owner);
 
 		if (owner && owner != mm_thread_id() &&
-		    header(h)->pcache[i].process == mymap_self_id())
+		    header(h)->tcache[i].process == mymap_self_id())
 			n++;
 	}
 	return n;
@@ -839,7 +891,7 @@ static void test_seq_after_death_in_change(void)
 
 	if (pid == 0) {
 		mymap_free(h, mymap_malloc(h, PAYLOAD));
-		struct mm_pcache *s = (struct mm_pcache *)slot_of(h, mymap_self_id());
+		struct mm_tcache *s = (struct mm_tcache *)slot_of(h, mymap_self_id());
 
 		/* Dies between the two stores of a change: the number is left odd. */
 		if (s)
@@ -849,7 +901,7 @@ static void test_seq_after_death_in_change(void)
 	tap_ok(child_failures(pid) == 0, "a child cached a block and died inside a change");
 	mymap_heap_stats(h, &st); /* reaps the dead child's slot */
 	mymap_free(h, mymap_malloc(h, PAYLOAD));
-	const struct mm_pcache *s = slot_of(h, mymap_self_id());
+	const struct mm_tcache *s = slot_of(h, mymap_self_id());
 
 	tap_ok(s && !(atomic_load(&s->seq) & 1),
 	       "after the reap and a new claim the slot's sequence number is even at rest (%u)",
@@ -999,6 +1051,7 @@ int open(const char *path, int flags, ...)
 }
 
 static atomic_bool slots_released;
+static _Atomic unsigned int slots_held;
 
 /* Claims a slot (a block cached) and keeps it until told to end. */
 static void *hold_slot(void *arg)
@@ -1007,6 +1060,7 @@ static void *hold_slot(void *arg)
 
 	mymap_free(h, mymap_malloc(h, PAYLOAD));
 	mymap_free(h, mymap_malloc(h, PAYLOAD));
+	atomic_fetch_add(&slots_held, 1);
 	while (!atomic_load(&slots_released))
 		usleep(1000);
 	return NULL;
@@ -1028,13 +1082,13 @@ static void fill(struct mymap_heap *h, size_t size)
 static void test_refusal_probes(void)
 {
 	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
-	pthread_t t[MM_PCACHE_SLOTS - 2];
+	pthread_t t[MM_TCACHE_SLOTS - 2];
 	int ready[2], status;
 	char c;
 
 	if (!tap_ok(h != NULL && pipe(ready) == 0, "memfd heap for the refusal test"))
 		return;
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS - 2; i++)
 		pthread_create(&t[i], NULL, hold_slot, h);
 	pid_t pid = fork();
 
@@ -1052,6 +1106,13 @@ static void test_refusal_probes(void)
 	}
 	if (read(ready[0], &c, 1) != 1)
 		pid = -1;
+	/*
+	 * The lock is the process's: a holder's thread still at its first
+	 * calls would make the main thread's probes look as if made under it.
+	 */
+	for (uint64_t until = mm_now_ns() + 2000000000ULL;
+	     atomic_load(&slots_held) < MM_TCACHE_SLOTS - 2 && mm_now_ns() < until;)
+		usleep(1000);
 	fill(h, 4000);
 	fill(h, 1000);
 	fill(h, 16);
@@ -1080,14 +1141,14 @@ static void test_refusal_probes(void)
 	proc_heap = NULL;
 	tap_ok(proc_opens_locked == 0,
 	       "no file in /proc was opened with the heap lock held (%u were)", proc_opens_locked);
-	tap_ok(opens <= (MM_PCACHE_SLOTS - 1) * (1 + elapsed / MM_PROBE_INTERVAL_NS),
+	tap_ok(opens <= (MM_TCACHE_SLOTS - 1) * (1 + elapsed / MM_PROBE_INTERVAL_NS),
 	       "%u refused requests with %u live threads holding slots opened %u files in /proc "
 	       "in %.1f ms: a look at each slot at most once per %llu ms",
-	       refusals, MM_PCACHE_SLOTS - 2, opens, (double)elapsed / 1e6,
+	       refusals, MM_TCACHE_SLOTS - 2, opens, (double)elapsed / 1e6,
 	       MM_PROBE_INTERVAL_NS / 1000000);
 	tap_diag("a refused request took %.0f ns on average", (double)elapsed / refusals);
 	atomic_store(&slots_released, true);
-	for (unsigned int i = 0; i < MM_PCACHE_SLOTS - 2; i++)
+	for (unsigned int i = 0; i < MM_TCACHE_SLOTS - 2; i++)
 		pthread_join(t[i], NULL);
 	close(ready[0]);
 	close(ready[1]);
@@ -1156,6 +1217,7 @@ static void test_identity_without_descriptors(void)
 int main(void)
 {
 	test_own_cache();
+	test_private_sole_slot();
 	test_identity_without_descriptors();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();
