@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -31,21 +32,38 @@ static inline struct mymap_heap *guarded_open_kind(enum guarded_kind kind, size_
  * of that size unless a higher gap fits it too (a sanitizer's runtime
  * leaves some): a heap that lands elsewhere is closed, its place filled
  * with a PROT_NONE mapping for the time of the search, and the heap
- * opened again.
+ * opened again.  The hole starts on a multiple of the largest power of
+ * two up to @size (2 MiB at most): kernels with multi-size transparent
+ * huge pages place a shared mapping on such a boundary, and a hole off it
+ * is never chosen.
  */
+#define GUARDED_MAX_FILLS 4096
+
 static inline struct mymap_heap *guarded_open(enum guarded_kind kind, size_t size)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char *r = mmap(NULL, size + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *filled[64];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), align = page;
+	static char *filled[GUARDED_MAX_FILLS];
 	struct mymap_heap *h = NULL;
 	int nfilled = 0;
 
-	if (r == MAP_FAILED || munmap(r + page, size) < 0)
+	while (align * 2 <= size && align < (2u << 20))
+		align *= 2;
+	size_t span = size + 2 * page + align;
+	char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
 		return NULL;
-	while (nfilled < 64) {
+	char *hole = (char *)(((uintptr_t)r + page + align - 1) & ~(uintptr_t)(align - 1));
+	char *below = hole - page, *above = hole + size + page;
+
+	/* Keep one PROT_NONE page on each side of the hole, nothing else. */
+	if ((below > r && munmap(r, (size_t)(below - r)) < 0) ||
+	    (above < r + span && munmap(above, (size_t)(r + span - above)) < 0) ||
+	    munmap(hole, size) < 0)
+		return NULL;
+	while (nfilled < GUARDED_MAX_FILLS) {
 		h = guarded_open_kind(kind, size);
-		if (!h || mymap_heap_base(h) == r + page)
+		if (!h || mymap_heap_base(h) == hole)
 			break;
 		char *elsewhere = mymap_heap_base(h);
 
@@ -59,8 +77,8 @@ static inline struct mymap_heap *guarded_open(enum guarded_kind kind, size_t siz
 	while (nfilled)
 		munmap(filled[--nfilled], size);
 	if (!h) {
-		munmap(r, page);
-		munmap(r + page + size, page);
+		munmap(below, page);
+		munmap(hole + size, page);
 	}
 	return h;
 }

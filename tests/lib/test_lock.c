@@ -538,21 +538,27 @@ static void test_robust_lock_bounded(void)
 	       "limit, naming it, the lock untouched (%d after %llu ms)",
 	       got, (unsigned long long)(waited / 1000000));
 
-	/* A peer alternates two live identities in the word: the total bound ends it. */
+	/*
+	 * A peer alternates two live identities in the word, each held for
+	 * well under the limit and well over a waiter's sleep (so that the
+	 * waiter sees every change): only the total bound ends the wait.
+	 */
 	pid_t churn = fork();
 
 	if (churn == 0) {
 		for (unsigned int i = 0;; i++) {
 			atomic_store(&l->owner, i & 1 ? a : b);
-			usleep(1000);
+			usleep(10000);
 		}
 	}
+	wait.limit_ns = 2 * limit;
 	t0 = mm_now_ns();
 	got = mm_robust_lock(l, me, &wait, &holder);
 	waited = mm_now_ns() - t0;
+	wait.limit_ns = limit;
 	end_child(churn);
 	tap_ok(got == -ETIMEDOUT && (holder == a || holder == b) &&
-		   waited >= MM_LOCK_LIMIT_ROUNDS * limit,
+		   waited >= MM_LOCK_LIMIT_ROUNDS * 2 * limit,
 	       "robust lock: an owner word changing among live identities, the lock never free, "
 	       "ends the wait with -ETIMEDOUT after %u times the limit (%d after %llu ms)",
 	       MM_LOCK_LIMIT_ROUNDS, got, (unsigned long long)(waited / 1000000));

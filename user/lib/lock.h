@@ -63,7 +63,7 @@ static inline void mm_unlock(struct mymap_heap *h)
 /*
  * Takes the heap lock if it comes free within about @ns nanoseconds
  * (mm_robust_lock_within); false if not.  For a thread's exit handler
- * (pcache.c), which would otherwise wait on a holder that is stopped, or
+ * (tcache.c), which would otherwise wait on a holder that is stopped, or
  * on its own process if it was cancelled while holding the lock.
  */
 static inline bool mm_lock_within(struct mymap_heap *h, uint64_t ns)
