@@ -12,7 +12,8 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "channel.h" /* the header's layout, to damage it */
+#include "channel.h"   /* the header's layout, to damage it */
+#include "../handle.h" /* the heap's lock word and its wait limit */
 #include "ipctest.h"
 
 static struct mymap_heap *heap;
@@ -546,6 +547,64 @@ static void test_lock_holder(void)
 	mymap_free(heap, c);
 }
 
+/*
+ * The heap lock kept by a live process: a create fails with -ETIMEDOUT
+ * (not -ENOMEM), a remove unlinks the channel and leaves its memory to the
+ * next sweep, which frees it once the lock is free: nothing leaks.
+ */
+static void test_heap_lock_kept(void)
+{
+	struct mm_header *hdr = mymap_heap_base(heap);
+	struct mymap_stats before, after;
+	struct mymap_channel *rx = NULL;
+	uint64_t limit = heap->lock_wait.limit_ns, peer = 0;
+	int ready[2], err;
+	pid_t child;
+
+	if (pipe(ready))
+		ready[0] = ready[1] = -1;
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		uint64_t id = mymap_self_id();
+
+		if (write(ready[1], &id, sizeof(id)) == sizeof(id))
+			pause();
+		_exit(0);
+	}
+	if (read(ready[0], &peer, sizeof(peer)) != sizeof(peer))
+		peer = 0;
+	mymap_heap_stats(heap, &before);
+	err = mymap_channel_create(heap, "kept-a", &messages);
+	heap->lock_wait.limit_ns = 50000000;
+	atomic_store(&hdr->lock.owner, peer);
+	int created = mymap_channel_create(heap, "kept-b", &messages);
+	int removed = mymap_channel_remove(heap, "kept-a");
+	int opened = mymap_channel_open(heap, "kept-a", MYMAP_CHANNEL_RECEIVER, &rx);
+
+	atomic_store(&hdr->lock.owner, 0);
+	heap->lock_wait.limit_ns = limit;
+	tap_ok(peer && err == 0 && created == -ETIMEDOUT,
+	       "with the heap lock kept by a live process, create gives -ETIMEDOUT (%d)", created);
+	tap_ok(removed == 0 && opened == -ENOENT,
+	       "and remove unlinks the channel, its freeing left for later (%d, then open %d)",
+	       removed, opened);
+	err = mymap_channel_create(heap, "kept-c", &messages);
+	if (!err)
+		err = mymap_channel_remove(heap, "kept-c");
+	mymap_heap_stats(heap, &after);
+	tap_ok(err == 0 && after.in_use == before.in_use,
+	       "once the lock is free, the next call's sweep frees the removed channel: nothing "
+	       "leaks (%d, %llu bytes in use, %llu before)",
+	       err, (unsigned long long)after.in_use, (unsigned long long)before.in_use);
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	close(ready[0]);
+	close(ready[1]);
+}
+
 /* A receiver killed asleep leaves no sleeper behind once reclaimed. */
 static void test_sleeper_death(void)
 {
@@ -608,6 +667,7 @@ int main(void)
 	test_damaged_indices();
 	test_spin_forever();
 	test_lock_holder();
+	test_heap_lock_kept();
 	test_sleeper_death();
 	tap_ok(mymap_heap_check(heap) == 0, "the heap checks clean (%s)", mymap_last_message());
 	mymap_close(heap);

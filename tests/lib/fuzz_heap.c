@@ -288,7 +288,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 7: {
 			size_t off = take(&in, 3) % HEAP_SIZE;
-			/* The lock word: damage there would only make the heap wait forever. */
+			/*
+			 * The lock word: damage there makes every call wait out the
+			 * lock's limit (seconds), which the fuzzer would take for a hang.
+			 */
 			size_t lock_off = offsetof(struct mm_header, lock);
 
 			if (off >= lock_off && off < lock_off + sizeof(struct mm_lock))

@@ -31,9 +31,12 @@ extern void (*mm_test_hook)(const char *where);
 
 #define SIZE (4u << 20)
 
-static bool stale_self_yes(void)
+/* A take_own rule that always finds the word stale, and claims it. */
+static bool take_own_always(struct mm_lock *l, uint64_t me)
 {
-	return true;
+	uint64_t seen = me;
+
+	return atomic_compare_exchange_strong(&l->owner, &seen, me);
 }
 
 static void test_identity(void)
@@ -594,7 +597,7 @@ static void test_robust_lock_bounded(void)
 	       "robust lock: its own identity, where another thread of the process may hold it, "
 	       "is waited for, within the limit (%d)",
 	       got);
-	wait.self_stale = stale_self_yes;
+	wait.take_own = take_own_always;
 	got = mm_robust_lock(l, me, &wait, &holder);
 	tap_ok(got == MM_LOCK_TAKEN_OVER && holder == me && atomic_load(&l->owner) == me,
 	       "robust lock: its own identity that the caller knows no thread holds is taken "
@@ -653,6 +656,29 @@ static void test_heap_lock_bounded(void)
 		   mymap_heap_check(h) == 0,
 	       "heap: once the word is free, the kept block frees, the figures are as before and "
 	       "the heap checks clean");
+
+	/*
+	 * A realloc served by a cached block whose old block cannot be freed:
+	 * it fails and leaves the old block the caller's, nothing leaked.
+	 */
+	char *big = mymap_malloc(h, 100000), *small = mymap_malloc(h, 200), *moved;
+	if (big)
+		memset(big, 0x5a, 100000);
+	mymap_free(h, small); /* cached: the realloc takes it without the lock */
+	atomic_store(&hdr->lock.owner, peer);
+	moved = mymap_realloc(h, big, 200);
+	err = errno;
+	atomic_store(&hdr->lock.owner, 0);
+	tap_ok(big && !moved && err == ETIMEDOUT && (unsigned char)big[99999] == 0x5a,
+	       "heap: a realloc whose old block cannot be freed fails with ETIMEDOUT and keeps "
+	       "it (%s)",
+	       strerror(err));
+	mymap_free(h, big);
+	mymap_heap_stats(h, &after);
+	tap_ok(after.in_use == before.in_use && after.used_blocks == before.used_blocks,
+	       "heap: once both are freed the heap holds what it held before: nothing leaked "
+	       "(%llu bytes in use, %llu before)",
+	       (unsigned long long)after.in_use, (unsigned long long)before.in_use);
 
 	/* This process's own identity, forged while no thread of it holds the lock. */
 	atomic_store(&hdr->lock.owner, mymap_self_id());

@@ -44,10 +44,10 @@
  *     allocating); its cached blocks go back to the heap once a lock
  *     holder finds it dead.  Processes sharing a heap share a PID
  *     namespace and /proc.  A live holder (stopped, stuck, or an owner
- *     word forged by a peer) is waited for MYMAP_LOCK_TIMEOUT_NS, ten
- *     times that in all while the lock changes hands without this
- *     caller getting it; then the call fails with ETIMEDOUT
- *     (MYMAP_ERR_LOCK_TIMEOUT) and changes nothing.
+ *     word forged by a peer) is waited for MYMAP_LOCK_TIMEOUT_NS without
+ *     progress, ten times that in all, each time a call takes the lock;
+ *     then the call fails with ETIMEDOUT (MYMAP_ERR_LOCK_TIMEOUT) and
+ *     changes nothing.
  *  8. Errors: the mymap_* functions set errno and return NULL or -1; the
  *     mymap_channel_* functions (mymap_channel.h) return a negative errno.
  */

@@ -109,10 +109,11 @@
  * again once the peer writes valid values.  A stream cannot tell bytes a
  * damaged index makes appear from bytes written (it has no boundaries to
  * check); a message channel never delivers a slot that was not published
- * for the index being read.  The control lock (open, close, remove,
- * reclaim, and a waiting call's look at its peers) gives -ETIMEDOUT when a
- * live process holds it for over 2 s, and -EDEADLK when the calling thread
- * holds it.
+ * for the index being read.  The control lock (create, open, close,
+ * remove, reclaim, and a waiting call's look at its peers) gives
+ * -ETIMEDOUT when a live process holds it for over 2 s, and -EDEADLK when
+ * the calling thread holds it; so does the heap lock (mymap.h, guarantee
+ * 7) where a call allocates or frees channel memory.
  *
  * Threads: a struct mymap_channel is one endpoint and must be used by one
  * thread at a time; open one endpoint per thread.  Processes: any number.
@@ -219,7 +220,8 @@ struct mymap_loan {
  * 0).  Returns 0; -EEXIST (the name is taken), -EINVAL (bad name: empty,
  * or holding '/' or control characters; or bad @cfg), -ENAMETOOLONG,
  * -ENOSPC (directory full), -ENOMEM (heap full), -EBADMSG (root slot 0
- * holds something that is not a directory).
+ * holds something that is not a directory), -ETIMEDOUT / -EDEADLK (the
+ * control lock, or the heap lock kept by a live process).
  */
 int mymap_channel_create(struct mymap_heap *heap, const char *name,
 			 const struct mymap_channel_config *cfg);
@@ -242,7 +244,8 @@ int mymap_channel_open(struct mymap_heap *heap, const char *name, enum mymap_cha
  * last one dies instead, at the next create, open, remove or reclaim in
  * any process (at once if none is attached, dead ones not counting; a
  * channel whose header is damaged is unlinked and its memory left
- * alone).  Returns 0, -ENOENT,
+ * alone; a heap lock kept by a live process leaves the freeing to the
+ * next of those calls).  Returns 0, -ENOENT,
  * -EINVAL, -ETIMEDOUT / -EDEADLK (the control lock).
  */
 int mymap_channel_remove(struct mymap_heap *heap, const char *name);

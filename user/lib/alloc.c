@@ -471,6 +471,22 @@ static int resize_in_place(struct mymap_heap *h, uint32_t at, uint32_t units)
  * a peer forged (canary included) can make the new block overlap the old
  * one, which must stay a defined copy inside the region.
  */
+/*
+ * A realloc served from the cache whose old block could not be freed (the
+ * lock kept by a live process): the new block @q goes back where it came
+ * from, which has room for it again, and the caller keeps the old one.
+ */
+static __attribute__((cold, noinline)) void *
+realloc_undo(struct mymap_heap *heap, struct mm_tcache *slot, bool sole, void *q)
+{
+	uint32_t q_at = 0;
+
+	if (block_of(heap, q, &q_at, "mymap_realloc") == 0)
+		mm_tcache_push(heap, slot, q_at, sole, true);
+	errno = ETIMEDOUT;
+	return NULL;
+}
+
 void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 {
 	uint32_t at = 0, units = units_for(size);
@@ -499,9 +515,10 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 		if (q) {
 			memmove(q, ptr, mm_usable_of(have) < size ? mm_usable_of(have) : size);
 			/* Still live: checked above, and only this thread changes it now. */
-			if (!mm_tcache_push(heap, slot, at, sole, true))
-				free_locked(heap, at);
-			return q;
+			if (mm_tcache_push(heap, slot, at, sole, true) ||
+			    free_locked(heap, at) == 0 || errno != ETIMEDOUT)
+				return q;
+			return realloc_undo(heap, slot, sole, q);
 		}
 	}
 	if (mm_lock(heap) < 0)
@@ -525,6 +542,11 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 	if (!q)
 		return NULL;
 	memmove(q, ptr, old_usable < size ? old_usable : size);
-	mymap_free(heap, ptr);
+	if (mymap_free(heap, ptr) < 0 && errno == ETIMEDOUT) {
+		/* The old block stays the caller's: give the new one back. */
+		mymap_free(heap, q);
+		errno = ETIMEDOUT;
+		return NULL;
+	}
 	return q;
 }

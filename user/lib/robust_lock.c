@@ -32,24 +32,30 @@
 #define SPIN_ROUNDS  128
 #define YIELD_ROUNDS 4
 
-/* May the lock, seen held by @cur, be taken over from it? */
-static bool holder_gone(uint64_t cur, uint64_t me, const struct mm_lock_wait *w)
+/* Takes @l over from @cur, seen holding it, if @cur is gone; true if done. */
+static bool take_over(struct mm_lock *l, uint64_t cur, uint64_t me, const struct mm_lock_wait *w)
 {
 	if (cur == me)
-		return w->self_stale && w->self_stale();
-	return !mymap_id_alive(cur);
+		return w->take_own && w->take_own(l, me);
+	return atomic_load(&l->owner) == cur && !mymap_id_alive(cur) &&
+	       atomic_compare_exchange_strong(&l->owner, &cur, me);
 }
 
 int mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_lock_wait *w,
 			uint64_t *holder)
 {
 	unsigned int rounds = 0;
-	uint64_t watched = 0, since = 0, looked = 0, first = 0;
+	uint64_t watched = 0, since = 0, looked = 0, first = mm_now_ns();
 	uint32_t watched_wakes = 0;
 
-	for (;;) {
+	for (unsigned long pass = 1;; pass++) {
 		uint64_t cur = atomic_load_explicit(&l->owner, memory_order_relaxed);
 
+		/* A word that changes on every look never reaches a sleep: bound that too. */
+		if (pass % 4096 == 0 && mm_now_ns() - first >= MM_LOCK_LIMIT_ROUNDS * w->limit_ns) {
+			*holder = cur;
+			return -ETIMEDOUT;
+		}
 		if (cur == 0) {
 			if (atomic_compare_exchange_weak_explicit(
 				&l->owner, &cur, me, memory_order_acquire, memory_order_relaxed))
@@ -86,16 +92,13 @@ int mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_lock_wai
 		 * since (threads of one process share an identity); otherwise
 		 * @since is how long one holder has kept it.
 		 */
-		if (!first)
-			first = now;
 		if (cur != watched || wakes != watched_wakes) {
 			watched = cur;
 			watched_wakes = wakes;
 			since = looked = now;
 		} else if (now - looked >= MM_LOCK_SLEEP_NS) {
 			looked = now;
-			if (atomic_load(&l->owner) == cur && holder_gone(cur, me, w) &&
-			    atomic_compare_exchange_strong(&l->owner, &cur, me)) {
+			if (take_over(l, cur, me, w)) {
 				*holder = cur;
 				return MM_LOCK_TAKEN_OVER;
 			}

@@ -55,16 +55,18 @@ struct mm_lock {
  * struct mm_lock_wait - how one caller waits for a lock.
  * @sleep:      how to sleep on the lock's wake counter.
  * @limit_ns:   the longest wait for one live holder (see above).
- * @self_stale: NULL when an owner word naming this process means that
+ * @take_own:   NULL when an owner word naming this process means that
  *              another of its threads holds the lock (the heap lock).
- *              Otherwise it is asked when the word names this process,
- *              and returns true when no thread of it can be holding the
- *              lock: the word is then taken over as a dead holder's.
+ *              Otherwise it is called when the word names this process
+ *              (@me), and takes the lock over, returning true, if no
+ *              thread of the process can be holding it: the decision and
+ *              the claim are one step, since a sibling thread taking the
+ *              lock writes the same identity.
  */
 struct mm_lock_wait {
 	const struct mm_sleep *sleep;
 	uint64_t limit_ns;
-	bool (*self_stale)(void);
+	bool (*take_own)(struct mm_lock *l, uint64_t me);
 };
 
 /* What mm_robust_lock() returns, besides -ETIMEDOUT. */

@@ -66,6 +66,12 @@ static int directory_valid(const struct ipc_region *r, uint64_t off)
 	return 0;
 }
 
+/* Why an allocation from the heap failed: a heap lock kept too long, or no room. */
+static int alloc_error(void)
+{
+	return errno == ETIMEDOUT ? -ETIMEDOUT : -ENOMEM;
+}
+
 /*
  * The heap's directory; created when @create and none exists yet.
  * NULL with *@err = 0 when there is none and !@create.
@@ -82,7 +88,7 @@ static struct ipc_directory *find_directory(const struct ipc_region *r, bool cre
 		return NULL;
 	d = mymap_calloc(r->heap, 1, sizeof(*d));
 	if (!d) {
-		*err = -ENOMEM;
+		*err = alloc_error();
 		return NULL;
 	}
 	d->version = IPC_DIR_VERSION;
@@ -111,9 +117,11 @@ static struct ipc_directory *existing_directory(struct mymap_heap *heap, struct 
 }
 
 /*
- * Undoes the creations a dead lock holder left half done.  The heap
- * refuses to free an offset that is not one of its blocks, so a damaged
- * entry costs nothing but the entry.
+ * Undoes the creations a dead lock holder left half done: a creation runs
+ * wholly under the directory lock, so the lock's holder finds no other.
+ * The heap refuses to free an offset that is not one of its blocks, so a
+ * damaged entry costs nothing but the entry; a heap lock kept by a live
+ * process leaves the entry for the next holder to try again.
  */
 static void finish_dead_creations(const struct ipc_region *r, struct ipc_directory *d)
 {
@@ -123,8 +131,9 @@ static void finish_dead_creations(const struct ipc_region *r, struct ipc_directo
 
 		if (atomic_load_explicit(&e->state, memory_order_relaxed) != IPC_ENTRY_CREATING)
 			continue;
-		if (channel && ipc_region_has(r, channel, 1))
-			mymap_free(r->heap, ipc_at(r, channel));
+		if (channel && ipc_region_has(r, channel, 1) &&
+		    mymap_free(r->heap, ipc_at(r, channel)) && errno == ETIMEDOUT)
+			return;
 		e->channel = 0;
 		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
 	}
@@ -134,7 +143,7 @@ static int lock_directory(const struct ipc_region *r, struct ipc_directory *d)
 {
 	int err = ipc_lock(&d->lock, r);
 
-	if (err == 1)
+	if (err >= 0)
 		finish_dead_creations(r, d);
 	return err < 0 ? err : 0;
 }
@@ -181,7 +190,9 @@ static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
 /*
  * Frees the removed channels that no live endpoint uses any more (their
  * last endpoint closed, or died).  Under the directory lock.  Returns 0 or
- * the first error of freeing.
+ * the first error of freeing.  A lock kept by a live process (-ETIMEDOUT)
+ * ends the sweep, the entry left for a later one: one call waits out one
+ * lock's limit, not one per removed channel.
  */
 static int sweep_removed(const struct ipc_region *r, struct ipc_directory *d)
 {
@@ -198,11 +209,15 @@ static int sweep_removed(const struct ipc_region *r, struct ipc_directory *d)
 		/* A damaged channel's entry is dropped and its memory left alone. */
 		c = entry_channel(r, e, &l);
 		unused = c ? ipc_channel_mark_removed(r, c, &l) : 1;
+		if (unused == -ETIMEDOUT)
+			return unused;
 		if (unused != 1)
 			continue;
 		if (c) {
 			int err = free_channel(r->heap, c);
 
+			if (err == -ETIMEDOUT)
+				return err;
 			if (err && !ret)
 				ret = err;
 		}
@@ -287,9 +302,10 @@ int mymap_channel_create(struct mymap_heap *heap, const char *name,
 	atomic_store_explicit(&e->state, IPC_ENTRY_CREATING, memory_order_relaxed);
 	mem = mymap_aligned_alloc(heap, IPC_CACHE_LINE, bytes);
 	if (!mem) {
+		err = alloc_error();
 		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_relaxed);
 		ipc_unlock(&d->lock, &r);
-		return -ENOMEM;
+		return err;
 	}
 	e->channel = ipc_off(&r, mem);
 	ipc_channel_format(mem, cfg);
@@ -357,10 +373,12 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 		atomic_store_explicit(&e->state, c ? IPC_ENTRY_REMOVED : IPC_ENTRY_FREE,
 				      memory_order_release);
 		unused = c ? ipc_channel_mark_removed(&r, c, &l) : 0;
-		if (unused == 1) {
-			err = free_channel(heap, c);
+		/* A heap lock kept by a live process: a later sweep frees it. */
+		if (unused == 1 && (err = free_channel(heap, c)) != -ETIMEDOUT) {
 			e->channel = 0;
 			atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+		} else if (unused == 1) {
+			err = 0;
 		}
 	}
 	ipc_unlock(&d->lock, &r);
