@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "handle.h"
+#include "heap.h"
 #include "layout.h"
 #include "robust_lock.h"
 #include "mymap.h"
@@ -289,6 +290,47 @@ static void test_format_race(void)
 	mymap_close(after);
 	mymap_close(h);
 	munmap((void *)go, 4096);
+}
+
+/*
+ * A formatter records itself in the lock word just after it claims the
+ * region, so for a moment the word holds what was there before: a dead
+ * identity there must not be taken for a formatter that died.  An opener
+ * that finds the claim with a dead owner which a live formatter replaces
+ * within a few milliseconds waits for that format instead of formatting.
+ */
+static void test_format_claim_window(void)
+{
+	struct mymap_heap *h = mymap_open_memfd(SIZE, 0);
+	struct mm_header *hdr = mymap_heap_base(h);
+	int fd = mymap_heap_fd(h), status = -1;
+	bool waited;
+
+	/* The same pid with another start time: an identity of nobody alive. */
+	atomic_store(&hdr->magic, MM_FORMATTING);
+	atomic_store(&hdr->lock.owner, mymap_self_id() + (1ULL << 22));
+	fflush(stdout);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct mymap_heap *mine = mymap_open_fd(fd, MYMAP_CREATE);
+
+		_exit(mine && mymap_malloc(mine, 100) ? 0 : 1);
+	}
+	usleep(20000);
+	atomic_store(&hdr->lock.owner, mymap_self_id());
+	usleep(200000);
+	waited = atomic_load(&hdr->magic) == MM_FORMATTING;
+	mm_format(h);
+	waitpid(pid, &status, 0);
+	struct mymap_stats st = {0};
+
+	mymap_heap_stats(h, &st);
+	tap_ok(waited && WIFEXITED(status) && WEXITSTATUS(status) == 0 && st.used_blocks == 1,
+	       "an opener that finds a claimed region with a dead owner word waits while the "
+	       "formatter records itself, then uses its heap (%s, %llu blocks)",
+	       waited ? "waited" : "formatted it itself", (unsigned long long)st.used_blocks);
+	mymap_close(h);
 }
 
 /* A format whose process died half way is taken over by the next MYMAP_CREATE. */
@@ -712,6 +754,7 @@ int main(void)
 	test_wait_wake();
 	test_format_race();
 	test_format_takeover();
+	test_format_claim_window();
 	test_leader_ended();
 	return tap_done();
 }

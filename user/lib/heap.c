@@ -33,6 +33,8 @@ _Static_assert(MM_MIN_REGION / MM_UNIT - HEADER_BYTES / MM_UNIT > MM_TCACHE_BINS
 
 /* How long an opener waits for another process's format to finish. */
 #define FORMAT_WAIT_MS 10000
+/* How long a formatter's recorded identity must stay dead before a takeover. */
+#define FORMAT_TAKEOVER_MS 100
 
 static uint64_t fresh_salt(void)
 {
@@ -132,6 +134,9 @@ static int attach_or_format(struct mymap_heap *h, unsigned int flags)
 	struct mm_header *hdr = h->hdr;
 	uint64_t me = mm_self_id();
 
+	uint64_t dead = 0;
+	int dead_since = 0;
+
 	for (int waited = 0;; waited++) {
 		uint64_t magic = atomic_load_explicit(&hdr->magic, memory_order_acquire);
 
@@ -140,8 +145,18 @@ static int attach_or_format(struct mymap_heap *h, unsigned int flags)
 		if (magic == MM_FORMATTING) {
 			uint64_t owner = atomic_load(&hdr->lock.owner);
 
-			if ((flags & (MYMAP_CREATE | MYMAP_FORMAT)) && owner &&
-			    !mymap_id_alive(owner) &&
+			/*
+			 * The formatter records itself just after it swaps the
+			 * magic, so the word may still hold what was there before
+			 * (garbage, a dead holder): only an owner seen dead for
+			 * FORMAT_TAKEOVER_MS is a formatter that died.
+			 */
+			if (owner != dead) {
+				dead = owner && !mymap_id_alive(owner) ? owner : 0;
+				dead_since = waited;
+			}
+			if ((flags & (MYMAP_CREATE | MYMAP_FORMAT)) && dead &&
+			    waited - dead_since >= FORMAT_TAKEOVER_MS &&
 			    atomic_compare_exchange_strong(&hdr->lock.owner, &owner, me)) {
 				mm_format(h);
 				return 0;
