@@ -45,16 +45,26 @@ int mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_lock_wai
 			uint64_t *holder)
 {
 	unsigned int rounds = 0;
-	uint64_t watched = 0, since = 0, looked = 0, first = mm_now_ns();
+	uint64_t watched = 0, since = 0, looked = 0, first = 0;
 	uint32_t watched_wakes = 0;
 
 	for (unsigned long pass = 1;; pass++) {
 		uint64_t cur = atomic_load_explicit(&l->owner, memory_order_relaxed);
 
-		/* A word that changes on every look never reaches a sleep: bound that too. */
-		if (pass % 4096 == 0 && mm_now_ns() - first >= MM_LOCK_LIMIT_ROUNDS * w->limit_ns) {
-			*holder = cur;
-			return -ETIMEDOUT;
+		/*
+		 * A word that changes on every look never reaches a sleep: bound
+		 * that too.  The clock is read only then, and once sleeping: a
+		 * lock taken while spinning costs no clock read.
+		 */
+		if (pass % 4096 == 0) {
+			uint64_t now = mm_now_ns();
+
+			if (!first) {
+				first = now;
+			} else if (now - first >= MM_LOCK_LIMIT_ROUNDS * w->limit_ns) {
+				*holder = cur;
+				return -ETIMEDOUT;
+			}
 		}
 		if (cur == 0) {
 			if (atomic_compare_exchange_weak_explicit(
@@ -87,6 +97,8 @@ int mm_robust_lock_slow(struct mm_lock *l, uint64_t me, const struct mm_lock_wai
 
 		uint64_t now = mm_now_ns();
 
+		if (!first)
+			first = now;
 		/*
 		 * The lock has moved on if its owner changed or it was released
 		 * since (threads of one process share an identity); otherwise
