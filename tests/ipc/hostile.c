@@ -230,10 +230,12 @@ static void slot_fields(struct trial *t, char *ring, bool states)
 		for (uint32_t i = 0; i < cfg->capacity; i++) {
 			struct ipc_pubsub_slot *slot = (void *)(ring + hdr + (uint64_t)stride * i);
 
-			if (states)
+			if (states) {
 				ADD(t, slot->seq);
-			else
+			} else {
 				ADD(t, slot->len);
+				ADD(t, slot->check);
+			}
 		}
 	}
 	if (cfg->kind == MYMAP_CHANNEL_MPMC) {

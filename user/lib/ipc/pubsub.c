@@ -34,6 +34,7 @@ void ipc_pubsub_format(struct ipc_pubsub *q, uint32_t payload, uint32_t capacity
 		/* No index's whole value: nothing was ever published here. */
 		atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
 		atomic_store_explicit(&s->len, 0, memory_order_relaxed);
+		atomic_store_explicit(&s->check, ~0u, memory_order_relaxed);
 	}
 	atomic_store_explicit(&q->head, start, memory_order_release);
 }
@@ -73,6 +74,7 @@ void ipc_pubsub_publish(struct ipc_pubsub_end *e, uint32_t len)
 	struct ipc_pubsub_slot *s = slot_of(e, e->index);
 
 	atomic_store_explicit(&s->len, len, memory_order_relaxed);
+	atomic_store_explicit(&s->check, ~len, memory_order_relaxed);
 	atomic_store_explicit(&s->seq, seq_whole(e->index), memory_order_release);
 	e->index++;
 	atomic_store_explicit(&e->q->head, e->index, memory_order_release);
@@ -88,6 +90,21 @@ static int load_head(struct ipc_pubsub_end *e, uint32_t *head)
 				   e->index);
 	*head = h;
 	return 0;
+}
+
+/* A slot's length over the payload, or not matching its check: -EBADMSG naming them. */
+static __attribute__((cold)) int bad_len(const struct ipc_pubsub_end *e, uint32_t len,
+					 uint32_t check)
+{
+	uint32_t index = e->index - 1;
+
+	if (len > e->geo.payload)
+		return ipc_corrupt("publish/subscribe slot %u (index 0x%x): length %u over the "
+				   "payload %u",
+				   index & e->geo.mask, index, len, e->geo.payload);
+	return ipc_corrupt("publish/subscribe slot %u (index 0x%x): length %u does not match "
+			   "its check 0x%x",
+			   index & e->geo.mask, index, len, check);
 }
 
 int ipc_pubsub_peek(struct ipc_pubsub_end *e, const void **data, uint32_t *len, uint64_t *seq)
@@ -107,6 +124,7 @@ int ipc_pubsub_peek(struct ipc_pubsub_end *e, const void **data, uint32_t *len, 
 		struct ipc_pubsub_slot *s = slot_of(e, e->index);
 		uint64_t got = atomic_load_explicit(&s->seq, memory_order_acquire);
 		uint32_t l = atomic_load_explicit(&s->len, memory_order_relaxed);
+		uint32_t check = atomic_load_explicit(&s->check, memory_order_relaxed);
 
 		if (got != seq_whole(e->index)) {
 			/* Overwritten by a later lap (or damaged): never delivered. */
@@ -114,12 +132,14 @@ int ipc_pubsub_peek(struct ipc_pubsub_end *e, const void **data, uint32_t *len, 
 			e->index++;
 			continue;
 		}
-		if (l > e->geo.payload) {
+		if (l > e->geo.payload || check != ~l) {
+			/* A later lap's publisher rewriting them is no damage: lost. */
+			atomic_thread_fence(memory_order_acquire);
 			e->lost++;
 			e->index++;
-			return ipc_corrupt("publish/subscribe slot %u (index 0x%x): length %u over "
-					   "the payload %u",
-					   e->index & e->geo.mask, e->index - 1, l, e->geo.payload);
+			if (atomic_load_explicit(&s->seq, memory_order_relaxed) != got)
+				continue;
+			return bad_len(e, l, check);
 		}
 		*data = s + 1;
 		*len = l;

@@ -52,7 +52,7 @@ struct ipc_pubsub {
 struct ipc_pubsub_slot {
 	_Atomic uint64_t seq;
 	_Atomic uint32_t len;
-	uint32_t reserved;
+	_Atomic uint32_t check; /* ~len: a length damaged alone is refused */
 };
 
 /* The publisher's or a subscriber's private state. */
