@@ -182,9 +182,21 @@ static struct ipc_channel *entry_channel(const struct ipc_region *r, const struc
 	return ipc_channel_validate(c, r->size - off, l) ? NULL : c;
 }
 
-static int free_channel(struct mymap_heap *heap, struct ipc_channel *c)
+/*
+ * Frees removed entry @e and its channel @c (NULL: damaged, its memory
+ * left alone).  Returns 0 or the error of freeing, the entry freed either
+ * way; or -ETIMEDOUT, a heap lock kept by a live process, with both left
+ * as they are for a later sweep.
+ */
+static int free_removed(struct mymap_heap *heap, struct ipc_dir_entry *e, struct ipc_channel *c)
 {
-	return mymap_free(heap, c) ? -errno : 0;
+	int err = c && mymap_free(heap, c) ? -errno : 0;
+
+	if (err == -ETIMEDOUT)
+		return err;
+	e->channel = 0;
+	atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+	return err;
 }
 
 /*
@@ -213,16 +225,12 @@ static int sweep_removed(const struct ipc_region *r, struct ipc_directory *d)
 			return unused;
 		if (unused != 1)
 			continue;
-		if (c) {
-			int err = free_channel(r->heap, c);
+		int err = free_removed(r->heap, e, c);
 
-			if (err == -ETIMEDOUT)
-				return err;
-			if (err && !ret)
-				ret = err;
-		}
-		e->channel = 0;
-		atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
+		if (err == -ETIMEDOUT)
+			return err;
+		if (err && !ret)
+			ret = err;
 	}
 	return ret;
 }
@@ -373,13 +381,9 @@ int mymap_channel_remove(struct mymap_heap *heap, const char *name)
 		atomic_store_explicit(&e->state, c ? IPC_ENTRY_REMOVED : IPC_ENTRY_FREE,
 				      memory_order_release);
 		unused = c ? ipc_channel_mark_removed(&r, c, &l) : 0;
-		/* A heap lock kept by a live process: a later sweep frees it. */
-		if (unused == 1 && (err = free_channel(heap, c)) != -ETIMEDOUT) {
-			e->channel = 0;
-			atomic_store_explicit(&e->state, IPC_ENTRY_FREE, memory_order_release);
-		} else if (unused == 1) {
+		/* A heap lock kept by a live process leaves the freeing to a sweep. */
+		if (unused == 1 && (err = free_removed(heap, e, c)) == -ETIMEDOUT)
 			err = 0;
-		}
 	}
 	ipc_unlock(&d->lock, &r);
 	if (!e)
