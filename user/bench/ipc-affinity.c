@@ -15,15 +15,14 @@
  * inherits these through fork.
  */
 static bool chosen;
-static int cpu_of[2] = {-1, -1}; /* [0] the caller, [1] the peer */
-static int others[CPU_SETSIZE];	 /* every allowed CPU but the caller's, from cpu_of[1] */
-static int nr_others;
+static int caller_cpu = -1;
+static int peer_cpus[CPU_SETSIZE]; /* every allowed CPU but the caller's */
+static int nr_peer_cpus;	   /* 0: nobody is pinned */
 static char description[96];
 
 static void choose(void)
 {
 	cpu_set_t set;
-	int found = 0;
 
 	chosen = true;
 	if (sched_getaffinity(0, sizeof(set), &set)) {
@@ -32,21 +31,20 @@ static void choose(void)
 		return;
 	}
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, &set)) {
-			if (found < 2)
-				cpu_of[found] = cpu;
-			if (found++ > 0)
-				others[nr_others++] = cpu;
-		}
-	if (found < 2) {
-		cpu_of[0] = cpu_of[1] = -1;
-		nr_others = 0;
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		else if (caller_cpu < 0)
+			caller_cpu = cpu;
+		else
+			peer_cpus[nr_peer_cpus++] = cpu;
+	if (nr_peer_cpus == 0) {
+		caller_cpu = -1;
 		snprintf(description, sizeof(description),
 			 "not pinned: fewer than two CPUs allowed");
 		return;
 	}
 	snprintf(description, sizeof(description), "receiver/caller on CPU %d, peer on CPU %d",
-		 cpu_of[0], cpu_of[1]);
+		 caller_cpu, peer_cpus[0]);
 }
 
 static void pin(int cpu)
@@ -57,11 +55,11 @@ static void pin(int cpu)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) && cpu == cpu_of[0]) {
+	if (sched_setaffinity(0, sizeof(set), &set) && cpu == caller_cpu) {
 		snprintf(description, sizeof(description), "not pinned: sched_setaffinity: %s",
 			 strerror(errno));
-		cpu_of[0] = cpu_of[1] = -1;
-		nr_others = 0;
+		caller_cpu = -1;
+		nr_peer_cpus = 0;
 	}
 }
 
@@ -71,11 +69,11 @@ pid_t ipc_fork_pinned_nth(unsigned int nth)
 
 	if (!chosen)
 		choose();
-	pin(cpu_of[0]);
+	pin(caller_cpu);
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0 && nr_others > 0)
-		pin(others[nth % (unsigned int)nr_others]);
+	if (pid == 0 && nr_peer_cpus > 0)
+		pin(peer_cpus[nth % (unsigned int)nr_peer_cpus]);
 	return pid;
 }
 
@@ -88,7 +86,7 @@ unsigned int ipc_peer_cpus(void)
 {
 	if (!chosen)
 		choose();
-	return (unsigned int)nr_others;
+	return (unsigned int)nr_peer_cpus;
 }
 
 const char *ipc_affinity_describe(void)
