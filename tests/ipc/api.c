@@ -15,6 +15,7 @@
 #include "channel.h"   /* the header's layout, to damage it */
 #include "../handle.h" /* the heap's lock word and its wait limit */
 #include "ipctest.h"
+#include "live-peer.h"
 
 static struct mymap_heap *heap;
 
@@ -557,23 +558,10 @@ static void test_heap_lock_kept(void)
 	struct mm_header *hdr = mymap_heap_base(heap);
 	struct mymap_stats before, after;
 	struct mymap_channel *rx = NULL;
-	uint64_t limit = heap->lock_wait.limit_ns, peer = 0;
-	int ready[2], err;
-	pid_t child;
+	uint64_t limit = heap->lock_wait.limit_ns, peer;
+	pid_t child = live_peer(&peer);
+	int err;
 
-	if (pipe(ready))
-		ready[0] = ready[1] = -1;
-	fflush(stdout);
-	child = fork();
-	if (child == 0) {
-		uint64_t id = mymap_self_id();
-
-		if (write(ready[1], &id, sizeof(id)) == sizeof(id))
-			pause();
-		_exit(0);
-	}
-	if (read(ready[0], &peer, sizeof(peer)) != sizeof(peer))
-		peer = 0;
 	mymap_heap_stats(heap, &before);
 	err = mymap_channel_create(heap, "kept-a", &messages);
 	heap->lock_wait.limit_ns = 50000000;
@@ -597,12 +585,7 @@ static void test_heap_lock_kept(void)
 	       "once the lock is free, the next call's sweep frees the removed channel: nothing "
 	       "leaks (%d, %llu bytes in use, %llu before)",
 	       err, (unsigned long long)after.in_use, (unsigned long long)before.in_use);
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-	}
-	close(ready[0]);
-	close(ready[1]);
+	end_peer(child);
 }
 
 /* A receiver killed asleep leaves no sleeper behind once reclaimed. */

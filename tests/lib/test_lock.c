@@ -23,6 +23,7 @@
 #include "handle.h"
 #include "heap.h"
 #include "layout.h"
+#include "live-peer.h"
 #include "robust_lock.h"
 #include "mymap.h"
 #include "tap.h"
@@ -519,38 +520,6 @@ static void test_robust_lock_alone(void)
 	munmap(l, 4096);
 }
 
-/* A child that lives, doing nothing, until killed; its identity in *@id. */
-static pid_t live_child(uint64_t *id)
-{
-	int fds[2];
-	pid_t pid;
-
-	*id = 0;
-	if (pipe(fds) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		uint64_t mine = mymap_self_id();
-
-		if (write(fds[1], &mine, sizeof(mine)) == sizeof(mine))
-			pause();
-		_exit(0);
-	}
-	if (pid < 0 || read(fds[0], id, sizeof(*id)) != sizeof(*id))
-		*id = 0;
-	close(fds[0]);
-	close(fds[1]);
-	return pid;
-}
-
-static void end_child(pid_t pid)
-{
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-}
-
 /*
  * Every wait for the robust lock is bounded, whatever the owner word says:
  * a live holder that keeps it, an owner word that changes among live
@@ -566,11 +535,11 @@ static void test_robust_lock_bounded(void)
 	const uint64_t limit = 100000000; /* 100 ms */
 	struct mm_lock_wait wait = {.sleep = &sleep, .limit_ns = limit};
 	uint64_t me = mymap_self_id(), a, b, holder = 0;
-	pid_t pa = live_child(&a), pb = live_child(&b);
+	pid_t pa = live_peer(&a), pb = live_peer(&b);
 
 	if (!tap_ok(l != MAP_FAILED && a && b, "two live children to name as holders")) {
-		end_child(pa);
-		end_child(pb);
+		end_peer(pa);
+		end_peer(pb);
 		return;
 	}
 	atomic_store(&l->owner, a);
@@ -601,7 +570,7 @@ static void test_robust_lock_bounded(void)
 	got = mm_robust_lock(l, me, &wait, &holder);
 	waited = mm_now_ns() - t0;
 	wait.limit_ns = limit;
-	end_child(churn);
+	end_peer(churn);
 	tap_ok(got == -ETIMEDOUT && (holder == a || holder == b) &&
 		   waited >= MM_LOCK_LIMIT_ROUNDS * 2 * limit,
 	       "robust lock: an owner word changing among live identities, the lock never free, "
@@ -645,8 +614,8 @@ static void test_robust_lock_bounded(void)
 	       "robust lock: its own identity that the caller knows no thread holds is taken "
 	       "over (%d)",
 	       got);
-	end_child(pa);
-	end_child(pb);
+	end_peer(pa);
+	end_peer(pb);
 	munmap(l, 4096);
 }
 
@@ -662,7 +631,7 @@ static void test_heap_lock_bounded(void)
 	struct mm_header *hdr = h ? (struct mm_header *)mymap_heap_base(h) : NULL;
 	struct mymap_stats before = {0}, after = {0};
 	uint64_t peer;
-	pid_t pid = live_child(&peer);
+	pid_t pid = live_peer(&peer);
 
 	if (!tap_ok(h && peer && mymap_heap_stats(h, &before) == 0, "a memfd heap and a live peer"))
 		goto out;
@@ -737,7 +706,7 @@ static void test_heap_lock_bounded(void)
 	       "heap: mymap_close without the lock closes the handle and says ETIMEDOUT (%s)",
 	       strerror(err));
 out:
-	end_child(pid);
+	end_peer(pid);
 	mymap_close(h);
 }
 
