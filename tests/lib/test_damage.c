@@ -393,14 +393,14 @@ static void damage_slot(struct victim *v, uint64_t arg)
 		s->peak = ~value;
 		break;
 	case 7:
-		s->head[bin] = (uint32_t)value;
+		s->list[bin].head = (uint32_t)value;
 		break;
 	case 8:
-		s->count[bin] = (uint8_t)(value ? value : 255);
+		s->list[bin].count = (uint32_t)(value ? value : UINT32_MAX);
 		break;
 	default:
-		s->head[vi % MM_TCACHE_BINS] = (uint32_t)value;
-		s->count[vi % MM_TCACHE_BINS] = 16;
+		s->list[vi % MM_TCACHE_BINS].head = (uint32_t)value;
+		s->list[vi % MM_TCACHE_BINS].count = 16;
 		break;
 	}
 }

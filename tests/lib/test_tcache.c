@@ -62,7 +62,7 @@ static uint32_t cached_blocks(struct mymap_heap *h, uint64_t id)
 	uint32_t blocks = 0;
 
 	for (unsigned int bin = 0; s && bin < MM_TCACHE_BINS; bin++)
-		blocks += s->count[bin];
+		blocks += s->list[bin].count;
 	return blocks;
 }
 
@@ -179,6 +179,149 @@ static void test_private_sole_slot(void)
 	tap_ok(!(failed & 2), "its copy checks clean, its parent's slot taken back");
 	tap_ok(cached_blocks(h, mymap_self_id()) == 1, "the parent's slot is untouched");
 	mymap_close(h);
+}
+
+/* Frees @n blocks of @size from @h and returns how many the calling process's slot then holds. */
+static uint32_t free_all(struct mymap_heap *h, void **p, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		mymap_free(h, p[i]);
+	return cached_blocks(h, mymap_self_id());
+}
+
+/* Fills @p with @n blocks of @size from @h; false if the heap refused one. */
+static bool take_blocks(struct mymap_heap *h, void **p, unsigned int n, size_t size)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!(p[i] = mymap_malloc(h, size)))
+			return false;
+	return true;
+}
+
+static void *run_nothing(void *arg)
+{
+	return arg;
+}
+
+/*
+ * The sole user of a private heap caches without the depth limit, as
+ * glibc's fastbins do, until a request its slot cannot serve finds more
+ * than MM_TCACHE_SOLE_KEEP there and more than a 1/MM_TCACHE_SOLE_SHARE of
+ * the live bytes (mm_tcache_consolidate); a shared heap's slot keeps
+ * MM_TCACHE_DEPTH per size; a deep list left by the sole user stays whole
+ * once the process has a second thread.
+ */
+#define DEEP	   100
+#define DEEP_SIZE  (8u << 20)
+#define KEEP_FILLS 6000	 /* blocks of PAYLOAD: more than MM_TCACHE_SOLE_KEEP */
+#define LIVE_FILLS 36000 /* blocks of PAYLOAD: MM_TCACHE_SOLE_SHARE times KEEP_FILLS and more */
+#define NOT_SOLE   64
+
+static void test_sole_caches_deep(void)
+{
+	static void *p[KEEP_FILLS], *live[LIVE_FILLS];
+	struct mymap_heap *h = mymap_open_anon(DEEP_SIZE, 0);
+	struct mymap_heap *shared = mymap_open_memfd(DEEP_SIZE, 0);
+	struct mymap_stats st;
+	bool lifo = true;
+
+	if (!tap_ok(h && shared, "private and shared heaps for the deep-cache tests"))
+		goto out;
+	tap_ok(take_blocks(h, p, DEEP, PAYLOAD) && free_all(h, p, DEEP) == DEEP,
+	       "private heap, one thread: %d freed blocks of one size all wait in the slot "
+	       "(more than the %d a shared heap's keeps)",
+	       DEEP, MM_TCACHE_DEPTH);
+	for (unsigned int i = DEEP; i-- > 0;)
+		lifo &= mymap_malloc(h, PAYLOAD) == p[i];
+	tap_ok(lifo && cached_blocks(h, mymap_self_id()) == 0,
+	       "they serve the next %d requests of their size, last freed first", DEEP);
+	free_all(h, p, DEEP);
+	void *big = mymap_malloc(h, 2048);
+
+	tap_ok(big && cached_blocks(h, mymap_self_id()) == DEEP,
+	       "a request the slot cannot serve leaves it alone under MM_TCACHE_SOLE_KEEP (%llu "
+	       "bytes)",
+	       (unsigned long long)MM_TCACHE_SOLE_KEEP);
+	mymap_free(h, big);
+	tap_ok(take_blocks(h, p, KEEP_FILLS, PAYLOAD) && free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
+	       "%d freed blocks, more than MM_TCACHE_SOLE_KEEP in all, wait in the slot",
+	       KEEP_FILLS);
+	big = mymap_malloc(h, 2048);
+	uint32_t left = cached_blocks(h, mymap_self_id());
+	int stats = mymap_heap_stats(h, &st);
+
+	tap_ok(big && left == MM_TCACHE_DEPTH && stats == 0 && st.used_blocks == 1 &&
+		   st.free_blocks <= 2,
+	       "with nothing else live, a request the slot cannot serve first cuts its list back "
+	       "to %d blocks, the rest merged (%u left; %llu used and %llu free blocks)",
+	       MM_TCACHE_DEPTH, left, (unsigned long long)st.used_blocks,
+	       (unsigned long long)st.free_blocks);
+	mymap_free(h, big);
+	tap_ok(take_blocks(h, live, LIVE_FILLS, PAYLOAD) &&
+		   take_blocks(h, p, KEEP_FILLS, PAYLOAD) &&
+		   free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
+	       "%d blocks live, %d freed", LIVE_FILLS, KEEP_FILLS);
+	big = mymap_malloc(h, 2048);
+	left = cached_blocks(h, mymap_self_id());
+	tap_ok(big && left == KEEP_FILLS,
+	       "with more than %d times their bytes live, a request the slot cannot serve leaves "
+	       "them cached (%u)",
+	       MM_TCACHE_SOLE_SHARE, left);
+	mymap_free(h, big);
+	free_all(h, live, LIVE_FILLS);
+	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean");
+	tap_ok(take_blocks(shared, p, DEEP, PAYLOAD) &&
+		   free_all(shared, p, DEEP) == MM_TCACHE_DEPTH,
+	       "a shared heap's slot keeps %d blocks of a size", MM_TCACHE_DEPTH);
+
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct mymap_heap *c = mymap_open_anon(DEEP_SIZE, 0);
+		pthread_t t;
+		int failed = 0;
+
+		/* A sanitizer's runtime may have a thread of its own in the child. */
+		if (!__libc_single_threaded)
+			_exit(NOT_SOLE);
+		if (!c || !take_blocks(c, p, DEEP, PAYLOAD) || free_all(c, p, DEEP) != DEEP)
+			_exit(1);
+		if (pthread_create(&t, NULL, run_nothing, NULL) != 0 || pthread_join(t, NULL) != 0)
+			_exit(1);
+		/*
+		 * Not the sole user any more: the slot is found again by a locked
+		 * call, and its list is longer than a shared slot's.
+		 */
+		mymap_free(c, mymap_malloc(c, 2048));
+		void *q = mymap_malloc(c, PAYLOAD);
+
+		if (q != p[DEEP - 1] || mymap_free(c, q) != 0 ||
+		    cached_blocks(c, mymap_self_id()) != DEEP - 1)
+			failed |= 2;
+		if (mymap_heap_check(c) != 0 || mymap_heap_stats(c, &st) != 0 || st.in_use != 0 ||
+		    st.used_blocks != 0 || st.free_blocks != 1 || st.integrity_errors != 0)
+			failed |= 4;
+		mymap_close(c);
+		_exit(failed);
+	}
+	int failed = child_failures(pid);
+
+	if (failed == NOT_SOLE) {
+		tap_skip("child: a deep list, then a second thread",
+			 "the child has a thread of a sanitizer's runtime already");
+		tap_skip("with two threads, the deep list still serves", "as above");
+		tap_skip("statistics and checks take every block of the deep list back",
+			 "as above");
+		goto out;
+	}
+	tap_ok(failed != 1, "child: a deep list, then a second thread");
+	tap_ok(!(failed & 2),
+	       "with two threads, the deep list still serves, and a free beyond the depth goes "
+	       "to the heap");
+	tap_ok(!(failed & 4), "statistics and checks take every block of the deep list back");
+out:
+	mymap_close(h);
+	mymap_close(shared);
 }
 
 /* In a child: reports through its exit status which checks failed (a bit each). */
@@ -1218,6 +1361,7 @@ int main(void)
 {
 	test_own_cache();
 	test_private_sole_slot();
+	test_sole_caches_deep();
 	test_identity_without_descriptors();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();

@@ -11,8 +11,9 @@
  *     mymap_usable_size() and a mymap_realloc() in place take a bounded
  *     number of steps whatever the heap's size or fragmentation (TLSF good
  *     fit); mymap_calloc() and a moving mymap_realloc() add a zeroing or a
- *     copy.  Only mymap_heap_check(), and the `largest_free` walk of
- *     mymap_heap_stats(), are linear in the heap.
+ *     copy.  Only mymap_heap_check(), mymap_heap_stats()'s `largest_free`
+ *     walk, and a call that returns a private heap's deep cache (4: linear
+ *     in the blocks returned, each free once) are not bounded.
  *  2. Alignment: every payload is aligned to MYMAP_ALIGNMENT (16) bytes and
  *     has a 16-byte header before it; mymap_aligned_alloc() gives up to
  *     the page size.  A region is at most 64 GiB.
@@ -23,10 +24,12 @@
  *     single-threaded process, and a block cache, take none.  No call is
  *     async-signal-safe.
  *  4. Caching: a thread keeps up to 16 freed blocks of each size up to
- *     1 KiB for reuse without the lock.  They stay marked in the heap: a
- *     second free of one is a double free, statistics count them as free,
- *     checks accept them, and a request that finds no room takes them
- *     back first.  MYMAP_NOCACHE turns caching off for a handle.
+ *     1 KiB for reuse without the lock; a private heap's (anon, brk) only
+ *     thread any number, cut back to 16 when over 520 KiB and a quarter of
+ *     the live bytes at a request they cannot serve.  They stay marked in
+ *     the heap: a second free of one is a double free, statistics count
+ *     them as free, checks accept them, and a request that finds no room
+ *     takes them back first.  MYMAP_NOCACHE turns caching off.
  *  5. Failure: a failing call changes nothing in the heap and returns NULL
  *     or -1 (0 where stated) with errno set; mymap_last_error() gives the
  *     finer reason, mymap_last_message() a line with the values.  Every
@@ -68,7 +71,7 @@ struct mymap_heap;
 typedef uint64_t mymap_off_t;
 
 /* The heap format version stored in the heap header. */
-#define MYMAP_HEAP_VERSION 5
+#define MYMAP_HEAP_VERSION 6
 
 /* The longest wait for the heap lock while one live process holds it (guarantee 7). */
 #define MYMAP_LOCK_TIMEOUT_NS 2000000000ULL
@@ -265,8 +268,8 @@ struct mymap_heap *mymap_open_brk(size_t size, unsigned int flags);
  * and memfd); on a shared heap the blocks this process had cached go back
  * to the heap first (under the lock) and its cache slot is given up.
  * Must not be called while another thread uses @heap.  Cost: the lock
- * once, with every block cached through the handle returned (at most 16
- * per cached size and slot), and munmap.
+ * once, with every block cached through the handle returned (guarantee
+ * 4), and munmap.
  * NULL is accepted and ignored.  Returns 0, or -1 with errno from munmap,
  * or with ETIMEDOUT when the lock could not be had (guarantee 7): the
  * handle is closed all the same, and the blocks its threads cached stay

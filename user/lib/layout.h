@@ -72,9 +72,10 @@ struct mm_counters {
  * @process: the owner's process identity; @handle: the number of the
  *         owner's handle (unique in its process), so mymap_close() finds
  *         the slots that handle claimed.
- * @head:  per size (2 .. 65 units), the unit offset of the last cached
- *         block; each cached block's first payload word links the next.
- * @count: blocks in each list (their sum is the slot's block count).
+ * @list:  per size (2 .. 65 units), @head, the unit offset of the last
+ *         cached block (each cached block's first payload word links the
+ *         next), beside @count, the blocks in the list (their sum is the
+ *         slot's block count): a push or a pop touches one line of them.
  * @seq:   odd while the owner changes the slot: the counters below are
  *         read by other processes as a consistent snapshot.
  * @bytes: the usable bytes of the blocks in the lists.  The heap
@@ -86,7 +87,7 @@ struct mm_counters {
  */
 #define MM_TCACHE_SLOTS 8
 #define MM_TCACHE_BINS	64
-#define MM_TCACHE_DEPTH 16
+#define MM_TCACHE_DEPTH 16 /* blocks per list, but for a private heap's sole user */
 
 struct mm_tcache {
 	_Atomic uint64_t owner;
@@ -98,8 +99,10 @@ struct mm_tcache {
 	uint64_t allocs;
 	uint64_t frees;
 	uint64_t peak;
-	uint32_t head[MM_TCACHE_BINS];
-	uint8_t count[MM_TCACHE_BINS];
+	struct {
+		uint32_t head;
+		uint32_t count;
+	} list[MM_TCACHE_BINS];
 } __attribute__((aligned(64)));
 
 /*

@@ -19,67 +19,106 @@ _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
 /* Slow calls to let pass before trying again to claim, once every slot was taken. */
 #define CLAIM_BACKOFF 1024
 
-/* A list holds at most MM_TCACHE_DEPTH blocks; one more step allows a death mid-push. */
-#define LIST_STEPS (MM_TCACHE_DEPTH + 1)
+/*
+ * The steps through one list of blocks of @units: a list holds at most
+ * MM_TCACHE_DEPTH blocks, one more allowing a death mid-push; a private
+ * heap's, whose sole user caches without that limit, at most every block
+ * of that size the arena could hold.  From the handle's own constants.
+ */
+static uint32_t list_steps(const struct mymap_heap *h, uint32_t units)
+{
+	return h->private_tcache ? (uint32_t)((h->end - h->first) / units + 1)
+				 : MM_TCACHE_DEPTH + 1;
+}
+
+/* Whether @at can be in a list of blocks of @units (see give_back); damage is counted. */
+static bool list_block_ok(struct mymap_heap *h, uint32_t at, uint32_t units)
+{
+	const struct mm_block *b = mm_block_at(h, at);
+
+	if (mm_in_arena(h, at) && mm_block_ok(h, at) && b->size == units &&
+	    (mm_state(b) == MM_CACHED || mm_state(b) == MM_USED))
+		return true;
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
+	return false;
+}
 
 /*
- * Returns every block in slot @s's lists to the heap; the caller holds the
- * lock and @s is this process's or a dead one's.  A block in a list is
- * cached, or (its owner died between the two stores of a push or a pop)
- * used but never handed out; anything else is damage, counted and left.
+ * Returns to the heap the blocks of slot @s's list @bin from the one
+ * *@link names on (@link: the list head, or a block's link), at most
+ * @steps; the caller holds the lock and @s is this process's or a dead
+ * one's.  A block in a list is cached, or (its owner died between the two
+ * stores of a push or a pop) used but never handed out; anything else is
+ * damage, counted, and ends the walk.
  */
+static void give_back(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin, uint32_t *link,
+		      uint32_t steps)
+{
+	uint32_t units = bin + MM_MIN_UNITS;
+	uint32_t at = __atomic_load_n(link, __ATOMIC_ACQUIRE);
+
+	for (uint32_t step = 0; at && step < steps && list_block_ok(h, at, units); step++) {
+		uint32_t next = mm_links_at(h, at)->next;
+
+		/*
+		 * Taken off the list before it is freed, in a pop's order: a
+		 * holder that dies here leaves the rest of the list whole.
+		 */
+		mm_change_state(h, at, mm_state(mm_block_at(h, at)), MM_USED);
+		__atomic_store_n(link, next, __ATOMIC_RELEASE);
+		if (s->list[bin].count)
+			mm_tcache_set(s->list[bin].count, s->list[bin].count - 1);
+		if (s->bytes >= mm_usable_of(units))
+			mm_tcache_set(s->bytes, s->bytes - mm_usable_of(units));
+		/* The slot counted this free already. */
+		if (mm_free_locked(h, at) == 0)
+			h->hdr->counters.free_count--;
+		at = next;
+	}
+}
+
+/* Returns every block in slot @s's lists to the heap (see give_back). */
 static void empty_slot(struct mymap_heap *h, struct mm_tcache *s)
 {
-	struct mm_counters *c = &h->hdr->counters;
 	uint32_t seq = mm_tcache_begin(s);
 
 	for (uint32_t bin = 0; bin < MM_TCACHE_BINS; bin++) {
-		uint32_t at = __atomic_load_n(&s->head[bin], __ATOMIC_ACQUIRE);
-		uint32_t units = bin + MM_MIN_UNITS;
-
-		for (unsigned int step = 0; at && step < LIST_STEPS; step++) {
-			const struct mm_block *b = mm_block_at(h, at);
-
-			if (!mm_in_arena(h, at) || !mm_block_ok(h, at) || b->size != units ||
-			    (mm_state(b) != MM_CACHED && mm_state(b) != MM_USED)) {
-				atomic_fetch_add_explicit(&c->integrity_errors, 1,
-							  memory_order_relaxed);
-				break;
-			}
-			uint32_t next = mm_links_at(h, at)->next;
-
-			/*
-			 * Taken off the list before it is freed, in a pop's order: a
-			 * holder that dies here leaves the rest of the list whole.
-			 */
-			mm_change_state(h, at, mm_state(b), MM_USED);
-			__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
-			if (s->count[bin])
-				mm_tcache_set(s->count[bin], s->count[bin] - 1);
-			if (s->bytes >= mm_usable_of(units))
-				mm_tcache_set(s->bytes, s->bytes - mm_usable_of(units));
-			/* The slot counted this free already. */
-			if (mm_free_locked(h, at) == 0)
-				c->free_count--;
-			at = next;
-		}
-		__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-		mm_tcache_set(s->count[bin], 0);
+		give_back(h, s, bin, &s->list[bin].head, list_steps(h, bin + MM_MIN_UNITS));
+		__atomic_store_n(&s->list[bin].head, 0, __ATOMIC_RELEASE);
+		mm_tcache_set(s->list[bin].count, 0);
 	}
 	/* Every block is back (or, damaged, lost to the cache): nothing is cached. */
 	mm_tcache_set(s->bytes, 0);
 	mm_tcache_end(s, seq);
 }
 
+void mm_tcache_trim(struct mymap_heap *h)
+{
+	struct mm_tcache *s = mm_tcache_solo(h);
+
+	for (uint32_t bin = 0; s && bin < MM_TCACHE_BINS; bin++) {
+		uint32_t units = bin + MM_MIN_UNITS;
+		uint32_t at = s->list[bin].head;
+
+		if (s->list[bin].count <= MM_TCACHE_DEPTH)
+			continue;
+		/* To the last block kept; a damaged block on the way leaves the list as it is. */
+		for (uint32_t kept = 1; kept < MM_TCACHE_DEPTH && at; kept++)
+			at = list_block_ok(h, at, units) ? mm_links_at(h, at)->next : 0;
+		if (at && list_block_ok(h, at, units))
+			give_back(h, s, bin, &mm_links_at(h, at)->next, list_steps(h, units));
+	}
+}
+
 void mm_tcache_drop_list(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin)
 {
-	uint64_t lost = s->count[bin] * mm_usable_of(bin + MM_MIN_UNITS);
+	uint64_t lost = s->list[bin].count * mm_usable_of(bin + MM_MIN_UNITS);
 	uint32_t seq;
 
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	seq = mm_tcache_begin(s);
-	__atomic_store_n(&s->head[bin], 0, __ATOMIC_RELEASE);
-	mm_tcache_set(s->count[bin], 0);
+	__atomic_store_n(&s->list[bin].head, 0, __ATOMIC_RELEASE);
+	mm_tcache_set(s->list[bin].count, 0);
 	mm_tcache_set(s->bytes, s->bytes > lost ? s->bytes - lost : 0);
 	mm_tcache_end(s, seq);
 }
@@ -373,7 +412,7 @@ static void read_slot(const struct mm_tcache *s, struct mm_tcache_totals *t)
 		/* Acquire loads: the second look at the number cannot move before them. */
 		t->blocks = 0;
 		for (unsigned int bin = 0; bin < MM_TCACHE_BINS; bin++)
-			t->blocks += __atomic_load_n(&s->count[bin], __ATOMIC_ACQUIRE);
+			t->blocks += __atomic_load_n(&s->list[bin].count, __ATOMIC_ACQUIRE);
 		t->bytes = __atomic_load_n(&s->bytes, __ATOMIC_ACQUIRE);
 		t->allocs = __atomic_load_n(&s->allocs, __ATOMIC_ACQUIRE);
 		t->frees = __atomic_load_n(&s->frees, __ATOMIC_ACQUIRE);

@@ -21,7 +21,13 @@
  * - a private heap (anon without MYMAP_SHARED, brk) in a process with one
  *   thread has one user, and its header is private memory: nobody else
  *   can read the slot, so its one thread changes it without the sequence
- *   number and keeps as many blocks as the lists hold.
+ *   number, and caches without MM_TCACHE_DEPTH, as glibc's fastbins do: a
+ *   program that frees a large structure of small blocks (a hash, a
+ *   tree, at its exit) then pays no merge per block, whose free list
+ *   neighbours lie anywhere in the heap.  Its lists are cut back to that
+ *   depth at a request the slot cannot serve once they hold too much
+ *   (mm_tcache_consolidate), as glibc consolidates its fastbins, and
+ *   emptied whenever a request finds no room.
  * - a cached block stays in the block chain with the state MM_CACHED
  *   (state and canary change in one store, mm_change_state), so a second
  *   free is named by anyone and neighbours never merge with it; the lock
@@ -61,6 +67,16 @@
  * blocks back whenever a request finds no room.
  */
 #define MM_TCACHE_SHARE 16
+
+/*
+ * The most lists of MM_TCACHE_DEPTH blocks of every cached size hold.  The
+ * sole user of a private heap, whose lists have no depth limit, keeps more
+ * at a request its slot cannot serve only while that is at most a
+ * 1/MM_TCACHE_SOLE_SHARE of its live blocks' bytes (mm_tcache_consolidate).
+ */
+#define MM_TCACHE_SOLE_KEEP                                                                        \
+	((uint64_t)MM_TCACHE_DEPTH * MM_TCACHE_BINS * (MM_TCACHE_BINS + 1) / 2 * MM_UNIT)
+#define MM_TCACHE_SOLE_SHARE 4
 
 /*
  * A thread's table of its slots, one entry per handle number modulo
@@ -221,6 +237,39 @@ static mm_inline bool mm_tcache_wanted(const struct mymap_heap *h)
 }
 
 /*
+ * Under the lock, for the sole user of a private heap: cuts every list of
+ * its slot back to MM_TCACHE_DEPTH blocks, the rest going back to the
+ * heap.  Its death takes the heap with it, so the blocks cut off need not
+ * stay in a list until they are back.
+ */
+void mm_tcache_trim(struct mymap_heap *h);
+
+/*
+ * Under the lock, before a request the caller's slot could not serve: the
+ * sole user of a private heap, whose lists have no depth limit, cuts them
+ * back (mm_tcache_trim) when they hold more than MM_TCACHE_SOLE_KEEP and
+ * more than a 1/MM_TCACHE_SOLE_SHARE of the live blocks' bytes, so that
+ * the request may reuse the memory of the blocks cut off.  A program that
+ * frees a large structure without asking for more pays no merges.
+ */
+static mm_inline void mm_tcache_consolidate(struct mymap_heap *h)
+{
+	const struct mm_tcache *s;
+
+	if (!mm_tcache_sole(h))
+		return;
+	s = mm_tcache_solo(h);
+	if (!s || s->bytes <= MM_TCACHE_SOLE_KEEP)
+		return;
+	/* The heap counts cached blocks as in use. */
+	uint64_t in_use = h->hdr->counters.in_use;
+	uint64_t live = in_use > s->bytes ? in_use - s->bytes : 0;
+
+	if (s->bytes > live / MM_TCACHE_SOLE_SHARE)
+		mm_tcache_trim(h);
+}
+
+/*
  * Before the lock, for a call that will claim (mm_tcache_wanted): what a
  * claim needs from /proc, read without the lock - the thread's identity,
  * and, after a claim found every slot taken, a look for dead owners.
@@ -271,7 +320,7 @@ static mm_inline uint32_t mm_tcache_head(const struct mm_tcache *s, uint32_t uni
 {
 	uint32_t bin = units - MM_MIN_UNITS;
 
-	return bin < MM_TCACHE_BINS ? s->head[bin] : 0;
+	return bin < MM_TCACHE_BINS ? s->list[bin].head : 0;
 }
 
 /*
@@ -287,7 +336,7 @@ static mm_inline bool mm_tcache_head_ok(const struct mymap_heap *h, const struct
 					uint32_t units, uint32_t at, bool sole)
 {
 	return mm_likely(mm_cached_block_ok(h, at, units)) &&
-	       (sole || (s->bytes >= mm_usable_of(units) && s->count[units - MM_MIN_UNITS]));
+	       (sole || (s->bytes >= mm_usable_of(units) && s->list[units - MM_MIN_UNITS].count));
 }
 
 /*
@@ -303,8 +352,8 @@ static mm_inline void *mm_tcache_take(struct mymap_heap *h, struct mm_tcache *s,
 	uint32_t seq = sole ? 0 : mm_tcache_begin(s);
 
 	mm_change_state(h, at, MM_CACHED, MM_USED);
-	__atomic_store_n(&s->head[bin], next, __ATOMIC_RELEASE);
-	mm_tcache_add(sole, s->count[bin], -1);
+	__atomic_store_n(&s->list[bin].head, next, __ATOMIC_RELEASE);
+	mm_tcache_add(sole, s->list[bin].count, -1);
 	mm_tcache_add(sole, s->bytes, -usable);
 	/* In use now: the heap's figure, less what the cache holds. */
 	uint64_t in_use = __atomic_load_n(&h->hdr->counters.in_use, __ATOMIC_RELAXED) - s->bytes;
@@ -355,8 +404,9 @@ static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, 
 	uint32_t bin = size - MM_MIN_UNITS;
 	uint64_t usable = mm_usable_of(size);
 
-	if (bin >= MM_TCACHE_BINS || s->count[bin] >= MM_TCACHE_DEPTH ||
-	    (!sole && s->bytes + usable > h->region.size / MM_TCACHE_SHARE))
+	if (bin >= MM_TCACHE_BINS ||
+	    (!sole && (s->list[bin].count >= MM_TCACHE_DEPTH ||
+		       s->bytes + usable > h->region.size / MM_TCACHE_SHARE)))
 		return false;
 	/* Nobody else can free it: checked live, and the caller is the sole user. */
 	if (sole && live)
@@ -365,9 +415,9 @@ static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, 
 		return false;
 	uint32_t seq = sole ? 0 : mm_tcache_begin(s);
 
-	mm_links_at(h, at)->next = s->head[bin];
-	__atomic_store_n(&s->head[bin], at, __ATOMIC_RELEASE);
-	mm_tcache_add(sole, s->count[bin], 1);
+	mm_links_at(h, at)->next = s->list[bin].head;
+	__atomic_store_n(&s->list[bin].head, at, __ATOMIC_RELEASE);
+	mm_tcache_add(sole, s->list[bin].count, 1);
 	mm_tcache_add(sole, s->bytes, usable);
 	mm_tcache_add(sole, s->frees, 1);
 	if (!sole)
