@@ -204,26 +204,71 @@ static void *run_nothing(void *arg)
 }
 
 /*
- * The sole user of a private heap caches without the depth limit, as
- * glibc's fastbins do, until a request its slot cannot serve finds more
- * than MM_TCACHE_SOLE_KEEP there and more than a 1/MM_TCACHE_SOLE_SHARE of
- * the live bytes (mm_tcache_consolidate); a shared heap's slot keeps
- * MM_TCACHE_DEPTH per size; a deep list left by the sole user stays whole
- * once the process has a second thread.
+ * The sole user of a private heap caches past the depth limit, as glibc's
+ * fastbins do, up to the share of the region any thread may cache, until
+ * a request its slot cannot serve finds more than MM_TCACHE_SOLE_KEEP
+ * there and more than a 1/MM_TCACHE_SOLE_SHARE of the live bytes
+ * (mm_tcache_consolidate); a shared heap's slot keeps MM_TCACHE_DEPTH per
+ * size; once the process has a second thread, the slot's owner cuts its
+ * lists back at its next locked call; a list cut short by a store after
+ * free is reported.
  */
 #define DEEP	   100
-#define DEEP_SIZE  (8u << 20)
+#define DEEP_SIZE  (16u << 20)
 #define KEEP_FILLS 6000	 /* blocks of PAYLOAD: more than MM_TCACHE_SOLE_KEEP */
-#define LIVE_FILLS 36000 /* blocks of PAYLOAD: MM_TCACHE_SOLE_SHARE times KEEP_FILLS and more */
+#define LIVE_FILLS 36000 /* blocks of PAYLOAD: 6 times KEEP_FILLS */
 #define NOT_SOLE   64
+
+/* A request the slot cannot serve; returns the blocks the slot holds after it. */
+static uint32_t cached_after_miss(struct mymap_heap *h)
+{
+	void *big = mymap_malloc(h, 2048);
+	uint32_t left = cached_blocks(h, mymap_self_id());
+
+	mymap_free(h, big);
+	return big ? left : UINT32_MAX;
+}
+
+/* In a child: a deep cache, then a second thread; exit status as child_failures() reads it. */
+static int deep_then_thread(void **p)
+{
+	struct mymap_heap *c = mymap_open_anon(DEEP_SIZE, 0);
+	struct mymap_stats st;
+	pthread_t t;
+	int failed = 0;
+
+	/* A sanitizer's runtime may have a thread of its own in the child. */
+	if (!__libc_single_threaded)
+		return NOT_SOLE;
+	if (!c || !take_blocks(c, p, KEEP_FILLS, PAYLOAD) ||
+	    free_all(c, p, KEEP_FILLS) != KEEP_FILLS)
+		return 1;
+	if (pthread_create(&t, NULL, run_nothing, NULL) != 0 || pthread_join(t, NULL) != 0)
+		return 1;
+	/* The request's locked call finds the slot again through the thread's table. */
+	if (cached_after_miss(c) != MM_TCACHE_DEPTH)
+		failed |= 2;
+	void *q = mymap_malloc(c, PAYLOAD);
+
+	if (q != p[KEEP_FILLS - 1] || mymap_free(c, q) != 0 ||
+	    cached_blocks(c, mymap_self_id()) != MM_TCACHE_DEPTH)
+		failed |= 2;
+	if (mymap_heap_check(c) != 0 || mymap_heap_stats(c, &st) != 0 || st.in_use != 0 ||
+	    st.used_blocks != 0 || st.free_blocks != 1 || st.integrity_errors != 0)
+		failed |= 4;
+	mymap_close(c);
+	return failed;
+}
 
 static void test_sole_caches_deep(void)
 {
-	static void *p[KEEP_FILLS], *live[LIVE_FILLS];
+	static void *p[2 * KEEP_FILLS], *live[LIVE_FILLS];
 	struct mymap_heap *h = mymap_open_anon(DEEP_SIZE, 0);
 	struct mymap_heap *shared = mymap_open_memfd(DEEP_SIZE, 0);
+	const struct mm_tcache *slot;
 	struct mymap_stats st;
 	bool lifo = true;
+	uint32_t left;
 
 	if (!tap_ok(h && shared, "private and shared heaps for the deep-cache tests"))
 		goto out;
@@ -236,89 +281,91 @@ static void test_sole_caches_deep(void)
 	tap_ok(lifo && cached_blocks(h, mymap_self_id()) == 0,
 	       "they serve the next %d requests of their size, last freed first", DEEP);
 	free_all(h, p, DEEP);
-	void *big = mymap_malloc(h, 2048);
-
-	tap_ok(big && cached_blocks(h, mymap_self_id()) == DEEP,
+	left = cached_after_miss(h);
+	tap_ok(left == DEEP,
 	       "a request the slot cannot serve leaves it alone under MM_TCACHE_SOLE_KEEP (%llu "
-	       "bytes)",
-	       (unsigned long long)MM_TCACHE_SOLE_KEEP);
-	mymap_free(h, big);
+	       "bytes; %u left)",
+	       (unsigned long long)MM_TCACHE_SOLE_KEEP, left);
+
 	tap_ok(take_blocks(h, p, KEEP_FILLS, PAYLOAD) && free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
 	       "%d freed blocks, more than MM_TCACHE_SOLE_KEEP in all, wait in the slot",
 	       KEEP_FILLS);
-	big = mymap_malloc(h, 2048);
-	uint32_t left = cached_blocks(h, mymap_self_id());
-	int stats = mymap_heap_stats(h, &st);
+	void *big = mymap_malloc(h, 2048);
+	uint64_t used = header(h)->counters.used_blocks;
 
-	tap_ok(big && left == MM_TCACHE_DEPTH && stats == 0 && st.used_blocks == 1 &&
-		   st.free_blocks <= 2,
+	left = cached_blocks(h, mymap_self_id());
+	tap_ok(big && left == MM_TCACHE_DEPTH && used == MM_TCACHE_DEPTH + 1,
 	       "with nothing else live, a request the slot cannot serve first cuts its list back "
-	       "to %d blocks, the rest merged (%u left; %llu used and %llu free blocks)",
-	       MM_TCACHE_DEPTH, left, (unsigned long long)st.used_blocks,
-	       (unsigned long long)st.free_blocks);
+	       "to %d blocks, the rest going back to the heap (%u left, %llu blocks counted in "
+	       "use)",
+	       MM_TCACHE_DEPTH, left, (unsigned long long)used);
 	mymap_free(h, big);
-	tap_ok(take_blocks(h, live, LIVE_FILLS, PAYLOAD) &&
+
+	tap_ok(take_blocks(h, live, LIVE_FILLS / 2, PAYLOAD) &&
+		   take_blocks(h, p, KEEP_FILLS, PAYLOAD) &&
+		   free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
+	       "%d blocks live, %d freed", LIVE_FILLS / 2, KEEP_FILLS);
+	left = cached_after_miss(h);
+	tap_ok(left == MM_TCACHE_DEPTH,
+	       "with 3 times their bytes live, under %d times, a request the slot cannot serve "
+	       "cuts them back (%u left)",
+	       MM_TCACHE_SOLE_SHARE, left);
+	tap_ok(take_blocks(h, live + LIVE_FILLS / 2, LIVE_FILLS / 2, PAYLOAD) &&
 		   take_blocks(h, p, KEEP_FILLS, PAYLOAD) &&
 		   free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
 	       "%d blocks live, %d freed", LIVE_FILLS, KEEP_FILLS);
-	big = mymap_malloc(h, 2048);
-	left = cached_blocks(h, mymap_self_id());
-	tap_ok(big && left == KEEP_FILLS,
-	       "with more than %d times their bytes live, a request the slot cannot serve leaves "
-	       "them cached (%u)",
-	       MM_TCACHE_SOLE_SHARE, left);
-	mymap_free(h, big);
+	left = cached_after_miss(h);
+	tap_ok(left == KEEP_FILLS,
+	       "with 6 times their bytes live, a request the slot cannot serve leaves them cached "
+	       "(%u)",
+	       left);
 	free_all(h, live, LIVE_FILLS);
 	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean");
+
+	tap_ok(take_blocks(h, p, 2 * KEEP_FILLS, PAYLOAD), "%d blocks taken", 2 * KEEP_FILLS);
+	left = free_all(h, p, 2 * KEEP_FILLS);
+	slot = slot_of(h, mymap_self_id());
+	tap_ok(slot && slot->bytes <= DEEP_SIZE / MM_TCACHE_SHARE && left < 2 * KEEP_FILLS &&
+		   mymap_heap_check(h) == 0,
+	       "freed past 1/%d of the region, the rest go back to the heap (%u cached, %llu "
+	       "bytes)",
+	       MM_TCACHE_SHARE, left, slot ? (unsigned long long)slot->bytes : 0ULL);
+
+	uint64_t errors = header(h)->counters.integrity_errors;
+
+	tap_ok(take_blocks(h, p, DEEP, PAYLOAD) && free_all(h, p, DEEP) == DEEP, "%d cached", DEEP);
+	/* A store after free: the head's link, the first word of its payload, cleared. */
+	memset(p[DEEP - 1], 0, sizeof(uint64_t));
+	int stats = mymap_heap_stats(h, &st);
+
+	tap_ok(stats == 0 && st.integrity_errors > errors,
+	       "a deep list cut short by a store after free is reported when it goes back to the "
+	       "heap (%llu integrity errors)",
+	       (unsigned long long)st.integrity_errors);
+
 	tap_ok(take_blocks(shared, p, DEEP, PAYLOAD) &&
 		   free_all(shared, p, DEEP) == MM_TCACHE_DEPTH,
 	       "a shared heap's slot keeps %d blocks of a size", MM_TCACHE_DEPTH);
 
 	pid_t pid = fork();
 
-	if (pid == 0) {
-		struct mymap_heap *c = mymap_open_anon(DEEP_SIZE, 0);
-		pthread_t t;
-		int failed = 0;
-
-		/* A sanitizer's runtime may have a thread of its own in the child. */
-		if (!__libc_single_threaded)
-			_exit(NOT_SOLE);
-		if (!c || !take_blocks(c, p, DEEP, PAYLOAD) || free_all(c, p, DEEP) != DEEP)
-			_exit(1);
-		if (pthread_create(&t, NULL, run_nothing, NULL) != 0 || pthread_join(t, NULL) != 0)
-			_exit(1);
-		/*
-		 * Not the sole user any more: the slot is found again by a locked
-		 * call, and its list is longer than a shared slot's.
-		 */
-		mymap_free(c, mymap_malloc(c, 2048));
-		void *q = mymap_malloc(c, PAYLOAD);
-
-		if (q != p[DEEP - 1] || mymap_free(c, q) != 0 ||
-		    cached_blocks(c, mymap_self_id()) != DEEP - 1)
-			failed |= 2;
-		if (mymap_heap_check(c) != 0 || mymap_heap_stats(c, &st) != 0 || st.in_use != 0 ||
-		    st.used_blocks != 0 || st.free_blocks != 1 || st.integrity_errors != 0)
-			failed |= 4;
-		mymap_close(c);
-		_exit(failed);
-	}
+	if (pid == 0)
+		_exit(deep_then_thread(p));
 	int failed = child_failures(pid);
 
 	if (failed == NOT_SOLE) {
-		tap_skip("child: a deep list, then a second thread",
+		tap_skip("child: a deep cache, then a second thread",
 			 "the child has a thread of a sanitizer's runtime already");
-		tap_skip("with two threads, the deep list still serves", "as above");
-		tap_skip("statistics and checks take every block of the deep list back",
-			 "as above");
+		tap_skip("the deep lists are cut back at the next locked call", "as above");
+		tap_skip("statistics and checks take every block back", "as above");
 		goto out;
 	}
-	tap_ok(failed != 1, "child: a deep list, then a second thread");
+	tap_ok(failed != 1, "child: a deep cache, then a second thread");
 	tap_ok(!(failed & 2),
-	       "with two threads, the deep list still serves, and a free beyond the depth goes "
-	       "to the heap");
-	tap_ok(!(failed & 4), "statistics and checks take every block of the deep list back");
+	       "the deep lists are cut back to %d at the caching thread's next locked call, and "
+	       "serve it",
+	       MM_TCACHE_DEPTH);
+	tap_ok(!(failed & 4), "statistics and checks take every block back, with no damage");
 out:
 	mymap_close(h);
 	mymap_close(shared);

@@ -20,13 +20,14 @@
  *  3. Concurrency: every function may be called from any thread of any
  *     process mapping the heap (mymap_close() aside).  A call holds the
  *     heap lock, a word in the region (no system call uncontended), for a
- *     bounded time, mostly once (each function says); a private heap in a
- *     single-threaded process, and a block cache, take none.  No call is
- *     async-signal-safe.
+ *     bounded time (1), mostly once (each function says); a private heap
+ *     in a single-threaded process, and a block cache, take none.  No call
+ *     is async-signal-safe.
  *  4. Caching: a thread keeps up to 16 freed blocks of each size up to
- *     1 KiB for reuse without the lock; a private heap's (anon, brk) only
- *     thread any number, cut back to 16 when over 520 KiB and a quarter of
- *     the live bytes at a request they cannot serve.  They stay marked in
+ *     1 KiB, and 1/16 of the region, for reuse without the lock; a private
+ *     heap's (anon, brk) only thread more, cut back to 16 at a request
+ *     they cannot serve when over 520 KiB and a quarter of the live bytes,
+ *     or once the process has had a second thread.  They stay marked in
  *     the heap: a second free of one is a double free, statistics count
  *     them as free, checks accept them, and a request that finds no room
  *     takes them back first.  MYMAP_NOCACHE turns caching off.

@@ -44,6 +44,8 @@
  * @private_tcache: neither shared nor @nocache, so while the process has
  *          one thread it is the sole user of the slots (mm_tcache_sole):
  *          one byte for the fast paths to test.
+ * @tcache_limit: the bytes one thread's cache slot may hold, a
+ *          1/MM_TCACHE_SHARE of the region (tcache.h).
  * @grid_from: the units from which a request is placed on the large-block
  *          grid (alloc.c); UINT32_MAX where this handle finds its arena
  *          resident (the device, or opened with MYMAP_POPULATE), so no page
@@ -79,6 +81,7 @@ struct mymap_heap {
 	uint32_t tcache_wait;
 	bool nocache;
 	bool private_tcache;
+	uint64_t tcache_limit;
 	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;

@@ -230,6 +230,7 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->hdr = r->base;
 	h->nocache = flags & MYMAP_NOCACHE;
 	h->private_tcache = !h->region.shared && !h->nocache;
+	h->tcache_limit = h->region.size / MM_TCACHE_SHARE;
 	h->grid_from = r->backend == MYMAP_BACKEND_DEVICE || (flags & MYMAP_POPULATE)
 			   ? UINT32_MAX
 			   : MM_GRID_UNITS;

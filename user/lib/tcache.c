@@ -31,33 +31,43 @@ static uint32_t list_steps(const struct mymap_heap *h, uint32_t units)
 				 : MM_TCACHE_DEPTH + 1;
 }
 
-/* Whether @at can be in a list of blocks of @units (see give_back); damage is counted. */
-static bool list_block_ok(struct mymap_heap *h, uint32_t at, uint32_t units)
+/*
+ * Whether @at can be in a list of blocks of @units: cached, or, as a
+ * list's head (@head), used (see give_back); damage is counted.
+ */
+static bool list_block_ok(struct mymap_heap *h, uint32_t at, uint32_t units, bool head)
 {
 	const struct mm_block *b = mm_block_at(h, at);
 
 	if (mm_in_arena(h, at) && mm_block_ok(h, at) && b->size == units &&
-	    (mm_state(b) == MM_CACHED || mm_state(b) == MM_USED))
+	    (mm_state(b) == MM_CACHED || (head && mm_state(b) == MM_USED)))
 		return true;
 	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	return false;
 }
+
+/* Blocks given back between two signs of progress to the lock's waiters (mm_robust_lock_busy). */
+#define BUSY_EVERY 65536
 
 /*
  * Returns to the heap the blocks of slot @s's list @bin from the one
  * *@link names on (@link: the list head, or a block's link), at most
  * @steps; the caller holds the lock and @s is this process's or a dead
  * one's.  A block in a list is cached, or (its owner died between the two
- * stores of a push or a pop) used but never handed out; anything else is
- * damage, counted, and ends the walk.
+ * stores of a push or a pop) used but never handed out, at the head;
+ * anything else is damage, counted, and ends the walk.
  */
 static void give_back(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin, uint32_t *link,
 		      uint32_t steps)
 {
 	uint32_t units = bin + MM_MIN_UNITS;
 	uint32_t at = __atomic_load_n(link, __ATOMIC_ACQUIRE);
+	bool from_head = link == &s->list[bin].head;
 
-	for (uint32_t step = 0; at && step < steps && list_block_ok(h, at, units); step++) {
+	for (uint32_t step = 0;
+	     at && step < steps && list_block_ok(h, at, units, from_head && step == 0); step++) {
+		if (step && step % BUSY_EVERY == 0)
+			mm_robust_lock_busy(&h->hdr->lock);
 		uint32_t next = mm_links_at(h, at)->next;
 
 		/*
@@ -84,6 +94,14 @@ static void empty_slot(struct mymap_heap *h, struct mm_tcache *s)
 
 	for (uint32_t bin = 0; bin < MM_TCACHE_BINS; bin++) {
 		give_back(h, s, bin, &s->list[bin].head, list_steps(h, bin + MM_MIN_UNITS));
+		/*
+		 * Blocks counted but not reached: a link overwritten (a store
+		 * after free), or cut short.  One short is a pop its owner died
+		 * in, between unlinking the block and counting it.
+		 */
+		if (s->list[bin].count > 1)
+			atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+						  memory_order_relaxed);
 		__atomic_store_n(&s->list[bin].head, 0, __ATOMIC_RELEASE);
 		mm_tcache_set(s->list[bin].count, 0);
 	}
@@ -92,21 +110,29 @@ static void empty_slot(struct mymap_heap *h, struct mm_tcache *s)
 	mm_tcache_end(s, seq);
 }
 
-void mm_tcache_trim(struct mymap_heap *h)
+void mm_tcache_trim(struct mymap_heap *h, struct mm_tcache *s, bool sole)
 {
-	struct mm_tcache *s = mm_tcache_solo(h);
-
-	for (uint32_t bin = 0; s && bin < MM_TCACHE_BINS; bin++) {
+	for (uint32_t bin = 0; bin < MM_TCACHE_BINS; bin++) {
 		uint32_t units = bin + MM_MIN_UNITS;
 		uint32_t at = s->list[bin].head;
+		uint32_t kept = 1;
 
 		if (s->list[bin].count <= MM_TCACHE_DEPTH)
 			continue;
-		/* To the last block kept; a damaged block on the way leaves the list as it is. */
-		for (uint32_t kept = 1; kept < MM_TCACHE_DEPTH && at; kept++)
-			at = list_block_ok(h, at, units) ? mm_links_at(h, at)->next : 0;
-		if (at && list_block_ok(h, at, units))
-			give_back(h, s, bin, &mm_links_at(h, at)->next, list_steps(h, units));
+		/* To the last block kept. */
+		while (at && list_block_ok(h, at, units, false) && kept < MM_TCACHE_DEPTH) {
+			at = mm_links_at(h, at)->next;
+			kept++;
+		}
+		if (kept < MM_TCACHE_DEPTH || !at || !list_block_ok(h, at, units, false)) {
+			mm_tcache_drop_list(h, s, bin);
+			continue;
+		}
+		uint32_t seq = sole ? 0 : mm_tcache_begin(s);
+
+		give_back(h, s, bin, &mm_links_at(h, at)->next, list_steps(h, units));
+		if (!sole)
+			mm_tcache_end(s, seq);
 	}
 }
 

@@ -21,11 +21,12 @@
  * - a private heap (anon without MYMAP_SHARED, brk) in a process with one
  *   thread has one user, and its header is private memory: nobody else
  *   can read the slot, so its one thread changes it without the sequence
- *   number, and caches without MM_TCACHE_DEPTH, as glibc's fastbins do: a
- *   program that frees a large structure of small blocks (a hash, a
- *   tree, at its exit) then pays no merge per block, whose free list
- *   neighbours lie anywhere in the heap.  Its lists are cut back to that
- *   depth at a request the slot cannot serve once they hold too much
+ *   number, and caches past MM_TCACHE_DEPTH (up to MM_TCACHE_SHARE), as
+ *   glibc's fastbins do: a program that frees a large structure of small
+ *   blocks (a hash, a tree, at its exit) then pays no merge per block,
+ *   whose free list neighbours lie anywhere in the heap.  Its lists are
+ *   cut back to that depth at a request the slot cannot serve once they
+ *   hold too much, or once the process has had a second thread
  *   (mm_tcache_consolidate), as glibc consolidates its fastbins, and
  *   emptied whenever a request finds no room.
  * - a cached block stays in the block chain with the state MM_CACHED
@@ -61,10 +62,7 @@
 #include "heap.h"
 #include "identity.h"
 
-/*
- * A thread keeps at most this share of the region in its cache, where
- * others could use the blocks: the sole user of a private heap gets its
- * blocks back whenever a request finds no room.
+/* A thread keeps at most this share of the region in its cache, where others could use the blocks.
  */
 #define MM_TCACHE_SHARE 16
 
@@ -160,7 +158,8 @@ void mm_tcache_totals(struct mymap_heap *h, struct mm_tcache_totals *t);
 /*
  * Whether the caller is the only user of @h's slots: a private heap that
  * caches, in a process with one thread.  Its slot (mm_tcache_solo) is then
- * changed without the sequence number and not held to MM_TCACHE_SHARE.
+ * changed without the sequence number, and its lists go past
+ * MM_TCACHE_DEPTH.
  */
 static mm_inline bool mm_tcache_sole(const struct mymap_heap *h)
 {
@@ -237,36 +236,39 @@ static mm_inline bool mm_tcache_wanted(const struct mymap_heap *h)
 }
 
 /*
- * Under the lock, for the sole user of a private heap: cuts every list of
- * its slot back to MM_TCACHE_DEPTH blocks, the rest going back to the
- * heap.  Its death takes the heap with it, so the blocks cut off need not
- * stay in a list until they are back.
+ * Under the lock, by the owner of slot @s on a private heap: cuts every
+ * list back to MM_TCACHE_DEPTH blocks, the rest going back to the heap; a
+ * list found damaged on the way is dropped (mm_tcache_drop_list).  @sole:
+ * mm_tcache_sole(), else the change is made under the sequence number.
  */
-void mm_tcache_trim(struct mymap_heap *h);
+void mm_tcache_trim(struct mymap_heap *h, struct mm_tcache *s, bool sole);
 
 /*
- * Under the lock, before a request the caller's slot could not serve: the
- * sole user of a private heap, whose lists have no depth limit, cuts them
- * back (mm_tcache_trim) when they hold more than MM_TCACHE_SOLE_KEEP and
- * more than a 1/MM_TCACHE_SOLE_SHARE of the live blocks' bytes, so that
- * the request may reuse the memory of the blocks cut off.  A program that
+ * Under the lock, before a request the caller's slot could not serve, on
+ * a private heap, whose sole user caches past MM_TCACHE_DEPTH: its lists
+ * are cut back (mm_tcache_trim) when they hold more than
+ * MM_TCACHE_SOLE_KEEP and more than a 1/MM_TCACHE_SOLE_SHARE of the live
+ * blocks' bytes, so that the request may reuse the memory of the blocks
+ * cut off, and at once when the process has had a second thread since, so
+ * that the blocks are the other threads' to use again.  A program that
  * frees a large structure without asking for more pays no merges.
  */
 static mm_inline void mm_tcache_consolidate(struct mymap_heap *h)
 {
-	const struct mm_tcache *s;
+	bool sole;
+	struct mm_tcache *s;
 
-	if (!mm_tcache_sole(h))
+	if (!h->private_tcache)
 		return;
-	s = mm_tcache_solo(h);
+	s = mm_tcache_mine(h, &sole);
 	if (!s || s->bytes <= MM_TCACHE_SOLE_KEEP)
 		return;
 	/* The heap counts cached blocks as in use. */
 	uint64_t in_use = h->hdr->counters.in_use;
 	uint64_t live = in_use > s->bytes ? in_use - s->bytes : 0;
 
-	if (s->bytes > live / MM_TCACHE_SOLE_SHARE)
-		mm_tcache_trim(h);
+	if (!sole || s->bytes > live / MM_TCACHE_SOLE_SHARE)
+		mm_tcache_trim(h, s, sole);
 }
 
 /*
@@ -404,10 +406,14 @@ static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, 
 	uint32_t bin = size - MM_MIN_UNITS;
 	uint64_t usable = mm_usable_of(size);
 
-	if (bin >= MM_TCACHE_BINS ||
-	    (!sole && (s->list[bin].count >= MM_TCACHE_DEPTH ||
-		       s->bytes + usable > h->region.size / MM_TCACHE_SHARE)))
+	if (bin >= MM_TCACHE_BINS)
 		return false;
+	/* The sole user goes past the depth, but not past the share. */
+	if (!sole || mm_unlikely(s->list[bin].count >= MM_TCACHE_DEPTH)) {
+		if ((!sole && s->list[bin].count >= MM_TCACHE_DEPTH) ||
+		    s->bytes + usable > h->tcache_limit)
+			return false;
+	}
 	/* Nobody else can free it: checked live, and the caller is the sole user. */
 	if (sole && live)
 		mm_change_state(h, at, MM_USED, MM_CACHED);
