@@ -210,8 +210,8 @@ static void *run_nothing(void *arg)
  * there and more than a 1/MM_TCACHE_SOLE_SHARE of the live bytes
  * (mm_tcache_consolidate); a shared heap's slot keeps MM_TCACHE_DEPTH per
  * size; once the process has a second thread, the slot's owner cuts its
- * lists back at its next locked call; a list cut short by a store after
- * free is reported.
+ * lists back at its next request they cannot serve; a list cut short by a
+ * store after free is reported.
  */
 #define DEEP	   100
 #define DEEP_SIZE  (16u << 20)
@@ -342,6 +342,14 @@ static void test_sole_caches_deep(void)
 	       "a deep list cut short by a store after free is reported when it goes back to the "
 	       "heap (%llu integrity errors)",
 	       (unsigned long long)st.integrity_errors);
+	errors = st.integrity_errors;
+	tap_ok(take_blocks(h, p, DEEP, PAYLOAD) && free_all(h, p, DEEP) == DEEP, "%d cached", DEEP);
+	/* The link of the block freed second: only the first one freed is cut off. */
+	memset(p[1], 0, sizeof(uint64_t));
+	stats = mymap_heap_stats(h, &st);
+	tap_ok(stats == 0 && st.integrity_errors > errors,
+	       "so is a list cut short by a single block (%llu integrity errors)",
+	       (unsigned long long)st.integrity_errors);
 
 	tap_ok(take_blocks(shared, p, DEEP, PAYLOAD) &&
 		   free_all(shared, p, DEEP) == MM_TCACHE_DEPTH,
@@ -356,14 +364,15 @@ static void test_sole_caches_deep(void)
 	if (failed == NOT_SOLE) {
 		tap_skip("child: a deep cache, then a second thread",
 			 "the child has a thread of a sanitizer's runtime already");
-		tap_skip("the deep lists are cut back at the next locked call", "as above");
+		tap_skip("the deep lists are cut back at the next request they cannot serve",
+			 "as above");
 		tap_skip("statistics and checks take every block back", "as above");
 		goto out;
 	}
 	tap_ok(failed != 1, "child: a deep cache, then a second thread");
 	tap_ok(!(failed & 2),
-	       "the deep lists are cut back to %d at the caching thread's next locked call, and "
-	       "serve it",
+	       "the deep lists are cut back to %d at the caching thread's next request they cannot "
+	       "serve, and serve it",
 	       MM_TCACHE_DEPTH);
 	tap_ok(!(failed & 4), "statistics and checks take every block back, with no damage");
 out:

@@ -26,8 +26,8 @@
  *  4. Caching: a thread keeps up to 16 freed blocks of each size up to
  *     1 KiB, and 1/16 of the region, for reuse without the lock; a private
  *     heap's (anon, brk) only thread more, cut back to 16 at a request
- *     they cannot serve when over 520 KiB and a quarter of the live bytes,
- *     or once the process has had a second thread.  They stay marked in
+ *     they cannot serve when over 520 KiB and (while it is the only
+ *     thread) a quarter of the live bytes.  They stay marked in
  *     the heap: a second free of one is a double free, statistics count
  *     them as free, checks accept them, and a request that finds no room
  *     takes them back first.  MYMAP_NOCACHE turns caching off.

@@ -52,20 +52,28 @@ static bool list_block_ok(struct mymap_heap *h, uint32_t at, uint32_t units, boo
 /*
  * Returns to the heap the blocks of slot @s's list @bin from the one
  * *@link names on (@link: the list head, or a block's link), at most
- * @steps; the caller holds the lock and @s is this process's or a dead
- * one's.  A block in a list is cached, or (its owner died between the two
- * stores of a push or a pop) used but never handed out, at the head;
- * anything else is damage, counted, and ends the walk.
+ * @steps; the caller holds the lock and @s is this process's or, @dead, a
+ * dead owner's.  A block in a list is cached, or, at the head of a dead
+ * owner's list, used but never handed out (the owner died between the two
+ * stores of a pop); anything else is damage, counted, and ends the walk.
+ * Returns whether the walk reached the list's end.
  */
-static void give_back(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin, uint32_t *link,
-		      uint32_t steps)
+static bool give_back(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin, uint32_t *link,
+		      uint32_t steps, bool dead)
 {
 	uint32_t units = bin + MM_MIN_UNITS;
 	uint32_t at = __atomic_load_n(link, __ATOMIC_ACQUIRE);
-	bool from_head = link == &s->list[bin].head;
+	bool used_ok = dead && link == &s->list[bin].head;
 
-	for (uint32_t step = 0;
-	     at && step < steps && list_block_ok(h, at, units, from_head && step == 0); step++) {
+	for (uint32_t step = 0; at; step++) {
+		if (step == steps) {
+			/* Longer than a list can be. */
+			atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
+						  memory_order_relaxed);
+			return false;
+		}
+		if (!list_block_ok(h, at, units, used_ok && step == 0))
+			return false;
 		if (step && step % BUSY_EVERY == 0)
 			mm_robust_lock_busy(&h->hdr->lock);
 		uint32_t next = mm_links_at(h, at)->next;
@@ -85,21 +93,24 @@ static void give_back(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin, u
 			h->hdr->counters.free_count--;
 		at = next;
 	}
+	return true;
 }
 
 /* Returns every block in slot @s's lists to the heap (see give_back). */
-static void empty_slot(struct mymap_heap *h, struct mm_tcache *s)
+static void empty_slot(struct mymap_heap *h, struct mm_tcache *s, bool dead)
 {
 	uint32_t seq = mm_tcache_begin(s);
 
 	for (uint32_t bin = 0; bin < MM_TCACHE_BINS; bin++) {
-		give_back(h, s, bin, &s->list[bin].head, list_steps(h, bin + MM_MIN_UNITS));
+		bool whole = give_back(h, s, bin, &s->list[bin].head,
+				       list_steps(h, bin + MM_MIN_UNITS), dead);
+
 		/*
 		 * Blocks counted but not reached: a link overwritten (a store
-		 * after free), or cut short.  One short is a pop its owner died
-		 * in, between unlinking the block and counting it.
+		 * after free).  One more than a dead owner's list holds is a pop
+		 * it died in, between unlinking the block and counting it.
 		 */
-		if (s->list[bin].count > 1)
+		if (whole && s->list[bin].count > (dead ? 1u : 0u))
 			atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1,
 						  memory_order_relaxed);
 		__atomic_store_n(&s->list[bin].head, 0, __ATOMIC_RELEASE);
@@ -129,10 +140,14 @@ void mm_tcache_trim(struct mymap_heap *h, struct mm_tcache *s, bool sole)
 			continue;
 		}
 		uint32_t seq = sole ? 0 : mm_tcache_begin(s);
+		bool whole =
+		    give_back(h, s, bin, &mm_links_at(h, at)->next, list_steps(h, units), false);
 
-		give_back(h, s, bin, &mm_links_at(h, at)->next, list_steps(h, units));
 		if (!sole)
 			mm_tcache_end(s, seq);
+		/* Damage behind the blocks kept, or a link back into them: the list goes. */
+		if (!whole || s->list[bin].count != MM_TCACHE_DEPTH)
+			mm_tcache_drop_list(h, s, bin);
 	}
 }
 
@@ -149,15 +164,16 @@ void mm_tcache_drop_list(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin
 	mm_tcache_end(s, seq);
 }
 
-/* Empties slot @s, moves its counters to the heap's and frees it. */
-static void release_slot(struct mymap_heap *h, struct mm_tcache *s)
+/* Empties slot @s (@dead: its owner's, see give_back), moves its counters to the heap's and frees
+ * it. */
+static void release_slot(struct mymap_heap *h, struct mm_tcache *s, bool dead)
 {
 	struct mm_counters *c = &h->hdr->counters;
 
 	uint64_t allocs, frees, peak;
 	uint32_t seq;
 
-	empty_slot(h, s);
+	empty_slot(h, s, dead);
 	/* Zeroed before they are added: a holder that dies between loses them, never adds twice. */
 	allocs = s->allocs;
 	frees = s->frees;
@@ -182,7 +198,7 @@ void mm_tcache_flush(struct mymap_heap *h)
 	struct mm_tcache *s = mm_tcache_mine(h, &sole);
 
 	if (s && s->bytes)
-		empty_slot(h, s);
+		empty_slot(h, s, false);
 }
 
 void mm_tcache_return(struct mymap_heap *h)
@@ -205,7 +221,7 @@ void mm_tcache_release_handle(struct mymap_heap *h)
 {
 	for (unsigned int i = 0; i < MM_TCACHE_SLOTS; i++)
 		if (claimed_through(h, &h->hdr->tcache[i]))
-			release_slot(h, &h->hdr->tcache[i]);
+			release_slot(h, &h->hdr->tcache[i], false);
 }
 
 /*
@@ -231,7 +247,7 @@ void mm_tcache_reap(struct mymap_heap *h)
 		uint64_t owner = atomic_load_explicit(&s->owner, memory_order_acquire);
 
 		if (owner && owner != me && orphaned(h, i, owner))
-			release_slot(h, s);
+			release_slot(h, s, true);
 	}
 }
 
@@ -241,7 +257,7 @@ void mm_tcache_reap_process(struct mymap_heap *h, uint64_t dead)
 		struct mm_tcache *s = &h->hdr->tcache[i];
 
 		if (atomic_load_explicit(&s->owner, memory_order_acquire) && s->process == dead)
-			release_slot(h, s);
+			release_slot(h, s, true);
 	}
 }
 
@@ -322,7 +338,7 @@ static void give_back_at_exit(void *unused)
 			/* Checked again under the lock: a reaper may have taken it. */
 			if (atomic_load_explicit(&s->owner, memory_order_relaxed) == me &&
 			    claimed_through(h, s))
-				release_slot(h, s);
+				release_slot(h, s, false);
 		}
 		if (locked)
 			mm_unlock(h);

@@ -26,9 +26,8 @@
  *   blocks (a hash, a tree, at its exit) then pays no merge per block,
  *   whose free list neighbours lie anywhere in the heap.  Its lists are
  *   cut back to that depth at a request the slot cannot serve once they
- *   hold too much, or once the process has had a second thread
- *   (mm_tcache_consolidate), as glibc consolidates its fastbins, and
- *   emptied whenever a request finds no room.
+ *   hold too much (mm_tcache_consolidate), as glibc consolidates its
+ *   fastbins, and emptied whenever a request finds no room.
  * - a cached block stays in the block chain with the state MM_CACHED
  *   (state and canary change in one store, mm_change_state), so a second
  *   free is named by anyone and neighbours never merge with it; the lock
@@ -68,7 +67,7 @@
 
 /*
  * The most lists of MM_TCACHE_DEPTH blocks of every cached size hold.  The
- * sole user of a private heap, whose lists have no depth limit, keeps more
+ * sole user of a private heap, whose lists go past that depth, keeps more
  * at a request its slot cannot serve only while that is at most a
  * 1/MM_TCACHE_SOLE_SHARE of its live blocks' bytes (mm_tcache_consolidate).
  */
@@ -249,9 +248,10 @@ void mm_tcache_trim(struct mymap_heap *h, struct mm_tcache *s, bool sole);
  * are cut back (mm_tcache_trim) when they hold more than
  * MM_TCACHE_SOLE_KEEP and more than a 1/MM_TCACHE_SOLE_SHARE of the live
  * blocks' bytes, so that the request may reuse the memory of the blocks
- * cut off, and at once when the process has had a second thread since, so
- * that the blocks are the other threads' to use again.  A program that
- * frees a large structure without asking for more pays no merges.
+ * cut off; once the process has had a second thread, whatever the live
+ * bytes, so that the blocks are the other threads' to use again.  A
+ * program that frees a large structure without asking for more pays no
+ * merges.
  */
 static mm_inline void mm_tcache_consolidate(struct mymap_heap *h)
 {
