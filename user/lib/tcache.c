@@ -22,8 +22,8 @@ _Thread_local struct mm_tls_slot mm_tls_slots[MM_TLS_SLOTS]
 /*
  * The steps through one list of blocks of @units: a list holds at most
  * MM_TCACHE_DEPTH blocks, one more allowing a death mid-push; a private
- * heap's, whose sole user caches without that limit, at most every block
- * of that size the arena could hold.  From the handle's own constants.
+ * heap's, whose sole user caches past that depth, at most every block of
+ * that size the arena could hold.  From the handle's own constants.
  */
 static uint32_t list_steps(const struct mymap_heap *h, uint32_t units)
 {
@@ -164,8 +164,10 @@ void mm_tcache_drop_list(struct mymap_heap *h, struct mm_tcache *s, uint32_t bin
 	mm_tcache_end(s, seq);
 }
 
-/* Empties slot @s (@dead: its owner's, see give_back), moves its counters to the heap's and frees
- * it. */
+/*
+ * Empties slot @s (@dead: its owner died, see give_back), moves its
+ * counters to the heap's and frees it.
+ */
 static void release_slot(struct mymap_heap *h, struct mm_tcache *s, bool dead)
 {
 	struct mm_counters *c = &h->hdr->counters;
