@@ -61,7 +61,9 @@
 #include "heap.h"
 #include "identity.h"
 
-/* A thread keeps at most this share of the region in its cache, where others could use the blocks.
+/*
+ * A thread keeps at most this share of the region in its cache, where
+ * others could use the blocks (struct mymap_heap's tcache_limit).
  */
 #define MM_TCACHE_SHARE 16
 
