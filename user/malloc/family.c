@@ -31,10 +31,16 @@ static size_t page_size(void)
 	return page;
 }
 
-static void *out_of_memory(void)
+static __attribute__((cold, noinline)) void *out_of_memory(void)
 {
 	errno = ENOMEM;
 	return NULL;
+}
+
+/* @p, or NULL and ENOMEM whatever the heap's finer reason. */
+static inline void *served(void *p)
+{
+	return p ? p : out_of_memory();
 }
 
 /* Any alignment that is a power of two; the heap's own up to a page. */
@@ -53,25 +59,43 @@ static void *aligned(size_t alignment, size_t size)
 	p = alignment ? mymap_aligned_alloc(preload_heap, alignment, size)
 		      : mymap_malloc(preload_heap, size);
 	fork_gate_leave(gate);
-	return p ? p : out_of_memory();
+	return served(p);
+}
+
+/*
+ * malloc() and free(), the calls programs make most, through the fork
+ * gate (a shared heap).  Kept apart so that on a private heap, whose gate
+ * is inactive, they hold no gate state across the heap's call and save
+ * no registers for it.
+ */
+static __attribute__((noinline)) void *malloc_gated(size_t size)
+{
+	struct fork_gate_slot *gate = fork_gate_enter();
+	void *p = mymap_malloc(preload_heap, size);
+
+	fork_gate_leave(gate);
+	return served(p);
+}
+
+static __attribute__((noinline)) void free_gated(void *ptr)
+{
+	struct fork_gate_slot *gate = fork_gate_enter();
+
+	mymap_free(preload_heap, ptr);
+	fork_gate_leave(gate);
 }
 
 EXPORT void *malloc(size_t size)
 {
-	struct fork_gate_slot *gate;
-	void *p;
-
 	if (!preload_ready())
 		return bootstrap_alloc(MYMAP_ALIGNMENT, size);
-	gate = fork_gate_enter();
-	p = mymap_malloc(preload_heap, size);
-	fork_gate_leave(gate);
-	return p ? p : out_of_memory();
+	if (fork_gate_active)
+		return malloc_gated(size);
+	return served(mymap_malloc(preload_heap, size));
 }
 
 EXPORT void free(void *ptr)
 {
-	struct fork_gate_slot *gate;
 	int saved;
 
 	/* bootstrap blocks keep their memory; foreign pointers are left alone */
@@ -80,9 +104,10 @@ EXPORT void free(void *ptr)
 	if (atomic_load_explicit(&overaligned_live, memory_order_relaxed) && overaligned_free(ptr))
 		return;
 	saved = errno; /* free() never changes errno (POSIX 2024) */
-	gate = fork_gate_enter();
-	mymap_free(preload_heap, ptr);
-	fork_gate_leave(gate);
+	if (fork_gate_active)
+		free_gated(ptr);
+	else
+		mymap_free(preload_heap, ptr);
 	errno = saved;
 }
 
@@ -99,7 +124,7 @@ EXPORT void *calloc(size_t n, size_t size)
 	gate = fork_gate_enter();
 	p = mymap_calloc(preload_heap, 1, total);
 	fork_gate_leave(gate);
-	return p ? p : out_of_memory();
+	return served(p);
 }
 
 EXPORT size_t malloc_usable_size(void *ptr)
@@ -156,7 +181,7 @@ EXPORT void *realloc(void *ptr, size_t size)
 	gate = fork_gate_enter();
 	p = mymap_realloc(preload_heap, ptr, size);
 	fork_gate_leave(gate);
-	return p ? p : out_of_memory();
+	return served(p);
 }
 
 EXPORT void *reallocarray(void *ptr, size_t n, size_t size)
