@@ -162,10 +162,9 @@ static mm_inline void *malloc_slot(struct mymap_heap *heap, struct mm_tcache *sl
 /*
  * The fast paths of mymap_malloc(), one function each, reached and left by
  * tail calls: mymap_malloc() itself then saves no register, where holding
- * both paths it saved five on every call.  (mymap_free() gained nothing
- * from the same split.)  They, mymap_malloc() and mymap_free() are marked
- * hot, which puts them side by side in .text.hot: a program's churn runs
- * in one page of the library.
+ * both paths it saved five on every call; mymap_free()'s likewise.  They,
+ * mymap_malloc() and mymap_free() are marked hot, which puts them side by
+ * side in .text.hot: a program's churn runs in one page of the library.
  */
 static __attribute__((noinline, hot)) void *malloc_sole(struct mymap_heap *heap, uint32_t units)
 {
@@ -260,34 +259,31 @@ void *mymap_aligned_alloc(struct mymap_heap *heap, size_t alignment, size_t size
 	return aligned_locked(heap, alignment, size, true);
 }
 
-/* Reports a pointer that cannot be a block's (counted as an integrity error). */
-static __attribute__((cold, noinline)) int bad_pointer(struct mymap_heap *h, const void *ptr,
-						       enum mymap_error code, const char *what)
+/*
+ * Whether @ptr can be a payload, inside the arena and on a unit boundary
+ * (all that needs no lock), and if so the unit offset of its header.
+ */
+static mm_inline bool block_of(const struct mymap_heap *h, const void *ptr, uint32_t *at)
 {
-	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
-	if (code == MYMAP_ERR_FOREIGN)
-		return mm_fail(code, EINVAL, "%s: pointer %p is not in this heap", what, ptr);
-	return mm_fail(code, EINVAL, "%s: offset %#llx is not the start of a block", what,
-		       (unsigned long long)((const char *)ptr - h->base));
+	uint64_t past = (uintptr_t)ptr - h->payloads; /* wraps below the first payload */
+
+	*at = (uint32_t)h->first + (uint32_t)(past >> MM_UNIT_SHIFT);
+	return mm_likely(past <= h->payload_span && !(past & (MM_UNIT - 1)));
 }
 
-/*
- * Turns @ptr into the unit offset of its header, checking only what needs
- * no lock: inside the arena and on a unit boundary.
- */
-static mm_inline int block_of(struct mymap_heap *h, const void *ptr, uint32_t *at, const char *what)
+/* Reports a pointer block_of() refused (counted as an integrity error); -1. */
+static __attribute__((cold, noinline)) int bad_pointer(struct mymap_heap *h, const void *ptr,
+						       const char *what)
 {
 	uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)h->base;
-	uint64_t past = p - h->payloads; /* wraps below the first payload */
 
-	if (mm_likely(past <= h->payload_span && !(past & (MM_UNIT - 1)))) {
-		*at = (uint32_t)h->first + (uint32_t)(past >> MM_UNIT_SHIFT);
-		return 0;
-	}
+	atomic_fetch_add_explicit(&h->hdr->counters.integrity_errors, 1, memory_order_relaxed);
 	if (p < base + ((uint64_t)h->first << MM_UNIT_SHIFT) + MM_UNIT ||
 	    p >= base + ((uint64_t)h->end << MM_UNIT_SHIFT))
-		return bad_pointer(h, ptr, MYMAP_ERR_FOREIGN, what);
-	return bad_pointer(h, ptr, MYMAP_ERR_INTERIOR, what);
+		return mm_fail(MYMAP_ERR_FOREIGN, EINVAL, "%s: pointer %p is not in this heap",
+			       what, ptr);
+	return mm_fail(MYMAP_ERR_INTERIOR, EINVAL, "%s: offset %#llx is not the start of a block",
+		       what, (unsigned long long)(p - base));
 }
 
 /* Reports why the header at @at is not a live block's. */
@@ -376,22 +372,37 @@ static __attribute__((noinline)) int free_locked(struct mymap_heap *h, uint32_t 
 	return ret;
 }
 
+/* The fast paths of mymap_free(), apart as mymap_malloc()'s (malloc_sole). */
+static __attribute__((noinline, hot)) int free_sole(struct mymap_heap *heap, uint32_t at)
+{
+	struct mm_tcache *slot = mm_tcache_solo(heap);
+
+	if (slot && mm_tcache_push(heap, slot, at, true, false))
+		return 0;
+	return free_locked(heap, at);
+}
+
+static __attribute__((noinline, hot)) int free_shared_slot(struct mymap_heap *heap,
+							   struct mm_tcache *slot, uint32_t at)
+{
+	if (mm_tcache_push(heap, slot, at, false, false))
+		return 0;
+	return free_locked(heap, at);
+}
+
 __attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 {
 	uint32_t at = 0;
+	struct mm_tcache *slot;
 
 	if (!ptr)
 		return 0;
-	if (block_of(heap, ptr, &at, "mymap_free") < 0)
-		return -1;
-	bool sole;
-	struct mm_tcache *slot = mm_tcache_mine(heap, &sole);
-
-	/* Each branch knows whether it is the slot's sole user. */
-	if (slot && (sole ? mm_tcache_push(heap, slot, at, true, false)
-			  : mm_tcache_push(heap, slot, at, false, false)))
-		return 0;
-	return free_locked(heap, at);
+	if (mm_unlikely(!block_of(heap, ptr, &at)))
+		return bad_pointer(heap, ptr, "mymap_free");
+	if (mm_tcache_sole(heap))
+		return free_sole(heap, at);
+	slot = mm_tcache_owned(heap);
+	return slot ? free_shared_slot(heap, slot, at) : free_locked(heap, at);
 }
 
 size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
@@ -399,8 +410,10 @@ size_t mymap_usable_size(struct mymap_heap *heap, const void *ptr)
 	uint32_t at = 0;
 	size_t size = 0;
 
-	if (block_of(heap, ptr, &at, "mymap_usable_size") < 0)
+	if (mm_unlikely(!block_of(heap, ptr, &at))) {
+		bad_pointer(heap, ptr, "mymap_usable_size");
 		return 0;
+	}
 	if (mm_lock(heap) < 0)
 		return 0;
 	if (used_block_ok(heap, at, "mymap_usable_size") == 0)
@@ -483,7 +496,7 @@ realloc_undo(struct mymap_heap *heap, struct mm_tcache *slot, bool sole, void *q
 {
 	uint32_t q_at = 0;
 
-	if (block_of(heap, q, &q_at, "mymap_realloc") == 0)
+	if (block_of(heap, q, &q_at))
 		mm_tcache_push(heap, slot, q_at, sole, true);
 	errno = ETIMEDOUT;
 	return NULL;
@@ -497,8 +510,10 @@ void *mymap_realloc(struct mymap_heap *heap, void *ptr, size_t size)
 
 	if (!ptr)
 		return mymap_malloc(heap, size);
-	if (block_of(heap, ptr, &at, "mymap_realloc") < 0)
+	if (mm_unlikely(!block_of(heap, ptr, &at))) {
+		bad_pointer(heap, ptr, "mymap_realloc");
 		return NULL;
+	}
 	/*
 	 * With a cache slot: a block that already fits stays, and a cached
 	 * block of the new size takes the contents, with no lock taken and no
