@@ -207,17 +207,17 @@ static void *run_nothing(void *arg)
  * The sole user of a private heap caches past the depth limit, as glibc's
  * fastbins do, up to the share of the region any thread may cache, until
  * a request its slot cannot serve finds more than MM_TCACHE_SOLE_KEEP
- * there and more than a 1/MM_TCACHE_SOLE_SHARE of the live bytes
- * (mm_tcache_consolidate); a shared heap's slot keeps MM_TCACHE_DEPTH per
- * size; once the process has a second thread, the slot's owner cuts its
- * lists back at its next request they cannot serve; a list cut short by a
- * store after free is reported.
+ * there and no room but fresh memory (mm_tcache_consolidate); a shared
+ * heap's slot keeps MM_TCACHE_DEPTH per size; once the process has a
+ * second thread, the slot's owner cuts its lists back at its next request
+ * they cannot serve; a list cut short by a store after free is reported.
  */
 #define DEEP	   100
 #define DEEP_SIZE  (16u << 20)
-#define KEEP_FILLS 6000	 /* blocks of PAYLOAD: more than MM_TCACHE_SOLE_KEEP */
-#define LIVE_FILLS 36000 /* blocks of PAYLOAD: 6 times KEEP_FILLS */
-#define NOT_SOLE   64
+#define KEEP_FILLS 6000 /* blocks of PAYLOAD: more than MM_TCACHE_SOLE_KEEP */
+/* Bytes no cache list serves: 136 units, a class's least, so a request of this size finds it. */
+#define HOLE	 2160
+#define NOT_SOLE 64
 
 /* A request the slot cannot serve; returns the blocks the slot holds after it. */
 static uint32_t cached_after_miss(struct mymap_heap *h)
@@ -262,7 +262,7 @@ static int deep_then_thread(void **p)
 
 static void test_sole_caches_deep(void)
 {
-	static void *p[2 * KEEP_FILLS], *live[LIVE_FILLS];
+	static void *p[2 * KEEP_FILLS];
 	struct mymap_heap *h = mymap_open_anon(DEEP_SIZE, 0);
 	struct mymap_heap *shared = mymap_open_memfd(DEEP_SIZE, 0);
 	const struct mm_tcache *slot;
@@ -301,25 +301,34 @@ static void test_sole_caches_deep(void)
 	       MM_TCACHE_DEPTH, left, (unsigned long long)used);
 	mymap_free(h, big);
 
-	tap_ok(take_blocks(h, live, LIVE_FILLS / 2, PAYLOAD) &&
-		   take_blocks(h, p, KEEP_FILLS, PAYLOAD) &&
-		   free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
-	       "%d blocks live, %d freed", LIVE_FILLS / 2, KEEP_FILLS);
-	left = cached_after_miss(h);
-	tap_ok(left == MM_TCACHE_DEPTH,
-	       "with 3 times their bytes live, under %d times, a request the slot cannot serve "
-	       "cuts them back (%u left)",
-	       MM_TCACHE_SOLE_SHARE, left);
-	tap_ok(take_blocks(h, live + LIVE_FILLS / 2, LIVE_FILLS / 2, PAYLOAD) &&
-		   take_blocks(h, p, KEEP_FILLS, PAYLOAD) &&
-		   free_all(h, p, KEEP_FILLS) == KEEP_FILLS,
-	       "%d blocks live, %d freed", LIVE_FILLS, KEEP_FILLS);
-	left = cached_after_miss(h);
-	tap_ok(left == KEEP_FILLS,
-	       "with 6 times their bytes live, a request the slot cannot serve leaves them cached "
-	       "(%u)",
+	/* A freed block of HOLE bytes, a live one after it, then the cached ones. */
+	void *hole = mymap_malloc(h, HOLE), *fence = mymap_malloc(h, PAYLOAD);
+
+	tap_ok(hole && fence && take_blocks(h, p, KEEP_FILLS, PAYLOAD) &&
+		   free_all(h, p, KEEP_FILLS) == KEEP_FILLS && mymap_free(h, hole) == 0,
+	       "%d blocks freed into the slot, and one of %d bytes into the heap", KEEP_FILLS,
+	       HOLE);
+	big = mymap_malloc(h, HOLE);
+	left = cached_blocks(h, mymap_self_id());
+	tap_ok(big == hole && left == KEEP_FILLS,
+	       "a request the slot cannot serve and a freed block can leaves the slot alone "
+	       "(%u cached)",
 	       left);
-	free_all(h, live, LIVE_FILLS);
+	/* Fresh memory lies past every block handed out so far. */
+	char *top = fence;
+
+	for (unsigned int i = 0; i < KEEP_FILLS; i++)
+		top = (char *)p[i] > top ? p[i] : top;
+	void *bigger = mymap_malloc(h, 2 * HOLE);
+
+	left = cached_blocks(h, mymap_self_id());
+	tap_ok(bigger && left == MM_TCACHE_DEPTH && (char *)bigger < top,
+	       "one that only fresh memory could serve cuts the slot back to %d first, and is "
+	       "served from the memory of the blocks cut off (%u left)",
+	       MM_TCACHE_DEPTH, left);
+	mymap_free(h, bigger);
+	mymap_free(h, big);
+	mymap_free(h, fence);
 	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean");
 
 	tap_ok(take_blocks(h, p, 2 * KEEP_FILLS, PAYLOAD), "%d blocks taken", 2 * KEEP_FILLS);

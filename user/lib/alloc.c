@@ -119,7 +119,7 @@ static __attribute__((noinline)) void *malloc_locked(struct mymap_heap *heap, ui
 
 	if (mm_unlikely(lock_for_change(heap) < 0))
 		return NULL;
-	mm_tcache_consolidate(heap);
+	mm_tcache_consolidate(heap, units);
 	if (mm_likely(!mm_grid_wanted(heap, units)))
 		at = take_for_request(heap, units, "mymap_malloc", may_probe);
 	else
@@ -220,7 +220,7 @@ static void *aligned_locked(struct mymap_heap *heap, size_t alignment, size_t si
 
 	if (lock_for_change(heap) < 0)
 		return NULL;
-	mm_tcache_consolidate(heap);
+	mm_tcache_consolidate(heap, need);
 	int64_t found = take_for_request(heap, need, "mymap_aligned_alloc", may_probe);
 
 	if (found > 0) {

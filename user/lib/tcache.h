@@ -25,9 +25,10 @@
  *   glibc's fastbins do: a program that frees a large structure of small
  *   blocks (a hash, a tree, at its exit) then pays no merge per block,
  *   whose free list neighbours lie anywhere in the heap.  Its lists are
- *   cut back to that depth at a request the slot cannot serve once they
- *   hold too much (mm_tcache_consolidate), as glibc consolidates its
- *   fastbins, and emptied whenever a request finds no room.
+ *   cut back to that depth once they hold too much, at a request the slot
+ *   cannot serve that would otherwise take fresh memory
+ *   (mm_tcache_consolidate), as glibc consolidates its fastbins, and
+ *   emptied whenever a request finds no room.
  * - a cached block stays in the block chain with the state MM_CACHED
  *   (state and canary change in one store, mm_change_state), so a second
  *   free is named by anyone and neighbours never merge with it; the lock
@@ -70,12 +71,11 @@
 /*
  * The most lists of MM_TCACHE_DEPTH blocks of every cached size hold.  The
  * sole user of a private heap, whose lists go past that depth, keeps more
- * at a request its slot cannot serve only while that is at most a
- * 1/MM_TCACHE_SOLE_SHARE of its live blocks' bytes (mm_tcache_consolidate).
+ * at a request its slot cannot serve only if the request finds room in
+ * memory already used (mm_tcache_consolidate).
  */
 #define MM_TCACHE_SOLE_KEEP                                                                        \
 	((uint64_t)MM_TCACHE_DEPTH * MM_TCACHE_BINS * (MM_TCACHE_BINS + 1) / 2 * MM_UNIT)
-#define MM_TCACHE_SOLE_SHARE 4
 
 /*
  * A thread's table of its slots, one entry per handle number modulo
@@ -245,17 +245,18 @@ static mm_inline bool mm_tcache_wanted(const struct mymap_heap *h)
 void mm_tcache_trim(struct mymap_heap *h, struct mm_tcache *s, bool sole);
 
 /*
- * Under the lock, before a request the caller's slot could not serve, on
- * a private heap, whose sole user caches past MM_TCACHE_DEPTH: its lists
- * are cut back (mm_tcache_trim) when they hold more than
- * MM_TCACHE_SOLE_KEEP and more than a 1/MM_TCACHE_SOLE_SHARE of the live
- * blocks' bytes, so that the request may reuse the memory of the blocks
- * cut off; once the process has had a second thread, whatever the live
- * bytes, so that the blocks are the other threads' to use again.  A
- * program that frees a large structure without asking for more pays no
- * merges.
+ * Under the lock, before a request of @units the caller's slot could not
+ * serve, on a private heap, whose sole user caches past MM_TCACHE_DEPTH:
+ * once its lists hold more than MM_TCACHE_SOLE_KEEP, they are cut back
+ * (mm_tcache_trim) if the request would otherwise take fresh memory
+ * (mm_fit_is_fresh), so that it may reuse the memory of the blocks cut
+ * off, as glibc consolidates its fastbins before it takes from the top
+ * chunk; once the process has had a second thread, whatever the request,
+ * so that the blocks are the other threads' to use again.  A program
+ * that frees a large structure and goes on with memory it has already
+ * used pays no merges.
  */
-static mm_inline void mm_tcache_consolidate(struct mymap_heap *h)
+static mm_inline void mm_tcache_consolidate(struct mymap_heap *h, uint32_t units)
 {
 	bool sole;
 	struct mm_tcache *s;
@@ -263,13 +264,7 @@ static mm_inline void mm_tcache_consolidate(struct mymap_heap *h)
 	if (!h->private_tcache)
 		return;
 	s = mm_tcache_mine(h, &sole);
-	if (!s || s->bytes <= MM_TCACHE_SOLE_KEEP)
-		return;
-	/* The heap counts cached blocks as in use. */
-	uint64_t in_use = h->hdr->counters.in_use;
-	uint64_t live = in_use > s->bytes ? in_use - s->bytes : 0;
-
-	if (!sole || s->bytes > live / MM_TCACHE_SOLE_SHARE)
+	if (s && s->bytes > MM_TCACHE_SOLE_KEEP && (!sole || mm_fit_is_fresh(h, units)))
 		mm_tcache_trim(h, s, sole);
 }
 
