@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -198,6 +199,21 @@ static bool take_blocks(struct mymap_heap *h, void **p, unsigned int n, size_t s
 	return true;
 }
 
+/*
+ * Takes @n blocks of @size from @h into @p and frees them; returns how
+ * many blocks the frees added to the calling process's slot, or
+ * UINT32_MAX if the heap refused one.
+ */
+static uint32_t cycle_blocks(struct mymap_heap *h, void **p, unsigned int n, size_t size)
+{
+	uint32_t spares;
+
+	if (!take_blocks(h, p, n, size))
+		return UINT32_MAX;
+	spares = cached_blocks(h, mymap_self_id());
+	return free_all(h, p, n) - spares;
+}
+
 static void *run_nothing(void *arg)
 {
 	return arg;
@@ -227,6 +243,60 @@ static uint32_t cached_after_miss(struct mymap_heap *h)
 
 	mymap_free(h, big);
 	return big ? left : UINT32_MAX;
+}
+
+/*
+ * The cut-back looks at the block the free lists would serve a request
+ * from: a small one, or a freed large one whose pages were written, leaves
+ * the deep cache alone; a freed large one whose page the request would
+ * end in was never written cuts it back first, as the arena's end does.
+ * A populated heap places blocks tightly, one after the other, so the
+ * holes are where the test makes them; MADV_DONTNEED makes a hole's pages
+ * unwritten again.
+ */
+static void test_cut_back_before_large_hole(void)
+{
+	static void *p[KEEP_FILLS];
+	struct mymap_heap *h = mymap_open_anon(DEEP_SIZE, MYMAP_POPULATE);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!tap_ok(h != NULL, "populated private heap for the large-hole test"))
+		return;
+	void *small = mymap_malloc(h, HOLE), *fence = mymap_malloc(h, HOLE);
+	char *large = mymap_malloc(h, 128 << 10);
+	void *fence2 = mymap_malloc(h, HOLE);
+	uint32_t cached = cycle_blocks(h, p, KEEP_FILLS, PAYLOAD);
+
+	tap_ok(cached == KEEP_FILLS && small && fence && large && fence2 &&
+		   mymap_free(h, small) == 0 && mymap_free(h, large) == 0,
+	       "%d blocks cached, a hole of %d bytes and one of 128 KiB in the heap", KEEP_FILLS,
+	       HOLE);
+	cached = cached_blocks(h, mymap_self_id());
+	void *again = mymap_malloc(h, HOLE);
+	uint32_t left = cached_blocks(h, mymap_self_id());
+
+	tap_ok(again == small && left == cached,
+	       "a request the small hole serves leaves the slot alone (%u cached)", left);
+	void *written = mymap_malloc(h, 2 * HOLE);
+
+	left = cached_blocks(h, mymap_self_id());
+	tap_ok(written == large && left == cached && mymap_free(h, written) == 0,
+	       "so does one the large hole serves from written pages (%u cached)", left);
+	char *from = (char *)(((uintptr_t)large + page) & ~(uintptr_t)(page - 1));
+	int dropped = madvise(from, (size_t)(large + (120 << 10) - from), MADV_DONTNEED);
+	void *bigger = mymap_malloc(h, 2 * HOLE);
+
+	left = cached_blocks(h, mymap_self_id());
+	tap_ok(dropped == 0 && bigger && left == MM_TCACHE_DEPTH,
+	       "one it would serve from a page never written cuts the slot back to %d first (%u "
+	       "left)",
+	       MM_TCACHE_DEPTH, left);
+	mymap_free(h, bigger);
+	mymap_free(h, again);
+	mymap_free(h, fence);
+	mymap_free(h, fence2);
+	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean");
+	mymap_close(h);
 }
 
 /* In a child: a deep cache, then a second thread; exit status as child_failures() reads it. */
@@ -1427,6 +1497,7 @@ int main(void)
 	test_own_cache();
 	test_private_sole_slot();
 	test_sole_caches_deep();
+	test_cut_back_before_large_hole();
 	test_identity_without_descriptors();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();

@@ -27,6 +27,34 @@
 /* The grid's step, 64 KiB, in units. */
 #define MM_GRID_UNITS (1u << (16 - MM_UNIT_SHIFT))
 
+/*
+ * Whether a request of @units may take fresh memory, which a demand-paged
+ * arena has never written: a large request (MM_GRID_UNITS or more), whose
+ * block may come from anywhere; one that would find no block, or only the
+ * arena's last one, its end; and one served from a freed large block
+ * whose page the request would end in was never written (grid-placed
+ * blocks often leave most of theirs so).  Memory freed at a program's end
+ * merges into large blocks that were written: those do not count.  A look
+ * only: damage is left for the request itself to report.
+ */
+static mm_inline bool mm_fit_is_fresh(struct mymap_heap *h, uint32_t units)
+{
+	unsigned int fl, sl;
+	int64_t at;
+	uint32_t size;
+
+	if (units >= MM_GRID_UNITS)
+		return true;
+	at = mm_find_suitable(h, units, &fl, &sl);
+	if (at <= 0 || !mm_free_block_ok(h, (uint32_t)at))
+		return at == 0;
+	size = mm_block_at(h, (uint32_t)at)->size;
+	if ((uint64_t)at + size == h->end)
+		return true;
+	return size >= MM_GRID_UNITS &&
+	       !mm_region_resident(&h->region, mm_block_at(h, (uint32_t)at + units));
+}
+
 /* The first grid line at or after unit offset @at. */
 static inline uint64_t mm_grid_line(uint64_t at)
 {

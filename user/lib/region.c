@@ -51,6 +51,21 @@ int mm_region_populate(struct mm_region *r)
 	return 0;
 }
 
+bool mm_region_resident(const struct mm_region *r, const void *addr)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	unsigned char vec = 1;
+	int saved = errno;
+
+	if (r->backend == MYMAP_BACKEND_DEVICE) /* mapped whole at mmap time */
+		return true;
+	if (mincore((void *)((uintptr_t)addr & ~(page - 1)), 1, &vec) < 0) {
+		errno = saved;
+		return true;
+	}
+	return vec & 1;
+}
+
 int mm_region_release(struct mm_region *r)
 {
 	int ret = 0;

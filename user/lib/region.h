@@ -51,6 +51,14 @@ int mm_region_map_fd(struct mm_region *r, int fd, size_t len, enum mymap_backend
  */
 int mm_region_populate(struct mm_region *r);
 
+/*
+ * Whether the page holding @addr, in @r, is resident: on a demand-paged
+ * region, whether it was ever written.  True where that cannot be told
+ * (an error, the device), so a caller that would act on an unwritten
+ * page does not.
+ */
+bool mm_region_resident(const struct mm_region *r, const void *addr);
+
 /* Gives the break back if nothing moved it since (region_brk.c). */
 int mm_region_brk_release(struct mm_region *r);
 

@@ -180,24 +180,6 @@ static mm_inline int64_t mm_find_suitable(struct mymap_heap *h, uint32_t units, 
 	return hdr->heads[fl][sl];
 }
 
-/*
- * Whether a request of @units would find no block, or only the arena's
- * last one: the end of the arena, which a demand-paged heap has not
- * touched yet as far as the heap can tell.  A look only (damage is left
- * for the request itself to report).
- */
-static mm_inline bool mm_fit_is_fresh(struct mymap_heap *h, uint32_t units)
-{
-	unsigned int fl, sl;
-	int64_t at = mm_find_suitable(h, units, &fl, &sl);
-
-	if (at <= 0 || !mm_free_block_ok(h, (uint32_t)at))
-		return at == 0;
-	uint32_t size = mm_block_at(h, (uint32_t)at)->size;
-
-	return size < units || (uint64_t)at + size == h->end;
-}
-
 /* Whether class (@fl, @sl) is the last, and a block of @size units belongs in it. */
 static inline bool mm_last_class_block(unsigned int fl, unsigned int sl, uint32_t size)
 {
