@@ -282,9 +282,17 @@ static void test_cut_back_before_large_hole(void)
 	left = cached_blocks(h, mymap_self_id());
 	tap_ok(written == large && left == cached && mymap_free(h, written) == 0,
 	       "so does one the large hole serves from written pages (%u cached)", left);
+	/* Ends in the large hole's second page, past its written start. */
+	size_t past = page + HOLE;
 	char *from = (char *)(((uintptr_t)large + page) & ~(uintptr_t)(page - 1));
+
+	if (past >= (64u << 10) - HOLE) {
+		tap_skip("one it would serve from a page never written cuts the slot back first",
+			 "pages of %zu bytes leave no small request past the first", page);
+		goto done;
+	}
 	int dropped = madvise(from, (size_t)(large + (120 << 10) - from), MADV_DONTNEED);
-	void *bigger = mymap_malloc(h, 2 * HOLE);
+	void *bigger = mymap_malloc(h, past);
 
 	left = cached_blocks(h, mymap_self_id());
 	tap_ok(dropped == 0 && bigger && left == MM_TCACHE_DEPTH,
@@ -292,9 +300,41 @@ static void test_cut_back_before_large_hole(void)
 	       "left)",
 	       MM_TCACHE_DEPTH, left);
 	mymap_free(h, bigger);
+done:
 	mymap_free(h, again);
 	mymap_free(h, fence);
 	mymap_free(h, fence2);
+	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean");
+	mymap_close(h);
+}
+
+/*
+ * A request of MM_GRID_UNITS or more cuts a deep cache back first even
+ * where a written hole serves it, as glibc consolidates before a large
+ * request: such a request may be placed anywhere.
+ */
+static void test_cut_back_before_large_request(void)
+{
+	static void *p[KEEP_FILLS];
+	struct mymap_heap *h = mymap_open_anon(DEEP_SIZE, MYMAP_POPULATE);
+
+	if (!tap_ok(h != NULL, "populated private heap for the large-request test"))
+		return;
+	char *large = mymap_malloc(h, 128 << 10);
+	void *fence = mymap_malloc(h, HOLE);
+	uint32_t cached = cycle_blocks(h, p, KEEP_FILLS, PAYLOAD);
+
+	tap_ok(cached == KEEP_FILLS && large && fence && mymap_free(h, large) == 0,
+	       "%d blocks cached, a written hole of 128 KiB in the heap", KEEP_FILLS);
+	void *again = mymap_malloc(h, 64 << 10);
+	uint32_t left = cached_blocks(h, mymap_self_id());
+
+	tap_ok(again == large && left == MM_TCACHE_DEPTH,
+	       "a request of 64 KiB, served from the hole, cuts the slot back to %d first (%u "
+	       "left)",
+	       MM_TCACHE_DEPTH, left);
+	mymap_free(h, again);
+	mymap_free(h, fence);
 	tap_ok(mymap_heap_check(h) == 0, "the heap checks clean");
 	mymap_close(h);
 }
@@ -1498,6 +1538,7 @@ int main(void)
 	test_private_sole_slot();
 	test_sole_caches_deep();
 	test_cut_back_before_large_hole();
+	test_cut_back_before_large_request();
 	test_identity_without_descriptors();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();

@@ -28,6 +28,24 @@
 #define MM_GRID_UNITS (1u << (16 - MM_UNIT_SHIFT))
 
 /*
+ * Whether the page holding @addr was written, as mm_region_resident()
+ * tells, remembering the last MM_WRITTEN_PAGES found so: requests that
+ * keep landing in a few written pages ask the system once for each.
+ */
+static inline bool mm_page_written(struct mymap_heap *h, const void *addr)
+{
+	uintptr_t page = (uintptr_t)addr / 4096;
+
+	for (unsigned int i = 0; i < MM_WRITTEN_PAGES; i++)
+		if (h->written[i] == page)
+			return true;
+	if (!mm_region_resident(&h->region, addr))
+		return false;
+	h->written[h->written_next++ % MM_WRITTEN_PAGES] = page;
+	return true;
+}
+
+/*
  * Whether a request of @units may take fresh memory, which a demand-paged
  * arena has never written: a large request (MM_GRID_UNITS or more), whose
  * block may come from anywhere; one that would find no block, or only the
@@ -51,8 +69,7 @@ static mm_inline bool mm_fit_is_fresh(struct mymap_heap *h, uint32_t units)
 	size = mm_block_at(h, (uint32_t)at)->size;
 	if ((uint64_t)at + size == h->end)
 		return true;
-	return size >= MM_GRID_UNITS &&
-	       !mm_region_resident(&h->region, mm_block_at(h, (uint32_t)at + units));
+	return size >= MM_GRID_UNITS && !mm_page_written(h, mm_block_at(h, (uint32_t)at + units));
 }
 
 /* The first grid line at or after unit offset @at. */

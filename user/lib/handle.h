@@ -46,6 +46,8 @@
  *          one byte for the fast paths to test.
  * @tcache_limit: the bytes one thread's cache slot may hold, a
  *          1/MM_TCACHE_SHARE of the region (tcache.h).
+ * @written: the last pages (addresses / 4096) mm_page_written() found
+ *          written, @written_next the entry it replaces next.
  * @grid_from: the units from which a request is placed on the large-block
  *          grid (alloc.c); UINT32_MAX where this handle finds its arena
  *          resident (the device, or opened with MYMAP_POPULATE), so no page
@@ -67,6 +69,9 @@
  * @probe_asap: a claim found every slot taken: probe before the next
  *          locked call.
  */
+/* Pages a handle remembers as written (mm_page_written). */
+#define MM_WRITTEN_PAGES 4
+
 struct mymap_heap {
 	char *base;
 	struct mm_header *hdr;
@@ -82,6 +87,8 @@ struct mymap_heap {
 	bool nocache;
 	bool private_tcache;
 	uint64_t tcache_limit;
+	uintptr_t written[MM_WRITTEN_PAGES];
+	unsigned int written_next;
 	uint32_t grid_from;
 	uintptr_t payloads;
 	uint64_t payload_span;
