@@ -18,6 +18,9 @@
 #define mm_unlikely(x) __builtin_expect(!!(x), 0)
 #define mm_inline      inline __attribute__((always_inline))
 
+/* Pages a handle remembers as written (mm_page_written). */
+#define MM_WRITTEN_PAGES 4
+
 /*
  * struct mymap_heap - one process's view of a heap.
  * @base:   the region in this process (the heap header is at @base).
@@ -69,9 +72,6 @@
  * @probe_asap: a claim found every slot taken: probe before the next
  *          locked call.
  */
-/* Pages a handle remembers as written (mm_page_written). */
-#define MM_WRITTEN_PAGES 4
-
 struct mymap_heap {
 	char *base;
 	struct mm_header *hdr;
