@@ -5,7 +5,9 @@
  * kernel's other ways of handing out memory, at 4, 64 and 256 MiB.
  * Reports per subject the median time per MiB, the minor page faults of
  * a cycle and of the touching alone, the floor (the same pages written
- * again once mapped: no fault, what touching alone costs), and the
+ * again once mapped: no fault, what touching alone costs), the same
+ * floor with the TLB emptied first (what touching costs with a TLB fill
+ * per page, as the first touch pays on any machine), and the
  * page-table entries the touched mapping holds (4 KiB and 2 MiB), the
  * measure that does not depend on the machine.  Then random reads over
  * 256 MiB of the device, in ns per access.
@@ -19,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +65,7 @@ static const struct subject device_off = {"device-off", MAP_SHARED, DEVICE, THP_
 
 /* One size's figures for the verdicts under the table; 0 or -1: not measured. */
 struct figures {
-	double ns, floor_ns, touch_faults;
+	double ns, floor_ns, cold_floor_ns, touch_faults;
 };
 
 struct verdicts {
@@ -143,30 +146,78 @@ static volatile unsigned char *map_subject(const struct subject *s, int fd, size
 }
 
 /*
+ * Pages whose dropping (MADV_DONTNEED) empties the process's TLB: past 33
+ * pages (tlb_single_page_flush_ceiling) x86 flushes the whole TLB rather
+ * than page by page.
+ */
+#define SCRATCH_PAGES 64
+
+static volatile unsigned char *scratch;
+
+/* Empties this CPU's TLB of the process's entries, page tables untouched. */
+static void empty_tlb(long page)
+{
+	size_t len = SCRATCH_PAGES * (size_t)page;
+
+	if (!scratch) {
+		void *p =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return;
+		scratch = p;
+	}
+	/* Only pages that are mapped make the kernel flush when they go. */
+	touch(scratch, len, page);
+	madvise((void *)scratch, len, MADV_DONTNEED);
+}
+
+/* One cycle's times in ns, and its faults. */
+struct cycle_figures {
+	double total;	     /* mmap + touch + munmap */
+	double map, unmap;   /* the mmap (and madvise) and the munmap alone */
+	double floor;	     /* the pages written again, TLB warm */
+	double cold_floor;   /* and again, the TLB emptied first */
+	double faults;	     /* of the cycle */
+	double touch_faults; /* of the first touch */
+};
+
+/*
  * One cycle: mmap + touch every page + munmap, timed, with the faults of
  * the cycle and of the touching; and between touch and munmap, untimed
- * for the cycle, the floor: every page written again.  -1 if mmap failed.
+ * for the cycle, the floors: every page written again, then again once
+ * the TLB was emptied.  -1 if mmap failed.
  */
-static double cycle(const struct subject *s, int fd, size_t len, long page, long *faults,
-		    long *touch_faults, double *floor_ns)
+static int cycle(const struct subject *s, int fd, size_t len, long page, struct cycle_figures *c)
 {
-	long f0 = minor_faults(), f1;
-	uint64_t t0 = bench_now_ns(), t1, t2, t3;
+	long f0 = minor_faults(), f1, f2;
+	uint64_t t0 = bench_now_ns(), tm, t1, t2, t3, t4, t5;
 	volatile unsigned char *p = map_subject(s, fd, len);
 
 	if (!p)
 		return -1;
+	tm = bench_now_ns();
 	f1 = minor_faults();
 	touch(p, len, page);
 	t1 = bench_now_ns();
-	*touch_faults = minor_faults() - f1;
+	c->touch_faults = (double)(minor_faults() - f1);
 	touch(p, len, page);
 	t2 = bench_now_ns();
-	munmap((void *)p, len);
+	f2 = minor_faults();
+	empty_tlb(page);
+	f2 = minor_faults() - f2; /* the scratch pages' own faults */
 	t3 = bench_now_ns();
-	*faults = minor_faults() - f0;
-	*floor_ns = (double)(t2 - t1);
-	return (double)(t1 - t0 + t3 - t2);
+	touch(p, len, page);
+	t4 = bench_now_ns();
+	munmap((void *)p, len);
+	t5 = bench_now_ns();
+	c->faults = (double)(minor_faults() - f0 - f2);
+	c->total = (double)(t1 - t0 + t5 - t4);
+	c->map = (double)(tm - t0);
+	c->unmap = (double)(t5 - t4);
+	c->floor = (double)(t2 - t1);
+	c->cold_floor = (double)(t4 - t3);
+	return 0;
 }
 
 /* The page-table entries of a touched mapping: 2 MiB ones, the rest 4 KiB. */
@@ -205,12 +256,25 @@ static int open_subject(const struct subject *s, size_t len)
 	return fd;
 }
 
+/* The median over the cycles @c of their field at offset @field, a double. */
+static double median_of(const struct cycle_figures *c, size_t field)
+{
+	double v[REPS];
+
+	for (int i = 0; i < REPS; i++)
+		memcpy(&v[i], (const char *)&c[i] + field, sizeof(v[i]));
+	return bench_median(v, REPS);
+}
+
+#define MEDIAN_OF(c, field) median_of(c, offsetof(struct cycle_figures, field))
+
 /* Measures @s at size index @z; fills @fig. Returns 0, or 1 if skipped. */
 static int measure(struct bench_results *r, const struct subject *s, size_t z, long page,
 		   struct figures *fig)
 {
 	size_t len = sizes_mib[z] * MIB;
-	double ns[REPS], faults[REPS], touch_f[REPS], floor[REPS];
+	double mib = (double)sizes_mib[z];
+	struct cycle_figures c[REPS];
 	char bench_case[16];
 	int fd = open_subject(s, len);
 
@@ -220,25 +284,24 @@ static int measure(struct bench_results *r, const struct subject *s, size_t z, l
 		return 1;
 	}
 	for (int i = 0; i < REPS; i++) {
-		long f = 0, tf = 0;
-
-		ns[i] = cycle(s, fd, len, page, &f, &tf, &floor[i]);
-		if (ns[i] < 0) {
+		if (cycle(s, fd, len, page, &c[i]) < 0) {
 			fprintf(stderr, "mymap-bench-map: %s %s: mmap failed: %s (skipped)\n",
 				s->name, bench_case, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return 1;
 		}
-		faults[i] = (double)f;
-		touch_f[i] = (double)tf;
 	}
-	fig->ns = bench_median(ns, REPS) / (double)sizes_mib[z];
-	fig->floor_ns = bench_median(floor, REPS) / (double)sizes_mib[z];
-	fig->touch_faults = bench_median(touch_f, REPS);
+	fig->ns = MEDIAN_OF(c, total) / mib;
+	fig->floor_ns = MEDIAN_OF(c, floor) / mib;
+	fig->cold_floor_ns = MEDIAN_OF(c, cold_floor) / mib;
+	fig->touch_faults = MEDIAN_OF(c, touch_faults);
 	bench_record(r, bench_case, s->name, "ns_per_mib", fig->ns, "ns");
 	bench_record(r, bench_case, s->name, "floor_ns_per_mib", fig->floor_ns, "ns");
-	bench_record(r, bench_case, s->name, "minflt", bench_median(faults, REPS), "faults");
+	bench_record(r, bench_case, s->name, "cold_floor_ns_per_mib", fig->cold_floor_ns, "ns");
+	bench_record(r, bench_case, s->name, "mmap_ns", MEDIAN_OF(c, map), "ns");
+	bench_record(r, bench_case, s->name, "munmap_ns", MEDIAN_OF(c, unmap), "ns");
+	bench_record(r, bench_case, s->name, "minflt", MEDIAN_OF(c, faults), "faults");
 	bench_record(r, bench_case, s->name, "minflt_touch", fig->touch_faults, "faults");
 	record_entries(r, bench_case, s, fd, len, page);
 	if (fd >= 0)
@@ -340,6 +403,11 @@ static void print_verdicts(const struct verdicts *v)
 		snprintf(what, sizeof(what), "%zu MiB: device <= 1.6 x its touch floor", mib);
 		print_ratio_verdict(what, d->ns > 0 && d->floor_ns > 0 ? d->ns / d->floor_ns : 0,
 				    1.6, false, "x");
+		snprintf(what, sizeof(what),
+			 "%zu MiB: device <= 1.6 x its touch floor, TLB emptied", mib);
+		print_ratio_verdict(
+		    what, d->ns > 0 && d->cold_floor_ns > 0 ? d->ns / d->cold_floor_ns : 0, 1.6,
+		    false, "x");
 		snprintf(what, sizeof(what), "%zu MiB: device <= 1 fault per 2 MiB touched", mib);
 		print_ratio_verdict(what, d->ns > 0 ? d->touch_faults / (double)(mib / 2) : 0, 1,
 				    false, " per 2 MiB");
@@ -382,7 +450,7 @@ int main(int argc, char **argv)
 	read_sysfs("map_path", v.path, sizeof(v.path));
 	for (size_t z = 0; z < NSIZES; z++) {
 		for (size_t s = 0; s < sizeof(subjects) / sizeof(subjects[0]); s++) {
-			struct figures fig = {0, 0, -1};
+			struct figures fig = {0, 0, 0, -1};
 
 			skipped += measure(r, &subjects[s], z, page, &fig);
 			if (subjects[s].backing == DEVICE)
@@ -402,7 +470,8 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("\nmap: median of %d cycles of mmap + touch every page + munmap; the floor is "
-	       "the same pages written again once mapped; device map_path %s\n",
+	       "the same pages written again once mapped, the cold floor the same after the TLB "
+	       "was emptied; device map_path %s\n",
 	       REPS, v.path[0] ? v.path : "unknown");
 	bench_print_table(r, stdout);
 	print_verdicts(&v);
