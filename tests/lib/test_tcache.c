@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,7 +23,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1532,6 +1536,82 @@ static void test_identity_without_descriptors(void)
 	tap_ok(!(failed & 8), "and its main thread's identity is that same one");
 }
 
+#define MAX_REFUSED 4
+
+/*
+ * From now on the calling process's system calls @nrs fail with EPERM, as
+ * under a seccomp filter that refuses them (systemd's
+ * SystemCallErrorNumber=).  The filter looks at the call's number alone:
+ * the test makes only native calls.  0, or -1.
+ */
+static int refuse_calls(const long *nrs, unsigned int n)
+{
+	struct sock_filter code[MAX_REFUSED + 3];
+	struct sock_fprog prog = {(unsigned short)(n + 3), code};
+
+	if (n > MAX_REFUSED)
+		return -1;
+	code[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					       offsetof(struct seccomp_data, nr));
+	/* A match jumps past the checks left and the ALLOW, to the refusal. */
+	for (unsigned int i = 0; i < n; i++)
+		code[1 + i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							   (uint32_t)nrs[i], (uint8_t)(n - i), 0);
+	code[1 + n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	code[2 + n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* refuse_calls() of the calls that open files. */
+static int refuse_opening_files(void)
+{
+	static const long nrs[] = {
+#ifdef SYS_open
+	    SYS_open,
+#endif
+	    SYS_openat};
+
+	return refuse_calls(nrs, sizeof(nrs) / sizeof(nrs[0]));
+}
+
+/*
+ * A process that may not open /proc (a seccomp filter refusing it with
+ * EPERM) cannot tell whether another process lives: it takes its live
+ * parent for alive, computes its own identity from the pid alone, and
+ * still serves itself from a heap of its own.
+ */
+static void test_identity_when_proc_refused(void)
+{
+	uint64_t parent = mymap_self_id();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (refuse_opening_files() < 0 || open("/proc/self/stat", O_RDONLY) >= 0 ||
+		    errno != EPERM)
+			_exit(16);
+		struct mymap_heap *c = mymap_open_anon(1 << 20, 0);
+		void *p = c ? mymap_malloc(c, 100) : NULL;
+		int failed = (mymap_id_alive(parent) != 1) | (mymap_self_id() >> 22 != 0) << 1 |
+			     (!p || mymap_free(c, p) < 0 || mymap_heap_check(c) < 0) << 2;
+
+		_exit(failed);
+	}
+	int failed = pid < 0 ? 128 : child_failures(pid);
+
+	if (failed == 16) {
+		tap_skip("a process refused /proc takes its live parent for alive",
+			 "no seccomp filter could be installed here");
+		return;
+	}
+	tap_ok(!(failed & (1 | 128)),
+	       "a process refused /proc (EPERM) takes its live parent for alive (status %d)",
+	       failed);
+	tap_ok(!(failed & 2), "its identity is its pid alone");
+	tap_ok(!(failed & 4), "and it serves itself from a heap of its own, which checks clean");
+}
+
 int main(void)
 {
 	test_own_cache();
@@ -1540,6 +1620,7 @@ int main(void)
 	test_cut_back_before_large_hole();
 	test_cut_back_before_large_request();
 	test_identity_without_descriptors();
+	test_identity_when_proc_refused();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();
 	test_nocache();

@@ -478,8 +478,9 @@ uint64_t mymap_self_id(void);
 
 /*
  * 1 if the process @id names is alive, else 0: a zombie is dead, unless it
- * is a process whose main thread alone has ended.  When /proc cannot be
- * read for a passing reason (no descriptor or memory left), 1: a live
+ * is a process whose main thread alone has ended.  Dead only when /proc
+ * says so (no such entry); when it cannot be read for another reason (no
+ * descriptor or memory left, a seccomp filter refusing open), 1: a live
  * process must never be taken for dead.  Cost: one open and read of
  * /proc/PID/stat; no heap lock.
  */

@@ -160,13 +160,16 @@ static int id_alive(uint64_t id, bool whole_process)
 	if (id == mm_thread_id() || (whole_process && id == mm_self_id()))
 		return 1;
 	/*
-	 * A passing failure (no descriptor or memory left) cannot tell: taken
-	 * for dead, a live owner would have its lock taken over.  Alive for
-	 * now; a later look decides.
+	 * Only /proc saying the id is gone (no such entry, or it went while
+	 * read) means dead.  Any other failure cannot tell: a passing one (no
+	 * descriptor or memory left), or a refusal (a seccomp filter, a
+	 * security module).  Taken for dead, a live owner would have its lock
+	 * taken over; alive for now, a later look decides, and a wait on a
+	 * dead owner that no look can tell of ends at its timeout.
 	 */
 	errno = 0;
 	if (proc_stat(pid, &st) < 0)
-		return errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == EINTR;
+		return errno != 0 && errno != ENOENT && errno != ESRCH;
 	/* A zombie has died; only its exit status is left for its parent. */
 	if ((st.state == 'Z' || st.state == 'X') && !(whole_process && st.threads > 1))
 		return 0;
