@@ -1612,6 +1612,48 @@ static void test_identity_when_proc_refused(void)
 	tap_ok(!(failed & 4), "and it serves itself from a heap of its own, which checks clean");
 }
 
+/*
+ * A process whose mincore(2) is refused (EPERM) takes every page for
+ * written, so a deep cache is never cut back for a hole's sake, and keeps
+ * errno as it was.
+ */
+static void test_residency_when_mincore_refused(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		static const long nrs[] = {SYS_mincore};
+		struct mymap_heap *c = mymap_open_anon(1 << 20, 0);
+		char *p = c ? mymap_malloc(c, 100) : NULL;
+		unsigned char vec;
+
+		if (!p || refuse_calls(nrs, 1) < 0 ||
+		    mincore((void *)((uintptr_t)p & ~(uintptr_t)4095), 1, &vec) == 0 ||
+		    errno != EPERM)
+			_exit(16);
+		errno = ENOTTY;
+		/* A page of the arena never written: resident only by this answer. */
+		bool resident =
+		    mm_region_resident(&c->region, (char *)c->region.base + c->region.size - 1);
+		int failed = (int)(!resident) | (errno != ENOTTY) << 1 |
+			     (mymap_free(c, p) < 0 || mymap_heap_check(c) < 0) << 2;
+
+		_exit(failed);
+	}
+	int failed = pid < 0 ? 128 : child_failures(pid);
+
+	if (failed == 16) {
+		tap_skip("a process refused mincore takes a page for written",
+			 "no seccomp filter could be installed here");
+		return;
+	}
+	tap_ok(!(failed & (1 | 128)),
+	       "a process refused mincore (EPERM) takes an unwritten page for written (status %d)",
+	       failed);
+	tap_ok(!(failed & 2), "and keeps errno as it was");
+	tap_ok(!(failed & 4), "its heap still serves and checks clean");
+}
+
 int main(void)
 {
 	test_own_cache();
@@ -1621,6 +1663,7 @@ int main(void)
 	test_cut_back_before_large_request();
 	test_identity_without_descriptors();
 	test_identity_when_proc_refused();
+	test_residency_when_mincore_refused();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();
 	test_nocache();
