@@ -218,6 +218,47 @@ static uint32_t cycle_blocks(struct mymap_heap *h, void **p, unsigned int n, siz
 	return free_all(h, p, n) - spares;
 }
 
+/*
+ * The only thread of a small private heap, whose 1/16 share is less than
+ * 16 blocks of every cached size take (MM_TCACHE_SOLE_KEEP), still keeps
+ * 16 of each; a shared heap's thread is held to the share.
+ */
+static void test_small_heap_keeps_16(void)
+{
+	static void *p[MM_TCACHE_BINS * MM_TCACHE_DEPTH];
+	const unsigned int n = MM_TCACHE_BINS * MM_TCACHE_DEPTH;
+	struct mymap_heap *heaps[2] = {mymap_open_anon(SIZE, 0), mymap_open_memfd(SIZE, 0)};
+
+	for (int k = 0; k < 2; k++) {
+		struct mymap_heap *h = heaps[k];
+		const char *kind = k ? "memfd" : "private anon";
+		unsigned int i = 0;
+
+		if (!tap_ok(h != NULL, "%s heap of 1 MiB for the small-heap test", kind))
+			continue;
+		/* 16 blocks of each cached size: payloads of 16 to 1024 bytes. */
+		for (; i < n && (p[i] = mymap_malloc(h, (i / MM_TCACHE_DEPTH + 1) * MM_UNIT)); i++)
+			;
+		uint32_t cached = i == n ? free_all(h, p, n) : 0;
+		const struct mm_tcache *slot = slot_of(h, mymap_self_id());
+		uint64_t bytes = slot ? slot->bytes : 0;
+
+		if (k == 0)
+			tap_ok(
+			    cached == n && bytes == MM_TCACHE_SOLE_KEEP,
+			    "%s: its only thread keeps 16 blocks of every size, %llu bytes, past "
+			    "1/%d of the region (%u cached)",
+			    kind, (unsigned long long)bytes, MM_TCACHE_SHARE, cached);
+		else
+			tap_ok(
+			    i == n && bytes <= SIZE / MM_TCACHE_SHARE && cached < n,
+			    "%s: a thread keeps at most 1/%d of the region (%llu bytes, %u blocks)",
+			    kind, MM_TCACHE_SHARE, (unsigned long long)bytes, cached);
+		tap_ok(mymap_heap_check(h) == 0, "%s: the heap checks clean", kind);
+		mymap_close(h);
+	}
+}
+
 static void *run_nothing(void *arg)
 {
 	return arg;
@@ -1658,6 +1699,7 @@ int main(void)
 {
 	test_own_cache();
 	test_private_sole_slot();
+	test_small_heap_keeps_16();
 	test_sole_caches_deep();
 	test_cut_back_before_large_hole();
 	test_cut_back_before_large_request();
