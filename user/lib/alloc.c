@@ -395,10 +395,9 @@ __attribute__((hot)) int mymap_free(struct mymap_heap *heap, void *ptr)
 	uint32_t at = 0;
 	struct mm_tcache *slot;
 
-	if (!ptr)
-		return 0;
+	/* NULL is below the first payload: block_of() refuses it too. */
 	if (mm_unlikely(!block_of(heap, ptr, &at)))
-		return bad_pointer(heap, ptr, "mymap_free");
+		return ptr ? bad_pointer(heap, ptr, "mymap_free") : 0;
 	if (mm_tcache_sole(heap))
 		return free_sole(heap, at);
 	slot = mm_tcache_owned(heap);
