@@ -1618,6 +1618,24 @@ static int refuse_opening_files(void)
 }
 
 /*
+ * The parent's side of a test in a child confined by refuse_calls(): the
+ * child exits 16 if it could not be confined, else with bit 1, 2 or 4
+ * set where @what[0], [1] or [2] failed.
+ */
+static void report_confined(pid_t pid, const char *const what[3])
+{
+	int failed = pid < 0 ? 128 : child_failures(pid);
+
+	if (failed == 16) {
+		tap_skip(what[0], "no seccomp filter could be installed here");
+		return;
+	}
+	tap_ok(!(failed & (1 | 128)), "%s (status %d)", what[0], failed);
+	tap_ok(!(failed & 2), "%s", what[1]);
+	tap_ok(!(failed & 4), "%s", what[2]);
+}
+
+/*
  * A process that may not open /proc (a seccomp filter refusing it with
  * EPERM) cannot tell whether another process lives: it takes its live
  * parent for alive, computes its own identity from the pid alone, and
@@ -1639,18 +1657,12 @@ static void test_identity_when_proc_refused(void)
 
 		_exit(failed);
 	}
-	int failed = pid < 0 ? 128 : child_failures(pid);
+	static const char *const what[] = {
+	    "a process refused /proc (EPERM) takes its live parent for alive",
+	    "its identity is its pid alone",
+	    "and it serves itself from a heap of its own, which checks clean"};
 
-	if (failed == 16) {
-		tap_skip("a process refused /proc takes its live parent for alive",
-			 "no seccomp filter could be installed here");
-		return;
-	}
-	tap_ok(!(failed & (1 | 128)),
-	       "a process refused /proc (EPERM) takes its live parent for alive (status %d)",
-	       failed);
-	tap_ok(!(failed & 2), "its identity is its pid alone");
-	tap_ok(!(failed & 4), "and it serves itself from a heap of its own, which checks clean");
+	report_confined(pid, what);
 }
 
 /*
@@ -1681,18 +1693,11 @@ static void test_residency_when_mincore_refused(void)
 
 		_exit(failed);
 	}
-	int failed = pid < 0 ? 128 : child_failures(pid);
+	static const char *const what[] = {
+	    "a process refused mincore (EPERM) takes an unwritten page for written",
+	    "and keeps errno as it was", "its heap still serves and checks clean"};
 
-	if (failed == 16) {
-		tap_skip("a process refused mincore takes a page for written",
-			 "no seccomp filter could be installed here");
-		return;
-	}
-	tap_ok(!(failed & (1 | 128)),
-	       "a process refused mincore (EPERM) takes an unwritten page for written (status %d)",
-	       failed);
-	tap_ok(!(failed & 2), "and keeps errno as it was");
-	tap_ok(!(failed & 4), "its heap still serves and checks clean");
+	report_confined(pid, what);
 }
 
 int main(void)
