@@ -148,10 +148,11 @@ static mm_inline bool mm_block_claim(const struct mymap_heap *h, uint32_t at, ui
 				     bool alone)
 {
 	struct mm_block *b = mm_block_at(h, at);
-	uint32_t check = mm_check_of(h->salt, at, size, MM_USED);
-	struct mm_block live = {.state = MM_USED, .check = check};
-	struct mm_block cached = {.state = MM_CACHED,
-				  .check = check ^ mm_state_key(MM_USED) ^ mm_state_key(MM_CACHED)};
+	struct mm_block live = {.state = MM_USED, .check = mm_check_of(h->salt, at, size, MM_USED)};
+	/* The cached tag differs from the live one by a constant: one xor. */
+	const struct mm_block flip = {.state = MM_USED ^ MM_CACHED,
+				      .check = mm_state_key(MM_USED) ^ mm_state_key(MM_CACHED)};
+	struct mm_block cached = {.tag = live.tag ^ flip.tag};
 
 	if (!mm_fits(h, at, size))
 		return false;
