@@ -415,6 +415,54 @@ static int deep_then_thread(void **p)
 	return failed;
 }
 
+/* A thread's request for half the region of heap @arg; the block, or NULL. */
+static void *take_half(void *arg)
+{
+	return mymap_malloc(arg, SIZE / 2);
+}
+
+/*
+ * In a child: on a 1 MiB private heap, whose 1/16 share is less than 16
+ * blocks of every size take, the only thread frees KEEP_FILLS blocks of
+ * one size; a thread started then gets half the region.  0, NOT_SOLE, 1
+ * if the test could not run, 2 if the thread was refused.
+ */
+static int small_deep_then_thread(void **p)
+{
+	struct mymap_heap *c = mymap_open_anon(SIZE, 0);
+	void *half = NULL;
+	pthread_t t;
+
+	if (!__libc_single_threaded)
+		return NOT_SOLE;
+	if (!c || !take_blocks(c, p, KEEP_FILLS, PAYLOAD))
+		return 1;
+	free_all(c, p, KEEP_FILLS);
+	if (pthread_create(&t, NULL, take_half, c) != 0 || pthread_join(t, &half) != 0)
+		return 1;
+	return half ? 0 : 2;
+}
+
+static void test_small_heap_second_thread(void)
+{
+	static void *p[KEEP_FILLS];
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(small_deep_then_thread(p));
+	int failed = pid < 0 ? 1 : child_failures(pid);
+
+	if (failed == NOT_SOLE) {
+		tap_skip("a small heap's deep cache leaves a later thread half the region",
+			 "the child has a thread of a sanitizer's runtime already");
+		return;
+	}
+	tap_ok(failed == 0,
+	       "child: %d blocks freed by the only thread of a 1 MiB heap, a thread started then "
+	       "gets half the region (status %d)",
+	       KEEP_FILLS, failed);
+}
+
 static void test_sole_caches_deep(void)
 {
 	static void *p[2 * KEEP_FILLS];
@@ -1705,6 +1753,7 @@ int main(void)
 	test_own_cache();
 	test_private_sole_slot();
 	test_small_heap_keeps_16();
+	test_small_heap_second_thread();
 	test_sole_caches_deep();
 	test_cut_back_before_large_hole();
 	test_cut_back_before_large_request();

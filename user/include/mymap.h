@@ -25,14 +25,13 @@
  *     is async-signal-safe.
  *  4. Caching: a thread keeps up to 16 freed blocks of each size up to
  *     1 KiB, within 1/16 of the region, for reuse without the lock; a
- *     private heap's (anon, brk) only thread keeps any number, within
- *     that share or 520 KiB (16 of each size), whichever is more, cut
- *     back to 16 when over 520 KiB at a request they cannot serve that
- *     needs fresh memory (any such request once a second thread came).
- *     They stay marked in the heap: a second free of one is a double
- *     free, statistics count them as free, checks accept them, and a
- *     request that finds no room takes them back first.  MYMAP_NOCACHE
- *     turns caching off.
+ *     private heap's (anon, brk) only thread keeps its 16 regardless, and
+ *     more within that share, cut back to 16 when over 520 KiB at a
+ *     request they cannot serve that needs fresh memory (any such request
+ *     once a second thread came).  They stay marked in the heap: a second
+ *     free of one is a double free, statistics count them as free, checks
+ *     accept them, and a request that finds no room takes them back first.
+ *     MYMAP_NOCACHE turns caching off.
  *  5. Failure: a failing call changes nothing in the heap and returns NULL
  *     or -1 (0 where stated) with errno set; mymap_last_error() gives the
  *     finer reason, mymap_last_message() a line with the values.  Every

@@ -49,9 +49,6 @@
  *          one byte for the fast paths to test.
  * @tcache_limit: the bytes one thread's cache slot may hold, a
  *          1/MM_TCACHE_SHARE of the region (tcache.h).
- * @tcache_sole_limit: the same for the sole user of a private heap, whose
- *          lists have no depth limit: MM_TCACHE_SOLE_KEEP where that is
- *          more, so that its lists can all be MM_TCACHE_DEPTH deep.
  * @written: the last pages (addresses / 4096) mm_page_written() found
  *          written, @written_next the entry it replaces next.
  * @grid_from: the units from which a request is placed on the large-block
@@ -89,7 +86,7 @@ struct mymap_heap {
 	uint32_t tcache_wait;
 	bool nocache;
 	bool private_tcache;
-	uint64_t tcache_limit, tcache_sole_limit;
+	uint64_t tcache_limit;
 	uintptr_t written[MM_WRITTEN_PAGES];
 	unsigned int written_next;
 	uint32_t grid_from;

@@ -231,8 +231,6 @@ static struct mymap_heap *open_region(struct mm_region *r, unsigned int flags, b
 	h->nocache = flags & MYMAP_NOCACHE;
 	h->private_tcache = !h->region.shared && !h->nocache;
 	h->tcache_limit = h->region.size / MM_TCACHE_SHARE;
-	h->tcache_sole_limit =
-	    h->tcache_limit > MM_TCACHE_SOLE_KEEP ? h->tcache_limit : MM_TCACHE_SOLE_KEEP;
 	h->grid_from = r->backend == MYMAP_BACKEND_DEVICE || (flags & MYMAP_POPULATE)
 			   ? UINT32_MAX
 			   : MM_GRID_UNITS;

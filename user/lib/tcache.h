@@ -21,8 +21,7 @@
  * - a private heap (anon without MYMAP_SHARED, brk) in a process with one
  *   thread has one user, and its header is private memory: nobody else
  *   can read the slot, so its one thread changes it without the sequence
- *   number, and caches past MM_TCACHE_DEPTH (up to the share, or
- *   MM_TCACHE_SOLE_KEEP where that is more), as
+ *   number, and caches past MM_TCACHE_DEPTH (up to MM_TCACHE_SHARE), as
  *   glibc's fastbins do: a program that frees a large structure of small
  *   blocks (a hash, a tree, at its exit) then pays no merge per block,
  *   whose free list neighbours lie anywhere in the heap.  Its lists are
@@ -404,14 +403,18 @@ static mm_inline bool mm_tcache_push(struct mymap_heap *h, struct mm_tcache *s, 
 	uint32_t bin = size - MM_MIN_UNITS;
 	uint64_t usable = mm_usable_of(size);
 
+	if (bin >= MM_TCACHE_BINS)
+		return false;
 	/*
-	 * The bytes first, the depth for shared slots alone: the sole user's
-	 * lists go past the depth, which would make a test of it a branch
-	 * that no predictor learns.
+	 * Past the share, only the sole user's lists not yet MM_TCACHE_DEPTH
+	 * deep take more.  The bytes are tested first: the sole user's lists
+	 * hover around that depth, so a test of it first would be a branch
+	 * no predictor learns, where the share is seldom reached.
 	 */
-	if (bin >= MM_TCACHE_BINS ||
-	    s->bytes + usable > (sole ? h->tcache_sole_limit : h->tcache_limit) ||
-	    (!sole && s->list[bin].count >= MM_TCACHE_DEPTH))
+	if (mm_unlikely(s->bytes + usable > h->tcache_limit) &&
+	    (!sole || s->list[bin].count >= MM_TCACHE_DEPTH))
+		return false;
+	if (!sole && s->list[bin].count >= MM_TCACHE_DEPTH)
 		return false;
 	/* Nobody else can free it: checked live, and the caller is the sole user. */
 	if (sole && live)
