@@ -25,6 +25,7 @@
 #include <string.h>
 #include <stddef.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -1666,16 +1667,16 @@ static int refuse_opening_files(void)
 }
 
 /*
- * The parent's side of a test in a child confined by refuse_calls(): the
- * child exits 16 if it could not be confined, else with bit 1, 2 or 4
- * set where @what[0], [1] or [2] failed.
+ * The parent's side of a test in a confined child: the child exits 16 if
+ * it could not be confined (@skip says why), else with bit 1, 2 or 4 set
+ * where @what[0], [1] or [2] failed.
  */
-static void report_confined(pid_t pid, const char *const what[3])
+static void report_confined(pid_t pid, const char *const what[3], const char *skip)
 {
 	int failed = pid < 0 ? 128 : child_failures(pid);
 
 	if (failed == 16) {
-		tap_skip(what[0], "no seccomp filter could be installed here");
+		tap_skip(what[0], "%s", skip);
 		return;
 	}
 	tap_ok(!(failed & (1 | 128)), "%s (status %d)", what[0], failed);
@@ -1710,7 +1711,38 @@ static void test_identity_when_proc_refused(void)
 	    "its identity is its pid alone",
 	    "and it serves itself from a heap of its own, which checks clean"};
 
-	report_confined(pid, what);
+	report_confined(pid, what, "no seccomp filter could be installed here");
+}
+
+/*
+ * Without /proc (unmounted in a mount namespace of the child's own, as a
+ * container may leave it, or hidden by hidepid=invisible) a live process
+ * has no entry there: the child takes its live parent for alive and a
+ * reaped child of its own for dead.
+ */
+static void test_identity_without_proc(void)
+{
+	uint64_t parent = mymap_self_id();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    umount2("/proc", MNT_DETACH) < 0 || open("/proc/self/stat", O_RDONLY) >= 0)
+			_exit(16);
+		pid_t gone = fork();
+
+		if (gone == 0)
+			_exit(0);
+		if (gone < 0 || waitpid(gone, NULL, 0) != gone)
+			_exit(4);
+		_exit((mymap_id_alive(parent) != 1) | (mymap_id_alive((uint64_t)gone) != 0) << 1);
+	}
+	static const char *const what[] = {
+	    "a process without /proc takes its live parent for alive",
+	    "and a reaped child of its own for dead", "it could start and reap that child"};
+
+	report_confined(pid, what, "no mount namespace of its own for the child (not root)");
 }
 
 /*
@@ -1745,7 +1777,7 @@ static void test_residency_when_mincore_refused(void)
 	    "a process refused mincore (EPERM) takes an unwritten page for written",
 	    "and keeps errno as it was", "its heap still serves and checks clean"};
 
-	report_confined(pid, what);
+	report_confined(pid, what, "no seccomp filter could be installed here");
 }
 
 int main(void)
@@ -1759,6 +1791,7 @@ int main(void)
 	test_cut_back_before_large_request();
 	test_identity_without_descriptors();
 	test_identity_when_proc_refused();
+	test_identity_without_proc();
 	test_residency_when_mincore_refused();
 	test_seq_after_death_in_change();
 	test_wrong_from_is_damage();

@@ -478,11 +478,12 @@ uint64_t mymap_self_id(void);
 
 /*
  * 1 if the process @id names is alive, else 0: a zombie is dead, unless it
- * is a process whose main thread alone has ended.  Dead only when /proc
- * says so (no such entry); when it cannot be read for another reason (no
- * descriptor or memory left, a seccomp filter refusing open), 1: a live
- * process must never be taken for dead.  Cost: one open and read of
- * /proc/PID/stat; no heap lock.
+ * is a process whose main thread alone has ended.  Dead only when it is
+ * gone: no /proc entry and, since /proc may be hidden or unmounted, no
+ * such process for kill(2).  When /proc cannot be read for another
+ * reason (no descriptor or memory left, a seccomp filter refusing open),
+ * 1: a live process must never be taken for dead.  Cost: one open and
+ * read of /proc/PID/stat; no heap lock.
  */
 int mymap_id_alive(uint64_t id);
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,16 +161,21 @@ static int id_alive(uint64_t id, bool whole_process)
 	if (id == mm_thread_id() || (whole_process && id == mm_self_id()))
 		return 1;
 	/*
-	 * Only /proc saying the id is gone (no such entry, or it went while
-	 * read) means dead.  Any other failure cannot tell: a passing one (no
-	 * descriptor or memory left), or a refusal (a seccomp filter, a
-	 * security module).  Taken for dead, a live owner would have its lock
-	 * taken over; alive for now, a later look decides, and a wait on a
-	 * dead owner that no look can tell of ends at its timeout.
+	 * Only the id's absence means dead.  /proc has no entry for a live
+	 * process it hides (hidepid=invisible, another user's) or when it is
+	 * not mounted: kill(2) with no signal asks the kernel itself, for a
+	 * thread id as for a process id.  Any other failure cannot tell: a
+	 * passing one (no descriptor or memory left), or a refusal (a seccomp
+	 * filter, a security module).  Taken for dead, a live owner would
+	 * have its lock taken over; alive for now, a later look decides, and
+	 * a wait on a dead owner that no look can tell of ends at its timeout.
 	 */
 	errno = 0;
-	if (proc_stat(pid, &st) < 0)
-		return errno != 0 && errno != ENOENT && errno != ESRCH;
+	if (proc_stat(pid, &st) < 0) {
+		if (errno == ENOENT)
+			return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+		return errno != 0 && errno != ESRCH;
+	}
 	/* A zombie has died; only its exit status is left for its parent. */
 	if ((st.state == 'Z' || st.state == 'X') && !(whole_process && st.threads > 1))
 		return 0;
