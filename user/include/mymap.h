@@ -55,6 +55,8 @@
  *     changes nothing.
  *  8. Errors: the mymap_* functions set errno and return NULL or -1; the
  *     mymap_channel_* functions (mymap_channel.h) return a negative errno.
+ *     The allocation calls take their heap as open, unchecked: a NULL heap
+ *     there is the caller's bug, as a NULL stream is to fputs().
  */
 #ifndef MYMAP_H
 #define MYMAP_H
