@@ -168,14 +168,22 @@ static int id_alive(uint64_t id, bool whole_process)
 	 * passing one (no descriptor or memory left), or a refusal (a seccomp
 	 * filter, a security module).  Taken for dead, a live owner would
 	 * have its lock taken over; alive for now, a later look decides, and
-	 * a wait on a dead owner that no look can tell of ends at its timeout.
+	 * a wait on a dead owner that no look can tell of ends at its timeout
+	 * (without /proc, one its parent has not reaped: kill(2) finds a
+	 * zombie too).
 	 */
+	int saved = errno, alive = -1;
+
 	errno = 0;
 	if (proc_stat(pid, &st) < 0) {
 		if (errno == ENOENT)
-			return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
-		return errno != 0 && errno != ESRCH;
+			alive = kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+		else
+			alive = errno != 0 && errno != ESRCH;
 	}
+	errno = saved; /* a look that answers is no failure */
+	if (alive >= 0)
+		return alive;
 	/* A zombie has died; only its exit status is left for its parent. */
 	if ((st.state == 'Z' || st.state == 'X') && !(whole_process && st.threads > 1))
 		return 0;
