@@ -55,8 +55,10 @@
  *     changes nothing.
  *  8. Errors: the mymap_* functions set errno and return NULL or -1; the
  *     mymap_channel_* functions (mymap_channel.h) return a negative errno.
- *     The allocation calls take their heap as open, unchecked: a NULL heap
- *     there is the caller's bug, as a NULL stream is to fputs().
+ *     A heap argument is taken as open, unchecked: a NULL heap is the
+ *     caller's bug, as a NULL stream is to fputs(), except where a
+ *     function says otherwise (mymap_close() ignores it; the checks,
+ *     statistics and waits give EINVAL).
  */
 #ifndef MYMAP_H
 #define MYMAP_H
@@ -484,7 +486,8 @@ uint64_t mymap_self_id(void);
  * gone: no /proc entry and, since /proc may be hidden or unmounted, no
  * such process for kill(2).  When /proc cannot be read for another
  * reason (no descriptor or memory left, a seccomp filter refusing open),
- * 1: a live process must never be taken for dead.  Cost: one open and
+ * 1: a live process must never be taken for dead (without /proc a zombie
+ * counts as alive too).  errno is left as it was.  Cost: one open and
  * read of /proc/PID/stat; no heap lock.
  */
 int mymap_id_alive(uint64_t id);
